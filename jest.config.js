@@ -1,0 +1,13 @@
+/** Tests run on the TypeScript sources through SWC (type checking is `tsc -b`'s job). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  moduleNameMapper: {
+    '^@wrkr/([^/]+)$': '<rootDir>/packages/$1/src',
+    '^@wrkr/([^/]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,47 @@
+import type { When } from './duration';
+
+/** Any JSON value: what `data` may hold (it must survive JSON round-trip unchanged). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** String headers of an event. */
+export type Headers = Record<string, string>;
+
+/** What a publisher gives: an event, optionally delayed with `when`. */
+export interface EventInput<T = unknown> {
+  /** Dot-separated name, e.g. `ourapp.user.added`. */
+  name: string;
+  /** Id of the thing the event is about. */
+  tid?: string;
+  /** Any JSON value. */
+  data?: T;
+  /** String headers (correlation, trace context, `owner` for per-owner encryption keys). */
+  headers?: Headers;
+  /** Own id (unique; a pending item with the same id is not added twice). Generated (ULID) otherwise. */
+  id?: string;
+  /** Deliver not before: a delay (`'7 days'`, ms) or a `Date`/ISO time. */
+  when?: When;
+}
+
+/** An event as handlers and pull consumers see it. */
+export interface WrkrEvent<T = unknown> {
+  /** Unique, sortable id. */
+  readonly id: string;
+  /** Dot-separated name. */
+  readonly name: string;
+  /** Id of the thing the event is about. */
+  readonly tid?: string;
+  /** The data, decoded (and decrypted). */
+  readonly data?: T;
+  /** String headers. */
+  readonly headers: Readonly<Headers>;
+  /** When it was published. */
+  readonly publishedAt: Date;
+}
+
+/** What publish/send resolve with for each event. */
+export interface Published {
+  /** The event's id (use it to cancel a delayed event). */
+  readonly id: string;
+  /** Epoch ms when it becomes due. */
+  readonly dueAt: number;
+}

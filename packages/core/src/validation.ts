@@ -1,0 +1,101 @@
+import { ValidationError } from './errors';
+
+// Words are deliberately conservative so that names and patterns mean the same on every broker
+// (AMQP routing keys, Redis keys, MongoDB fields) and never need escaping.
+const WORD = /^[A-Za-z0-9_-]+$/;
+const QUEUE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
+const MAX_NAME = 255;
+
+/** Throw unless `name` is a valid event name (dot-separated words of `[A-Za-z0-9_-]`). */
+export function assertEventName(name: unknown, field = 'name'): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) throw new ValidationError(field, 'must be a non-empty string');
+  if (name.length > MAX_NAME) throw new ValidationError(field, `must be at most ${MAX_NAME} characters`);
+  for (const word of name.split('.')) {
+    if (!WORD.test(word)) throw new ValidationError(field, `${JSON.stringify(name)} is not dot-separated words of letters, digits, '_' or '-'`);
+  }
+}
+
+/** Throw unless `pattern` is a valid topic pattern (words, `*` or `#`, dot-separated). */
+export function assertPattern(pattern: unknown, field = 'pattern'): asserts pattern is string {
+  if (typeof pattern !== 'string' || pattern.length === 0) throw new ValidationError(field, 'must be a non-empty string');
+  if (pattern.length > MAX_NAME) throw new ValidationError(field, `must be at most ${MAX_NAME} characters`);
+  for (const word of pattern.split('.')) {
+    if (word !== '*' && word !== '#' && !WORD.test(word)) {
+      throw new ValidationError(field, `${JSON.stringify(pattern)} is not dot-separated words, '*' or '#'`);
+    }
+  }
+}
+
+/** Throw unless `queue` is a valid queue name (letters, digits, `_ . : -`, not starting with a separator). */
+export function assertQueueName(queue: unknown, field = 'queue'): asserts queue is string {
+  if (typeof queue !== 'string' || !QUEUE.test(queue) || queue.length > MAX_NAME) {
+    throw new ValidationError(field, `${JSON.stringify(queue)} is not a queue name (letters, digits, '_', '.', ':', '-'; at most ${MAX_NAME})`);
+  }
+}
+
+/** Throw unless `id` is a usable id (1–200 printable characters, no whitespace). */
+export function assertId(id: unknown, field = 'id'): asserts id is string {
+  if (typeof id !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(id)) {
+    throw new ValidationError(field, 'must be 1–200 printable ASCII characters without spaces');
+  }
+}
+
+/** Throw unless `headers` is a flat map of string to string. */
+export function assertHeaders(headers: unknown, field = 'headers'): asserts headers is Record<string, string> {
+  if (!isPlainObject(headers)) throw new ValidationError(field, 'must be an object of string values');
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.length === 0) throw new ValidationError(field, 'header names must not be empty');
+    if (typeof v !== 'string') throw new ValidationError(`${field}.${k}`, `must be a string, got ${typeof v}`);
+  }
+}
+
+/** Throw unless `value` survives a JSON round trip unchanged (no undefined, functions, NaN, Dates, cycles…). */
+export function assertJson(value: unknown, field = 'data'): void {
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string): void => {
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return;
+      case 'number':
+        if (!Number.isFinite(v)) throw new ValidationError(path, `${String(v)} is not valid JSON`);
+        return;
+      case 'object': {
+        if (v === null) return;
+        if (seen.has(v)) throw new ValidationError(path, 'circular reference');
+        seen.add(v);
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+        else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+        else throw new ValidationError(path, `${v.constructor?.name ?? 'object'} is not plain JSON (convert it first, e.g. toISOString())`);
+        seen.delete(v);
+        return;
+      }
+      default:
+        throw new ValidationError(path, `${typeof v} is not valid JSON`);
+    }
+  };
+  walk(value, field);
+}
+
+/** Throw when `options` has keys outside `allowed` (typos must not be silently ignored). */
+export function assertKnownKeys(options: unknown, allowed: readonly string[], field: string): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) throw new ValidationError(field, 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new ValidationError(`${field}.${key}`, `unknown option (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** Throw unless `value` is an integer within [min, max]. */
+export function assertInt(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}`);
+  }
+}
+
+/** True for `{}`-style objects (prototype Object or null). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
