@@ -1,0 +1,57 @@
+import { CryptoError, PayloadTooLargeError, ValidationError } from './errors';
+import { PayloadCipher, type EncryptionOptions } from './payload-cipher';
+import { assertJson } from './validation';
+
+/** Default largest encoded body: 5 MiB, inside every backend's own message limit. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
+
+/** Turns event data into an opaque body string and back (JSON, optionally encrypted). */
+export class Codec {
+  private readonly cipher?: PayloadCipher;
+
+  constructor(
+    private readonly maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+    encryption?: EncryptionOptions,
+  ) {
+    if (encryption) this.cipher = new PayloadCipher(encryption);
+  }
+
+  /** Validate and encode `data` (undefined → no body). */
+  encode(data: unknown, name: string, owner?: string, field = 'data'): string | undefined {
+    if (data === undefined) return undefined;
+    assertJson(data, field);
+    const json = JSON.stringify(data);
+    // Plain JSON never starts with 'e', so an encrypted body is unambiguous.
+    const body = this.cipher ? this.cipher.encrypt(json, name, owner) : json;
+    const size = Buffer.byteLength(body);
+    if (size > this.maxBytes) throw new PayloadTooLargeError(size, this.maxBytes);
+    return body;
+  }
+
+  /** Decode a body made by `encode` (decrypting when needed). */
+  decode(body: string | undefined, name: string): unknown {
+    if (body === undefined) return undefined;
+    let json = body;
+    if (PayloadCipher.isEncrypted(body)) {
+      if (!this.cipher) throw new CryptoError('payload is encrypted but no encryption keys are configured');
+      json = this.cipher.decrypt(body, name);
+    }
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      throw new ValidationError('body', 'is not valid JSON');
+    }
+  }
+}
+
+/** Turn a stored message into the event a handler sees (decoding its body). */
+export function toEvent<T>(codec: Codec, message: import('./backend').Message): import('./event').WrkrEvent<T> {
+  return {
+    id: message.id,
+    name: message.name,
+    ...(message.tid !== undefined ? { tid: message.tid } : {}),
+    ...(message.body !== undefined ? { data: codec.decode(message.body, message.name) as T } : {}),
+    headers: { ...(message.headers ?? {}) },
+    publishedAt: new Date(message.publishedAt),
+  };
+}

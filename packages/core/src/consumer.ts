@@ -1,0 +1,226 @@
+import type { EventEmitter } from 'node:events';
+import type { Backend, Delivery, LeaseRef } from './backend';
+import { toEvent, type Codec } from './codec';
+import { parseDuration } from './duration';
+import { StaleLeaseError, TimeoutError, WrkrError } from './errors';
+import type { WrkrEvent } from './event';
+import type { Handler, HandlerContext } from './handler';
+import { LeaseRenewer } from './lease-renewer';
+import type { Logger } from './logger';
+import type { RetryPolicy } from './retry-policy';
+import { toFailureInfo } from './wrkr-events';
+
+/** Settings of one consumer, already validated. */
+export interface ConsumerSettings {
+  readonly queue: string;
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly timeoutMs?: number;
+  readonly retry: RetryPolicy;
+}
+
+/** Called after a handler's final outcome, before the item is acked or failed (request/reply hooks in here). */
+export type OutcomeHook = (event: WrkrEvent, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }) => Promise<void>;
+
+// Long waits keep an idle consumer to one backend call per interval; the abort signal cuts them short.
+const CLAIM_WAIT_MS = 10_000;
+const MAX_ERROR_BACKOFF_MS = 5_000;
+
+/**
+ * The loop behind one subscription: claims as many items as it has free slots, runs the handler under a
+ * renewed lease, then acks, retries (with the policy's backoff) or fails each item.
+ */
+export class Consumer {
+  private readonly active = new Map<string, { ref: LeaseRef; abort: AbortController; done: Promise<void> }>();
+  private readonly claimAbort = new AbortController();
+  private slotFreed?: () => void;
+  private loop?: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly codec: Codec,
+    private readonly settings: ConsumerSettings,
+    private readonly handler: Handler,
+    private readonly log: Logger,
+    private readonly events: EventEmitter,
+    private readonly onOutcome?: OutcomeHook,
+  ) {}
+
+  /** Begin claiming. */
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Handlers running now. */
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Stop claiming, wait up to `timeoutMs` for running handlers, then abort the rest and release their
+   * items so another consumer takes them at once.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.claimAbort.abort();
+    this.slotFreed?.();
+    await this.loop;
+    const drained = Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    const left = [...this.active.values()];
+    this.log.warn({ inFlight: left.length }, 'stop timed out; aborting handlers and releasing their items');
+    for (const a of left) a.abort.abort(new TimeoutError('stop', timeoutMs));
+    await Promise.all(left.map(async (a) => this.backend.nack(a.ref, { kind: 'release' }).catch((err: unknown) => this.log.warn({ err }, 'release failed; the lease will expire'))));
+    this.active.clear();
+  }
+
+  private async run(): Promise<void> {
+    let errorDelay = 50;
+    while (!this.stopping) {
+      const free = this.settings.concurrency - this.active.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        continue;
+      }
+      let deliveries: Delivery[];
+      try {
+        deliveries = await this.backend.claim(this.settings.queue, {
+          max: free,
+          leaseMs: this.settings.leaseMs,
+          waitMs: CLAIM_WAIT_MS,
+          signal: this.claimAbort.signal,
+        });
+        errorDelay = 50;
+      } catch (err) {
+        if (this.stopping) break;
+        this.log.error({ err }, 'claim failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, errorDelay));
+        errorDelay = Math.min(errorDelay * 2, MAX_ERROR_BACKOFF_MS);
+        continue;
+      }
+      if (this.stopping) {
+        // Claimed while stopping: hand them straight back rather than start work we were told to stop.
+        await Promise.all(deliveries.map((d) => this.backend.nack(ref(d), { kind: 'release' }).catch(() => undefined)));
+        break;
+      }
+      for (const d of deliveries) this.dispatch(d);
+    }
+  }
+
+  private dispatch(d: Delivery): void {
+    const abort = new AbortController();
+    const entry = { ref: ref(d), abort, done: Promise.resolve() };
+    this.active.set(d.token, entry);
+    entry.done = this.process(d, abort).finally(() => {
+      this.active.delete(d.token);
+      this.slotFreed?.();
+    });
+  }
+
+  private async process(d: Delivery, abort: AbortController): Promise<void> {
+    const { queue } = this.settings;
+    const lref = ref(d);
+    const log = this.log.child({ id: d.message.id, event: d.message.name, attempt: d.attempt });
+    const started = Date.now();
+    let event: WrkrEvent;
+    try {
+      event = toEvent(this.codec, d.message);
+    } catch (err) {
+      // An undecodable item can never succeed: fail it now instead of burning retries.
+      log.error({ err }, 'cannot decode item; moving it to the failed store');
+      await this.settle(lref, { kind: 'fail', error: toFailureInfo(err) }, log);
+      return;
+    }
+    const renewer = new LeaseRenewer(this.backend, lref, this.settings.leaseMs, log, (err) => abort.abort(err));
+    const ctx: HandlerContext = {
+      queue,
+      attempt: d.attempt,
+      signal: abort.signal,
+      log,
+      progress: (progress) => {
+        log.debug({ progress }, 'progress');
+        this.events.emit('progress', { queue, id: event.id, name: event.name, progress });
+      },
+      extendLease: (duration) => renewer.extendNow(parseDuration(duration, 'extendLease')),
+    };
+    renewer.start();
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    } finally {
+      renewer.stop();
+    }
+    if (abort.signal.aborted && abort.signal.reason instanceof StaleLeaseError) return; // another consumer owns it now
+    if (abort.signal.aborted && this.stopping && !outcome.ok) return; // released by stop()
+
+    if (outcome.ok) {
+      await this.onOutcome?.(event, outcome);
+      if (await this.settle(lref, 'ack', log)) {
+        this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ms: Date.now() - started });
+      }
+      return;
+    }
+    const error = toFailureInfo(outcome.error);
+    if (this.settings.retry.canRetry(d.attempt)) {
+      const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
+      log.warn({ err: outcome.error, dueAt }, 'handler failed; will retry');
+      if (await this.settle(lref, { kind: 'retry', dueAt, error }, log)) {
+        this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, error });
+      }
+      return;
+    }
+    log.error({ err: outcome.error }, 'handler failed; no attempts left, moving to the failed store');
+    await this.onOutcome?.(event, outcome);
+    if (await this.settle(lref, { kind: 'fail', error }, log)) {
+      this.events.emit('failed', { queue, id: event.id, name: event.name, attempt: d.attempt, error });
+    }
+  }
+
+  private invoke(event: WrkrEvent, ctx: HandlerContext, abort: AbortController): Promise<unknown> {
+    const { timeoutMs } = this.settings;
+    return new Promise<unknown>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => reject(abort.signal.reason instanceof Error ? abort.signal.reason : new WrkrError('ERR_WRKR_CLOSED', 'aborted'));
+      abort.signal.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => abort.abort(new TimeoutError('handler', timeoutMs)), timeoutMs);
+      }
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        abort.signal.removeEventListener('abort', onAbort);
+      };
+      Promise.resolve()
+        .then(() => this.handler(event, ctx))
+        .then(
+          (value) => (cleanup(), resolve(value)),
+          // Handlers may throw anything; toFailureInfo makes a FailureInfo of whatever it is.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          (err: unknown) => (cleanup(), reject(err)),
+        );
+    });
+  }
+
+  private async settle(lref: LeaseRef, outcome: 'ack' | Parameters<Backend['nack']>[1], log: Logger): Promise<boolean> {
+    try {
+      const ok = outcome === 'ack' ? await this.backend.ack(lref) : await this.backend.nack(lref, outcome);
+      if (!ok) log.warn('lease was lost before the item was settled; it will be redelivered');
+      return ok;
+    } catch (err) {
+      log.error({ err }, 'could not settle the item; it will be redelivered after its lease');
+      return false;
+    }
+  }
+}
+
+function ref(d: Delivery): LeaseRef {
+  return { queue: d.queue, id: d.message.id, token: d.token };
+}

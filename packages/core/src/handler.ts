@@ -1,0 +1,35 @@
+import type { Duration } from './duration';
+import type { WrkrEvent } from './event';
+import type { Logger } from './logger';
+import type { RetryOptions } from './retry-policy';
+
+/** What a handler gets besides the event. */
+export interface HandlerContext {
+  /** The queue the event was taken from. */
+  readonly queue: string;
+  /** 1 on the first delivery, higher on redeliveries. */
+  readonly attempt: number;
+  /** Aborts on shutdown timeout, on lease loss and on the subscription's `timeout`; its reason says which. */
+  readonly signal: AbortSignal;
+  /** Logger bound to this delivery (queue, event id and name, attempt). */
+  readonly log: Logger;
+  /** Report progress (a number or an object); emitted as the `progress` event of the Wrkr instance. */
+  progress(value: number | Record<string, unknown>): void;
+  /** Extend the lease to `duration` from now (leases are renewed automatically; this is for long steps). */
+  extendLease(duration: Duration): Promise<void>;
+}
+
+/** Handles one event; its resolved value is the reply of a request. Throwing (or rejecting) means failure. */
+export type Handler<T = unknown, R = unknown> = (event: WrkrEvent<T>, ctx: HandlerContext) => R | Promise<R>;
+
+/** Options of `subscribe`. */
+export interface SubscribeOptions {
+  /** Handlers running at once in this process (default 1). */
+  concurrency?: number;
+  /** Lease length; renewed automatically while the handler runs (default `'30s'`). */
+  visibilityTimeout?: Duration;
+  /** Retry policy for failed handlers. */
+  retry?: RetryOptions;
+  /** Job timeout: the handler's signal aborts and the delivery counts as failed after this long. */
+  timeout?: Duration;
+}

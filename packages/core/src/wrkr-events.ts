@@ -1,0 +1,27 @@
+import type { FailureInfo } from './backend';
+
+/** Events a Wrkr instance emits (it never emits `error`, so an unhandled one cannot crash the process). */
+export interface WrkrEventMap {
+  /** A handler reported progress. */
+  progress: [{ queue: string; id: string; name: string; progress: number | Record<string, unknown> }];
+  /** A handler succeeded and the item was acked. */
+  completed: [{ queue: string; id: string; name: string; attempt: number; ms: number }];
+  /** A handler failed and the item will be retried. */
+  retrying: [{ queue: string; id: string; name: string; attempt: number; dueAt: number; error: FailureInfo }];
+  /** A handler failed for the last time and the item went to the failed store. */
+  failed: [{ queue: string; id: string; name: string; attempt: number; error: FailureInfo }];
+}
+
+/** Turn anything thrown into the FailureInfo kept with a retried or failed item. */
+export function toFailureInfo(err: unknown): FailureInfo {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      message: err.message,
+      name: err.name,
+      ...(err.stack !== undefined ? { stack: err.stack } : {}),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err) };
+}
