@@ -11,6 +11,26 @@ export type When = Duration | Date;
 // millisecond forms are parsed here first; everything else goes to human-interval.
 const COMPACT = /^(\d+(?:\.\d+)?)\s*(ms|msecs?|milliseconds?|s|secs?|m|mins?|h|hrs?|d|w)$/i;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+// human-interval is lenient ('x days' → 0, 'ten-ish days' → 10 days), so strings must first read as
+// "<number> <unit> [and <number> <unit>]…" before it is asked.
+const NUMBER_WORD =
+  /^(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)$/i;
+const UNIT_WORD = /^(seconds?|minutes?|hours?|days?|weeks?|months?|years?)$/i;
+
+function isSpokenDuration(s: string): boolean {
+  const tokens = s.split(/[\s,]+/).filter(Boolean);
+  let sawNumber = false;
+  let sawUnit = false;
+  for (const t of tokens) {
+    if (/^\d+(\.\d+)?$/.test(t) || NUMBER_WORD.test(t)) sawNumber = true;
+    else if (UNIT_WORD.test(t) && sawNumber) {
+      sawNumber = false;
+      sawUnit = true;
+    } else if (!(t.toLowerCase() === 'and' && sawUnit && !sawNumber)) return false;
+  }
+  return sawUnit && !sawNumber;
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function unitMs(unit: string): number {
@@ -32,7 +52,7 @@ export function parseDuration(value: unknown, field: string): number {
     const compact = COMPACT.exec(s);
     if (/^\d+$/.test(s)) ms = Number(s);
     else if (compact) ms = Number(compact[1]) * unitMs(compact[2]!);
-    else ms = s === '' ? Number.NaN : humanInterval(s) ?? Number.NaN;
+    else ms = isSpokenDuration(s) ? (humanInterval(s) ?? Number.NaN) : Number.NaN;
   } else {
     throw new ValidationError(field, `expected a duration (ms or a string like '90 minutes'), got ${typeof value}`);
   }
