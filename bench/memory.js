@@ -1,0 +1,64 @@
+'use strict';
+// publish → handle → ack through the memory backend, against fastq (a bare in-process async queue)
+// doing the same no-op work in the same run. Target: wrkr ≥ 25% of the bare baseline.
+const fastq = require('fastq');
+const { Wrkr } = require('@wrkr/core');
+const { MemoryBackend } = require('@wrkr/backend-memory');
+
+const N = Number(process.env.BENCH_EVENTS ?? 50_000);
+const BATCH = 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+async function bare(concurrency) {
+  const t0 = process.hrtime.bigint();
+  let done = 0;
+  await new Promise((resolve) => {
+    const q = fastq.promise(async () => {
+      if (++done === N) resolve();
+    }, concurrency);
+    for (let i = 0; i < N; i++) void q.push({ name: 'bench.item', data: i });
+  });
+  return N / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function wrkr(concurrency) {
+  const w = new Wrkr({ backend: new MemoryBackend(), worker: false, scheduler: false });
+  await w.start();
+  let done = 0;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  await w.subscribe('bench', 'bench.#', async () => {
+    if (++done === N) finish();
+  }, { concurrency });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < N; i += BATCH) {
+    await w.publish(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ name: 'bench.item', data: i + j })));
+  }
+  await finished;
+  const rate = N / (Number(process.hrtime.bigint() - t0) / 1e9);
+  await w.stop();
+  return rate;
+}
+
+async function best(fn, concurrency) {
+  let top = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    global.gc?.();
+    top = Math.max(top, await fn(concurrency));
+  }
+  return top;
+}
+
+(async () => {
+  process.stdout.write(`${N} events, publish in batches of ${BATCH}, best of ${ROUNDS} rounds\n`);
+  for (const c of [1, 100]) {
+    const b = await best(bare, c);
+    const w = await best(wrkr, c);
+    process.stdout.write(
+      `concurrency ${String(c).padStart(3)}: wrkr/memory ${Math.round(w).toLocaleString('en')} ev/s | bare fastq ${Math.round(b).toLocaleString('en')} ev/s | ratio ${(w / b).toFixed(3)} (target ≥ 0.25)\n`,
+    );
+  }
+})().catch((err) => {
+  process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});

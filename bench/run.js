@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm run bench [-- memory|redis|rabbitmq|mongodb|all]`: each backend's benchmark, wrkr beside the
+// reference it is measured against in the same run. Not part of the tests.
+'use strict';
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const benches = {
+  memory: path.join(__dirname, 'memory.js'),
+  redis: path.join(__dirname, '..', 'packages', 'backend-redis', 'bench', 'run.js'),
+  rabbitmq: path.join(__dirname, '..', 'packages', 'backend-rabbitmq', 'bench', 'run.js'),
+  mongodb: path.join(__dirname, '..', 'packages', 'backend-mongodb', 'bench', 'run.js'),
+};
+const wanted = process.argv[2] ?? 'memory';
+const names = wanted === 'all' ? Object.keys(benches) : [wanted];
+let status = 0;
+for (const name of names) {
+  const file = benches[name];
+  if (!file) {
+    process.stderr.write(`unknown bench ${JSON.stringify(name)}; choose one of ${Object.keys(benches).join(', ')}, all\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`\n== bench: ${name}\n`);
+  const r = spawnSync(process.execPath, ['--expose-gc', file, ...process.argv.slice(3)], { stdio: 'inherit' });
+  if (r.status !== 0) status = r.status ?? 1;
+}
+process.exit(status);
