@@ -1,0 +1,2 @@
+export { MemoryBackend, type MemoryBackendOptions } from './memory-backend';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store';

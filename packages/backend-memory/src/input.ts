@@ -1,0 +1,154 @@
+import {
+  assertEventName,
+  assertHeaders,
+  assertId,
+  assertInt,
+  assertJson,
+  assertQueueName,
+  isPlainObject,
+  ValidationError,
+  type ClaimOptions,
+  type FailureInfo,
+  type LeaseRef,
+  type ListOptions,
+  type Message,
+  type NackOutcome,
+  type Outgoing,
+  type ScheduleRecord,
+} from '@wrkr/core';
+
+// The backend is a public API of its own (the CLI, tests and other tools call it without core), so it
+// checks its arguments too: a bad call is refused with a ValidationError before anything is written.
+
+/** Throw unless `value` is an epoch-ms instant (a finite number). */
+export function assertTime(value: unknown, field: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a finite number of epoch ms');
+}
+
+/** Throw unless `value` is a number of milliseconds, at least `min`. */
+export function assertMs(value: unknown, field: string, min: number): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new ValidationError(field, `must be a number of ms, at least ${min}`);
+}
+
+function assertObject(value: unknown, field: string): asserts value is Record<string, unknown> {
+  if (!isPlainObject(value)) throw new ValidationError(field, 'must be an object');
+}
+
+function assertOptionalString(value: unknown, field: string): void {
+  if (value !== undefined && typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+}
+
+function assertTid(value: unknown, field: string): void {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
+    throw new ValidationError(field, 'must be a string of 1–200 characters');
+  }
+}
+
+/** Throw unless `m` is a well-formed message. */
+export function assertMessage(m: unknown, field: string): asserts m is Message {
+  assertObject(m, field);
+  assertId(m.id, `${field}.id`);
+  assertEventName(m.name, `${field}.name`);
+  assertTid(m.tid, `${field}.tid`);
+  if (m.headers !== undefined) assertHeaders(m.headers, `${field}.headers`);
+  assertOptionalString(m.body, `${field}.body`);
+  assertTime(m.publishedAt, `${field}.publishedAt`);
+}
+
+/** Throw unless `items` is an array of well-formed outgoing messages. */
+export function assertOutgoing(items: unknown, field = 'items'): asserts items is readonly Outgoing[] {
+  if (!Array.isArray(items)) throw new ValidationError(field, 'must be an array');
+  items.forEach((item: unknown, i) => {
+    assertObject(item, `${field}[${i}]`);
+    assertMessage(item.message, `${field}[${i}].message`);
+    if (item.dueAt !== undefined) assertTime(item.dueAt, `${field}[${i}].dueAt`);
+  });
+}
+
+/** Throw unless `ref` addresses a lease. */
+export function assertLeaseRef(ref: unknown, field = 'ref'): asserts ref is LeaseRef {
+  assertObject(ref, field);
+  assertQueueName(ref.queue, `${field}.queue`);
+  assertId(ref.id, `${field}.id`);
+  if (typeof ref.token !== 'string' || ref.token.length === 0) throw new ValidationError(`${field}.token`, 'must be a non-empty string');
+}
+
+/** Throw unless `o` are usable claim options. */
+export function assertClaimOptions(o: unknown, field = 'options'): asserts o is ClaimOptions {
+  assertObject(o, field);
+  assertInt(o.max, `${field}.max`, 1);
+  assertMs(o.leaseMs, `${field}.leaseMs`, 1);
+  assertMs(o.waitMs, `${field}.waitMs`, 0);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError(`${field}.signal`, 'must be an AbortSignal');
+}
+
+/** Throw unless `e` is well-formed failure information. */
+export function assertFailure(e: unknown, field: string): asserts e is FailureInfo {
+  assertObject(e, field);
+  if (typeof e.message !== 'string') throw new ValidationError(`${field}.message`, 'must be a string');
+  assertOptionalString(e.name, `${field}.name`);
+  assertOptionalString(e.stack, `${field}.stack`);
+  assertOptionalString(e.code, `${field}.code`);
+}
+
+/** Throw unless `o` is a nack outcome. */
+export function assertNackOutcome(o: unknown, field = 'outcome'): asserts o is NackOutcome {
+  assertObject(o, field);
+  switch (o.kind) {
+    case 'retry':
+      assertTime(o.dueAt, `${field}.dueAt`);
+      if (o.error !== undefined) assertFailure(o.error, `${field}.error`);
+      return;
+    case 'release':
+      return;
+    case 'fail':
+      assertFailure(o.error, `${field}.error`);
+      return;
+    default:
+      throw new ValidationError(`${field}.kind`, "must be 'retry', 'release' or 'fail'");
+  }
+}
+
+/** Throw unless `o` are listing options. */
+export function assertListOptions(o: unknown, field = 'options'): asserts o is ListOptions | undefined {
+  if (o === undefined) return;
+  assertObject(o, field);
+  if (o.limit !== undefined) assertInt(o.limit, `${field}.limit`, 0);
+  if (o.offset !== undefined) assertInt(o.offset, `${field}.offset`, 0);
+}
+
+/** Throw unless `ids` is absent or an array of ids. */
+export function assertIds(ids: unknown, field = 'ids'): asserts ids is readonly string[] | undefined {
+  if (ids === undefined) return;
+  if (!Array.isArray(ids)) throw new ValidationError(field, 'must be an array of ids');
+  ids.forEach((id: unknown, i) => assertId(id, `${field}[${i}]`));
+}
+
+/** Throw unless `r` is a well-formed schedule record. */
+export function assertScheduleRecord(r: unknown, field = 'record'): asserts r is ScheduleRecord {
+  assertObject(r, field);
+  assertId(r.name, `${field}.name`);
+  assertObject(r.rule, `${field}.rule`);
+  if ('every' in r.rule) {
+    assertMs(r.rule.every, `${field}.rule.every`, 1);
+  } else if (typeof r.rule.cron === 'string' && r.rule.cron.length > 0) {
+    assertOptionalString(r.rule.tz, `${field}.rule.tz`);
+  } else {
+    throw new ValidationError(`${field}.rule`, 'must be { every: ms } or { cron, tz? }');
+  }
+  assertObject(r.event, `${field}.event`);
+  assertEventName(r.event.name, `${field}.event.name`);
+  assertTid(r.event.tid, `${field}.event.tid`);
+  if (r.event.headers !== undefined) assertHeaders(r.event.headers, `${field}.event.headers`);
+  assertOptionalString(r.event.body, `${field}.event.body`);
+  if (typeof r.active !== 'boolean') throw new ValidationError(`${field}.active`, 'must be a boolean');
+  assertTime(r.nextRunAt, `${field}.nextRunAt`);
+  if (r.lastRunAt !== undefined) assertTime(r.lastRunAt, `${field}.lastRunAt`);
+  assertTime(r.updatedAt, `${field}.updatedAt`);
+}
+
+/** Throw unless `meta` is a plain JSON object. */
+export function assertMeta(meta: unknown, field = 'meta'): asserts meta is Record<string, unknown> {
+  assertObject(meta, field);
+  assertJson(meta, field);
+}

@@ -1,0 +1,321 @@
+import {
+  assertId,
+  assertKnownKeys,
+  assertPattern,
+  assertQueueName,
+  BACKEND_CONTRACT_VERSION,
+  ClosedError,
+  ValidationError,
+  type Backend,
+  type BackendCapabilities,
+  type ClaimOptions,
+  type Delivery,
+  type FailedItem,
+  type LeaseRef,
+  type ListOptions,
+  type Message,
+  type NackOutcome,
+  type Outgoing,
+  type QueueStats,
+  type ScheduleRecord,
+  type WorkerInfo,
+} from '@wrkr/core';
+import { ClaimWaiter } from './claim-waiter';
+import {
+  assertClaimOptions,
+  assertIds,
+  assertLeaseRef,
+  assertListOptions,
+  assertMessage,
+  assertMeta,
+  assertMs,
+  assertNackOutcome,
+  assertOutgoing,
+  assertScheduleRecord,
+  assertTime,
+} from './input';
+import { MemoryStore } from './memory-store';
+import type { NamespaceState } from './namespace-state';
+
+/** Options of a MemoryBackend. */
+export interface MemoryBackendOptions {
+  /** Isolates all data; backends on one store with different namespaces never see each other's data. Default `wrkr`. */
+  namespace?: string;
+  /** The store ("server") to use; share one between backends to act as several clients. Default: a private store. */
+  store?: MemoryStore;
+  /** Clock for every time read; default `Date.now` (a private store's timers use it too). */
+  now?: () => number;
+}
+
+// Longer setTimeout delays overflow and fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const CAPABILITIES: BackendCapabilities = Object.freeze({
+  delayed: true,
+  cancel: true,
+  schedules: true,
+  failedStore: true,
+  workers: true,
+  persistent: true,
+});
+
+/**
+ * The in-process backend, wrkr's embedded default: no I/O, every call atomic, delivery driven by timers
+ * aimed at the next due time or lease end (no polling). Data lives in a MemoryStore as long as the store.
+ */
+export class MemoryBackend implements Backend {
+  readonly name = 'memory';
+  readonly contractVersion = BACKEND_CONTRACT_VERSION;
+  readonly capabilities = CAPABILITIES;
+  /** The namespace this client works in. */
+  readonly namespace: string;
+  /** The store this client talks to. */
+  readonly store: MemoryStore;
+  readonly #now: () => number;
+  readonly #waiting = new Set<ClaimWaiter>();
+  #closed = false;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    assertKnownKeys(options, ['namespace', 'store', 'now'], 'options');
+    const { namespace = 'wrkr', store, now } = options;
+    assertId(namespace, 'options.namespace');
+    if (store !== undefined && !(store instanceof MemoryStore)) throw new ValidationError('options.store', 'must be a MemoryStore');
+    if (now !== undefined && typeof now !== 'function') throw new ValidationError('options.now', 'must be a function returning epoch ms');
+    this.namespace = namespace;
+    this.#now = now ?? Date.now;
+    this.store = store ?? new MemoryStore({ now: this.#now });
+  }
+
+  start(): Promise<void> {
+    return this.#run(() => undefined);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const waiter of [...this.#waiting]) waiter.settle([]);
+    return Promise.resolve();
+  }
+
+  bind(queue: string, pattern: string): Promise<void> {
+    return this.#run((ns) => {
+      assertQueueName(queue);
+      assertPattern(pattern);
+      ns.bind(queue, pattern);
+    });
+  }
+
+  unbind(queue: string, pattern: string): Promise<void> {
+    return this.#run((ns) => {
+      assertQueueName(queue);
+      assertPattern(pattern);
+      ns.unbind(queue, pattern);
+    });
+  }
+
+  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    return this.#run((ns) => {
+      if (queue !== undefined) assertQueueName(queue);
+      return ns.bindings(queue);
+    });
+  }
+
+  queues(): Promise<string[]> {
+    return this.#run((ns) => ns.queueNames());
+  }
+
+  deleteQueue(queue: string): Promise<void> {
+    return this.#run((ns) => {
+      assertQueueName(queue);
+      ns.deleteQueue(queue);
+    });
+  }
+
+  publish(items: readonly Outgoing[]): Promise<void> {
+    return this.#run((ns, now) => {
+      assertOutgoing(items);
+      ns.publish(items, now);
+    });
+  }
+
+  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.#run((ns, now) => {
+      assertQueueName(queue);
+      assertOutgoing(items);
+      ns.send(queue, items, now);
+    });
+  }
+
+  cancel(id: string): Promise<boolean> {
+    return this.#run((ns) => {
+      assertId(id);
+      return ns.cancel(id);
+    });
+  }
+
+  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return this.#run((ns, now) => {
+      assertQueueName(queue);
+      assertClaimOptions(options);
+      const q = ns.queue(queue);
+      const got = q.take(options.max, options.leaseMs, now);
+      const { signal } = options;
+      if (got.length > 0 || options.waitMs === 0 || signal?.aborted) return got;
+      return new Promise<Delivery[]>((resolve) => {
+        const waiter = new ClaimWaiter(options.max, options.leaseMs, resolve);
+        const giveUp = (): void => waiter.settle([]);
+        // Ref'd on purpose: like a pending network call, a waiting claim keeps the process up to waitMs.
+        const timer = setTimeout(giveUp, Math.min(options.waitMs, MAX_TIMER_MS));
+        signal?.addEventListener('abort', giveUp, { once: true });
+        this.#waiting.add(waiter);
+        waiter.onSettle(() => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', giveUp);
+          this.#waiting.delete(waiter);
+        });
+        q.wait(waiter, now);
+      });
+    });
+  }
+
+  ack(ref: LeaseRef): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertLeaseRef(ref);
+      return ns.queue(ref.queue).ack(ref, now);
+    });
+  }
+
+  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertLeaseRef(ref);
+      assertNackOutcome(outcome);
+      const q = ns.queue(ref.queue);
+      const done = q.nack(ref, outcome, now);
+      q.drain(now);
+      return done;
+    });
+  }
+
+  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertLeaseRef(ref);
+      assertMs(leaseMs, 'leaseMs', 1);
+      return ns.queue(ref.queue).extend(ref, leaseMs, now);
+    });
+  }
+
+  stats(queue: string): Promise<QueueStats> {
+    return this.#run((ns, now) => {
+      assertQueueName(queue);
+      return ns.queue(queue).stats(now);
+    });
+  }
+
+  failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+    return this.#run((ns) => {
+      assertQueueName(queue);
+      assertListOptions(options);
+      return ns.queue(queue).failed(options?.offset ?? 0, options?.limit ?? Number.POSITIVE_INFINITY);
+    });
+  }
+
+  replay(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.#run((ns, now) => {
+      assertQueueName(queue);
+      assertIds(ids);
+      const q = ns.queue(queue);
+      const moved = q.replay(ids, now);
+      q.drain(now);
+      return moved;
+    });
+  }
+
+  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.#run((ns) => {
+      assertQueueName(queue);
+      assertIds(ids);
+      return ns.queue(queue).purgeFailed(ids);
+    });
+  }
+
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return this.#run((ns) => {
+      assertScheduleRecord(record);
+      ns.upsertSchedule(record);
+    });
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.#run((ns) => {
+      assertId(name, 'name');
+      return ns.removeSchedule(name);
+    });
+  }
+
+  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    return this.#run((ns) => {
+      assertId(name, 'name');
+      return ns.getSchedule(name);
+    });
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.#run((ns) => ns.listSchedules());
+  }
+
+  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertId(name, 'name');
+      if (typeof expected !== 'object' || expected === null) throw new ValidationError('expected', 'must be { runAt, updatedAt }');
+      assertTime(expected.runAt, 'expected.runAt');
+      assertTime(expected.updatedAt, 'expected.updatedAt');
+      assertTime(nextRunAt, 'nextRunAt');
+      assertMessage(message, 'message');
+      return ns.fireSchedule(name, expected, nextRunAt, message, now);
+    });
+  }
+
+  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertId(id);
+      assertId(instance, 'instance');
+      assertMeta(meta);
+      assertMs(ttlMs, 'ttlMs', 1);
+      return ns.workers.register(id, instance, meta, ttlMs, now);
+    });
+  }
+
+  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    return this.#run((ns, now) => {
+      assertId(id);
+      assertId(instance, 'instance');
+      assertMs(ttlMs, 'ttlMs', 1);
+      if (meta !== undefined) assertMeta(meta);
+      return ns.workers.heartbeat(id, instance, ttlMs, meta, now);
+    });
+  }
+
+  unregisterWorker(id: string, instance: string): Promise<void> {
+    return this.#run((ns) => {
+      assertId(id);
+      assertId(instance, 'instance');
+      ns.workers.unregister(id, instance);
+    });
+  }
+
+  workers(): Promise<WorkerInfo[]> {
+    return this.#run((ns, now) => ns.workers.live(now));
+  }
+
+  /**
+   * Run one call on the namespace's data, after routing the delayed publishes that are due. Everything up
+   * to `fn`'s result runs synchronously, so each call is atomic for every client of the store; bad input
+   * and use after close reject.
+   */
+  async #run<T>(fn: (ns: NamespaceState, now: number) => T | Promise<T>): Promise<T> {
+    if (this.#closed) throw new ClosedError('memory backend');
+    const now = this.#now();
+    const ns = this.store.namespace(this.namespace);
+    ns.tick(now);
+    return await fn(ns, now);
+  }
+}

@@ -1,0 +1,194 @@
+import { matchPattern, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core';
+import { Alarm } from './alarm';
+import { BinaryHeap } from './binary-heap';
+import { copySchedule, freezeMessage } from './copy';
+import { QueueState } from './queue-state';
+import { WorkerRegistry } from './worker-registry';
+
+/** A delayed publish, stored once and routed when due. */
+interface Scheduled {
+  readonly at: number;
+  readonly seq: number;
+  readonly message: Message;
+}
+
+const earlier = (a: Scheduled, b: Scheduled): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/**
+ * All data of one namespace: bindings, queues, delayed publishes, schedules and workers. Delayed
+ * publishes sit in a heap by due time (cancelled ones are skipped lazily: the index `#scheduled` no longer
+ * points at them) and an alarm routes them at their due time even when nobody claims.
+ */
+export class NamespaceState {
+  readonly #queues = new Map<string, QueueState>();
+  readonly #bindings = new Map<string, Set<string>>();
+  readonly #scheduled = new Map<string, Scheduled>();
+  readonly #due = new BinaryHeap<Scheduled>(earlier);
+  readonly #schedules = new Map<string, ScheduleRecord>();
+  readonly #alarm: Alarm;
+  #seq = 0;
+  /** Worker registrations. */
+  readonly workers = new WorkerRegistry();
+
+  constructor(private readonly clock: () => number) {
+    this.#alarm = new Alarm(clock, () => this.tick(clock()));
+  }
+
+  /** The queue's state, created on first use. */
+  queue(name: string): QueueState {
+    let q = this.#queues.get(name);
+    if (q === undefined) {
+      q = new QueueState(name, this.clock);
+      this.#queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Route the delayed publishes due by `now`, then aim the alarm at the next one. */
+  tick(now: number): void {
+    const touched = new Set<QueueState>();
+    for (let top = this.#live(); top !== undefined && top.at <= now; top = this.#live()) {
+      this.#due.pop();
+      this.#scheduled.delete(top.message.id);
+      this.#route(top.message, now, touched);
+    }
+    for (const q of touched) q.drain(now);
+    this.#alarm.set(this.#live()?.at);
+  }
+
+  /** Route undelayed messages now; store delayed ones once (a stored id is ignored). */
+  publish(items: readonly Outgoing[], now: number): void {
+    const touched = new Set<QueueState>();
+    for (const { message, dueAt } of items) {
+      if (dueAt !== undefined && dueAt > now) {
+        if (this.#scheduled.has(message.id)) continue;
+        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: freezeMessage(message) };
+        this.#scheduled.set(message.id, s);
+        this.#due.push(s);
+      } else {
+        this.#route(freezeMessage(message), now, touched);
+      }
+    }
+    for (const q of touched) q.drain(now);
+    this.#alarm.set(this.#live()?.at);
+  }
+
+  /** Put messages straight into one queue. */
+  send(queue: string, items: readonly Outgoing[], now: number): void {
+    const q = this.queue(queue);
+    for (const { message, dueAt } of items) q.add(freezeMessage(message), dueAt, now);
+    q.drain(now);
+  }
+
+  /** Remove a not-yet-due message with this id: the delayed publish and delayed items of every queue. */
+  cancel(id: string): boolean {
+    let removed = this.#scheduled.delete(id);
+    for (const q of this.#queues.values()) if (q.cancelDelayed(id)) removed = true;
+    return removed;
+  }
+
+  /** Bind a queue to a pattern. */
+  bind(queue: string, pattern: string): void {
+    this.queue(queue);
+    let patterns = this.#bindings.get(queue);
+    if (patterns === undefined) {
+      patterns = new Set();
+      this.#bindings.set(queue, patterns);
+    }
+    patterns.add(pattern);
+  }
+
+  /** Remove one binding. */
+  unbind(queue: string, pattern: string): void {
+    const patterns = this.#bindings.get(queue);
+    if (patterns?.delete(pattern) && patterns.size === 0) this.#bindings.delete(queue);
+  }
+
+  /** Bindings, all or of one queue, in binding order. */
+  bindings(queue?: string): Array<{ queue: string; pattern: string }> {
+    const out: Array<{ queue: string; pattern: string }> = [];
+    for (const [q, patterns] of this.#bindings) {
+      if (queue !== undefined && q !== queue) continue;
+      for (const pattern of patterns) out.push({ queue: q, pattern });
+    }
+    return out;
+  }
+
+  /** Names of queues that are bound or hold items, sorted. */
+  queueNames(): string[] {
+    const names: string[] = [];
+    for (const [name, q] of this.#queues) if (this.#bindings.has(name) || !q.empty) names.push(name);
+    return names.sort();
+  }
+
+  /** Delete a queue's bindings and items. */
+  deleteQueue(queue: string): void {
+    this.#bindings.delete(queue);
+    const q = this.#queues.get(queue);
+    if (q === undefined) return;
+    q.clear();
+    // Waiting claims hold the state object; it is dropped once nobody waits on it.
+    if (!q.awaited) this.#queues.delete(queue);
+  }
+
+  /** Create or replace a schedule. */
+  upsertSchedule(record: ScheduleRecord): void {
+    this.#schedules.set(record.name, copySchedule(record));
+  }
+
+  /** Delete a schedule; false when there was none. */
+  removeSchedule(name: string): boolean {
+    return this.#schedules.delete(name);
+  }
+
+  /** One schedule (a copy), or undefined. */
+  getSchedule(name: string): ScheduleRecord | undefined {
+    const r = this.#schedules.get(name);
+    return r && copySchedule(r);
+  }
+
+  /** All schedules (copies), by name. */
+  listSchedules(): ScheduleRecord[] {
+    return [...this.#schedules.keys()].sort().map((name) => copySchedule(this.#schedules.get(name)!));
+  }
+
+  /** Compare-and-set one occurrence of a schedule and publish its message, or change nothing. */
+  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message, now: number): boolean {
+    const r = this.#schedules.get(name);
+    if (r === undefined || r.nextRunAt !== expected.runAt || r.updatedAt !== expected.updatedAt) return false;
+    this.#schedules.set(name, { ...r, nextRunAt, lastRunAt: expected.runAt });
+    this.publish([{ message }], now);
+    return true;
+  }
+
+  /** Resolve every waiting claim empty (the server dropped its connections). */
+  interrupt(): void {
+    for (const q of this.#queues.values()) q.interrupt();
+  }
+
+  /** Forget everything: resolve waiting claims empty and disarm every alarm. */
+  destroy(): void {
+    this.interrupt();
+    for (const q of this.#queues.values()) q.clear();
+    this.#alarm.clear();
+  }
+
+  #route(message: Message, now: number, touched: Set<QueueState>): void {
+    for (const [queue, patterns] of this.#bindings) {
+      for (const pattern of patterns) {
+        if (!matchPattern(pattern, message.name)) continue;
+        if (this.queue(queue).add(message, undefined, now)) touched.add(this.queue(queue));
+        break;
+      }
+    }
+  }
+
+  /** The next delayed publish still stored. */
+  #live(): Scheduled | undefined {
+    for (let top = this.#due.peek(); top !== undefined; top = this.#due.peek()) {
+      if (this.#scheduled.get(top.message.id) === top) return top;
+      this.#due.pop();
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core';
+import { Alarm } from './alarm';
+import { BinaryHeap } from './binary-heap';
+import type { ClaimWaiter } from './claim-waiter';
+import { copyFailure, copyMessage } from './copy';
+import { Deque } from './deque';
+
+/** A pending item of a queue. */
+interface Entry {
+  readonly message: Message;
+  state: 'ready' | 'delayed' | 'leased';
+  /** Deliveries so far. */
+  attempt: number;
+  /** Valid while leased. */
+  token: string;
+  leaseUntil: number;
+  /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
+  version: number;
+}
+
+/** A heap node: `entry` has something to do at `at`, if it is still at `version`. */
+interface Timed {
+  readonly at: number;
+  readonly seq: number;
+  readonly entry: Entry;
+  readonly version: number;
+}
+
+interface Failed {
+  readonly message: Message;
+  readonly attempt: number;
+  readonly error: FailureInfo;
+  readonly failedAt: number;
+}
+
+// Ties (e.g. 10,000 items due at one instant) keep insertion order.
+const earlier = (a: Timed, b: Timed): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/**
+ * One queue's items: ready ones in a FIFO, delayed ones in a heap by due time, leased ones in a heap by
+ * lease end, failed ones in insertion order, and an index id → entry over the pending ones for O(1)
+ * de-duplication and cancel. Heaps use lazy deletion (see `Entry.version`). Every method is synchronous,
+ * so each call is atomic for every client of the store.
+ */
+export class QueueState {
+  readonly #entries = new Map<string, Entry>();
+  readonly #ready = new Deque<Entry>();
+  readonly #delayed = new BinaryHeap<Timed>(earlier);
+  readonly #leases = new BinaryHeap<Timed>(earlier);
+  readonly #failed = new Map<string, Failed>();
+  readonly #waiters = new Set<ClaimWaiter>();
+  readonly #alarm: Alarm;
+  #delayedCount = 0;
+  #leasedCount = 0;
+  #seq = 0;
+
+  constructor(
+    /** Queue name. */
+    readonly name: string,
+    clock: () => number,
+  ) {
+    this.#alarm = new Alarm(clock, () => this.drain(clock()));
+  }
+
+  /** True when the queue holds nothing (pending or failed). */
+  get empty(): boolean {
+    return this.#entries.size === 0 && this.#failed.size === 0;
+  }
+
+  /** True while claims wait on this queue. */
+  get awaited(): boolean {
+    return this.#waiters.size > 0;
+  }
+
+  /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
+  add(message: Message, dueAt: number | undefined, now: number): boolean {
+    if (this.#entries.has(message.id)) return false;
+    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0 };
+    this.#entries.set(message.id, entry);
+    this.#schedule(entry, dueAt, now);
+    return true;
+  }
+
+  /** Lease up to `max` available items. */
+  take(max: number, leaseMs: number, now: number): Delivery[] {
+    this.#promote(now);
+    const out: Delivery[] = [];
+    while (out.length < max) {
+      const entry = this.#ready.shift();
+      if (entry === undefined) break;
+      entry.state = 'leased';
+      entry.attempt++;
+      entry.token = randomUUID();
+      entry.leaseUntil = now + leaseMs;
+      entry.version++;
+      this.#leasedCount++;
+      this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
+      out.push({ queue: this.name, message: copyMessage(entry.message), token: entry.token, attempt: entry.attempt, leaseUntil: entry.leaseUntil });
+    }
+    return out;
+  }
+
+  /** Park a claim until items become available; it is served by `drain`. */
+  wait(waiter: ClaimWaiter, now: number): void {
+    this.#waiters.add(waiter);
+    waiter.onSettle(() => {
+      this.#waiters.delete(waiter);
+      if (this.#waiters.size === 0) this.#alarm.clear();
+    });
+    this.drain(now);
+  }
+
+  /**
+   * Hand available items to waiting claims, oldest first, then aim the alarm at the next instant an
+   * item becomes available (due time or lease end). Call after every change.
+   */
+  drain(now: number): void {
+    if (this.#waiters.size === 0) return;
+    this.#promote(now);
+    for (const waiter of this.#waiters) {
+      if (this.#ready.length === 0) break;
+      waiter.settle(this.take(waiter.max, waiter.leaseMs, now));
+    }
+    if (this.#waiters.size === 0) return;
+    const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases));
+    this.#alarm.set(Number.isFinite(next) ? next : undefined);
+  }
+
+  /** Remove a leased item. */
+  ack(ref: LeaseRef, now: number): boolean {
+    const entry = this.#held(ref, now);
+    if (entry === undefined) return false;
+    this.#entries.delete(ref.id);
+    entry.version++;
+    this.#leasedCount--;
+    return true;
+  }
+
+  /** Retry, release or fail a leased item. */
+  nack(ref: LeaseRef, outcome: NackOutcome, now: number): boolean {
+    const entry = this.#held(ref, now);
+    if (entry === undefined) return false;
+    this.#leasedCount--;
+    entry.token = '';
+    switch (outcome.kind) {
+      case 'retry':
+        this.#schedule(entry, outcome.dueAt, now);
+        break;
+      case 'release':
+        entry.attempt--;
+        this.#schedule(entry, undefined, now);
+        break;
+      case 'fail':
+        this.#entries.delete(ref.id);
+        entry.version++;
+        // Re-insert so the failed listing stays ordered by failure time.
+        this.#failed.delete(ref.id);
+        this.#failed.set(ref.id, { message: entry.message, attempt: entry.attempt, error: Object.freeze(copyFailure(outcome.error)), failedAt: now });
+        break;
+    }
+    return true;
+  }
+
+  /** Move a lease's end to `leaseMs` from now. */
+  extend(ref: LeaseRef, leaseMs: number, now: number): boolean {
+    const entry = this.#held(ref, now);
+    if (entry === undefined) return false;
+    entry.leaseUntil = now + leaseMs;
+    entry.version++;
+    this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
+    return true;
+  }
+
+  /** Remove a delayed item; false when `id` is not delayed here. */
+  cancelDelayed(id: string): boolean {
+    const entry = this.#entries.get(id);
+    if (entry?.state !== 'delayed') return false;
+    this.#entries.delete(id);
+    entry.version++;
+    this.#delayedCount--;
+    return true;
+  }
+
+  /** Exact counts. */
+  stats(now: number): QueueStats {
+    this.#promote(now);
+    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size };
+  }
+
+  /** Failed items, oldest first. */
+  failed(offset: number, limit: number): FailedItem[] {
+    const out: FailedItem[] = [];
+    if (limit <= 0) return out;
+    let skip = offset;
+    for (const f of this.#failed.values()) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      out.push({ queue: this.name, message: copyMessage(f.message), attempt: f.attempt, error: copyFailure(f.error), failedAt: f.failedAt });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Move failed items (all, or those ids) back to ready with attempt 0. One whose id is pending again
+   * (re-sent meanwhile) stays failed, so the queue never holds an id twice.
+   */
+  replay(ids: readonly string[] | undefined, now: number): number {
+    let moved = 0;
+    for (const id of ids ?? [...this.#failed.keys()]) {
+      const f = this.#failed.get(id);
+      if (f === undefined || this.#entries.has(id)) continue;
+      this.#failed.delete(id);
+      this.add(f.message, undefined, now);
+      moved++;
+    }
+    return moved;
+  }
+
+  /** Delete failed items (all, or those ids). */
+  purgeFailed(ids: readonly string[] | undefined): number {
+    if (ids === undefined) {
+      const n = this.#failed.size;
+      this.#failed.clear();
+      return n;
+    }
+    let deleted = 0;
+    for (const id of ids) if (this.#failed.delete(id)) deleted++;
+    return deleted;
+  }
+
+  /** Drop every item (waiting claims keep waiting). */
+  clear(): void {
+    this.#entries.clear();
+    this.#ready.clear();
+    this.#delayed.clear();
+    this.#leases.clear();
+    this.#failed.clear();
+    this.#delayedCount = 0;
+    this.#leasedCount = 0;
+    this.#alarm.clear();
+  }
+
+  /** Resolve every waiting claim empty (the server dropped its connections). */
+  interrupt(): void {
+    for (const waiter of [...this.#waiters]) waiter.settle([]);
+  }
+
+  /** Make `entry` ready now, or delayed until `dueAt` when that is in the future. */
+  #schedule(entry: Entry, dueAt: number | undefined, now: number): void {
+    entry.version++;
+    if (dueAt !== undefined && dueAt > now) {
+      entry.state = 'delayed';
+      this.#delayedCount++;
+      this.#delayed.push({ at: dueAt, seq: this.#seq++, entry, version: entry.version });
+    } else {
+      entry.state = 'ready';
+      this.#ready.push(entry);
+    }
+  }
+
+  /** Move due delayed items and items whose lease ran out to ready. */
+  #promote(now: number): void {
+    for (let top = this.#live(this.#delayed); top !== undefined && top.at <= now; top = this.#live(this.#delayed)) {
+      this.#delayed.pop();
+      this.#delayedCount--;
+      this.#schedule(top.entry, undefined, now);
+    }
+    for (let top = this.#live(this.#leases); top !== undefined && top.at <= now; top = this.#live(this.#leases)) {
+      this.#leases.pop();
+      this.#leasedCount--;
+      top.entry.token = '';
+      this.#schedule(top.entry, undefined, now);
+    }
+  }
+
+  /** The heap's top after discarding stale nodes. */
+  #live(heap: BinaryHeap<Timed>): Timed | undefined {
+    for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+      if (top.version === top.entry.version && this.#entries.get(top.entry.message.id) === top.entry) return top;
+      heap.pop();
+    }
+    return undefined;
+  }
+
+  #nextAt(heap: BinaryHeap<Timed>): number {
+    return this.#live(heap)?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** The entry when `ref.token` still holds its lease. */
+  #held(ref: LeaseRef, now: number): Entry | undefined {
+    const entry = this.#entries.get(ref.id);
+    if (entry?.state !== 'leased' || entry.token !== ref.token || entry.leaseUntil <= now) return undefined;
+    return entry;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Logger } from '@wrkr/core';
+import type { Collection } from 'mongodb';
+import type { DelayedDoc, GuardDoc, StoredMessage } from './documents';
+import { duplicateIndexes } from './errors';
+
+/**
+ * Window of a routing guard. A router that wins `d~<id>~<window>` routes the publish; if it dies midway,
+ * a router of a later window finishes the job (queue inserts are idempotent by id, so nothing doubles).
+ */
+export const ROUTING_WINDOW_MS = 30_000;
+const BATCH = 500;
+
+/** Guard key of a delayed publish for the routing window containing `now`. */
+export function routingGuard(id: string, now: number): string {
+  return `d~${id}~${Math.floor(now / ROUTING_WINDOW_MS)}`;
+}
+
+/**
+ * Routes delayed publishes when due: a precise timer for the earliest due time it knows of (its own
+ * publishes, and what it last read), and a poll every `pollMs` for publishes of other clients.
+ */
+export class DelayedRouter {
+  #timer?: NodeJS.Timeout;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #running?: Promise<void>;
+  #again = false;
+  #stopped = false;
+
+  constructor(
+    private readonly delayed: Collection<DelayedDoc>,
+    private readonly guards: Collection<GuardDoc>,
+    private readonly instance: string,
+    private readonly route: (messages: StoredMessage[]) => Promise<void>,
+    private readonly pollMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Start routing. */
+  start(): void {
+    this.#stopped = false;
+    this.#at(Date.now());
+  }
+
+  /** A delayed publish due at `at` was stored. */
+  noteDue(at: number): void {
+    if (at < this.#timerAt) this.#at(at);
+  }
+
+  /** Stop routing (an in-flight pass finishes). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  #at(at: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, at - Date.now()));
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#pass()
+      .then((next) => this.#at(Math.min(next, Date.now() + this.pollMs)))
+      .catch((err: unknown) => {
+        this.log.warn({ err }, 'routing delayed publishes failed; retrying');
+        this.#at(Date.now() + this.pollMs);
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#at(Date.now());
+        }
+      });
+  }
+
+  /** Route everything due; return the next due time (Infinity: none stored). */
+  async #pass(): Promise<number> {
+    for (;;) {
+      const now = Date.now();
+      const due = await this.delayed.find({ at: { $lte: now } }).limit(BATCH).toArray();
+      const routed = due.length > 0 ? await this.#routeBatch(due, now) : 0;
+      // Nothing won: another client is routing these; it will delete them (or a later window retries).
+      if (due.length < BATCH || routed === 0 || this.#stopped) break;
+    }
+    const [next] = await this.delayed.find({}, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).toArray();
+    return next?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  async #routeBatch(due: DelayedDoc[], now: number): Promise<number> {
+    const guards = due.map((d) => ({ _id: routingGuard(d._id, now), inst: this.instance, ts: now }));
+    let lost = new Set<number>();
+    try {
+      await this.guards.insertMany(guards, { ordered: false });
+    } catch (err) {
+      lost = duplicateIndexes(err);
+    }
+    if (lost.size > 0) {
+      // Guards this instance won in an earlier pass that failed midway are still its own to finish.
+      const lostKeys = [...lost].map((k) => guards[k]!._id);
+      const own = new Set((await this.guards.find({ _id: { $in: lostKeys }, inst: this.instance }).toArray()).map((g) => g._id));
+      for (const k of [...lost]) if (own.has(guards[k]!._id)) lost.delete(k);
+    }
+    const won = due.filter((_, k) => !lost.has(k));
+    if (won.length === 0) return 0;
+    await this.route(won.map((d) => d.m));
+    await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
+    return won.length;
+  }
+}

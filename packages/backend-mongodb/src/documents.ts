@@ -1,0 +1,172 @@
+import type { FailureInfo, Message } from '@wrkr/core';
+
+/** One header. */
+export interface StoredHeader {
+  k: string;
+  v: string;
+}
+
+/**
+ * A message as stored. Headers are a list of `{ k, v }` because header names may contain `.` or start
+ * with `$`, which field names do not accept everywhere (and FerretDB v1 refuses nested arrays).
+ */
+export interface StoredMessage {
+  id: string;
+  name: string;
+  tid?: string;
+  headers?: StoredHeader[];
+  body?: string;
+  publishedAt: number;
+}
+
+/** One pending message of a queue. Written once; its state changes live in the lease log. */
+export interface ItemDoc {
+  /** Message id: unique per queue, which makes sends and publishes idempotent. */
+  _id: string;
+  /** Incarnation: random per insert, so lease-log entries of an earlier copy never apply to a later one. */
+  c: string;
+  /** Epoch ms from which it may be claimed (enqueue time, or its due time). */
+  at: number;
+  m: StoredMessage;
+}
+
+/** State of a lease-log entry. */
+export type LeaseState = 'held' | 'wait' | 'done' | 'failed';
+
+/**
+ * One state change of a claimed item. `_id` is `<id>~<incarnation>~<n>`: inserting entry n+1 is the
+ * compare-and-set of every transition (only one writer can insert a given `_id`), which stays atomic
+ * on servers whose findAndModify is not (FerretDB v1).
+ */
+export interface LeaseDoc {
+  _id: string;
+  /** Message id. */
+  i: string;
+  /** Incarnation of the item. */
+  c: string;
+  /** Sequence number within the item's log. */
+  n: number;
+  s: LeaseState;
+  /** Lease token (held); empty otherwise. */
+  t: string;
+  /** held: lease end; wait: due time; epoch ms. */
+  u: number;
+  /** Deliveries so far. */
+  a: number;
+  /** Last error (wait after a retry, failed). */
+  e?: FailureInfo;
+  /** Epoch ms of the change. */
+  ts: number;
+}
+
+/** An item in the failed store. `_id` is `<queue> <id>`. */
+export interface FailedDoc {
+  _id: string;
+  q: string;
+  m: StoredMessage;
+  a: number;
+  e: FailureInfo;
+  at: number;
+}
+
+/** A completed item kept for `keepCompleted`. */
+export interface CompletedDoc {
+  _id: string;
+  q: string;
+  m: StoredMessage;
+  at: number;
+}
+
+/** A delayed publish: stored once, routed to the queues bound at its due time. */
+export interface DelayedDoc {
+  _id: string;
+  at: number;
+  m: StoredMessage;
+}
+
+/** A queue → pattern binding. `_id` is `<queue> <pattern>` (neither contains a space). */
+export interface BindingDoc {
+  _id: string;
+  q: string;
+  p: string;
+}
+
+/** A known queue. */
+export interface QueueDoc {
+  _id: string;
+}
+
+/** A recurring schedule; `v` changes on every write (compare-and-set guard). */
+export interface ScheduleDoc {
+  _id: string;
+  rule: { every: number } | { cron: string; tz?: string };
+  event: { name: string; tid?: string; headers?: StoredHeader[]; body?: string };
+  active: boolean;
+  nextRunAt: number;
+  lastRunAt?: number;
+  updatedAt: number;
+  v: string;
+}
+
+/** A worker registration; unregistering leaves a tombstone so a later registration gets a fresh guard. */
+export interface WorkerDoc {
+  _id: string;
+  inst: string;
+  /** JSON text. */
+  meta: string;
+  startedAt: number;
+  heartbeatAt: number;
+  expiresAt: number;
+  gone: boolean;
+  v: string;
+}
+
+/** A compare-and-set guard; `inst` is the backend instance that won it. */
+export interface GuardDoc {
+  _id: string;
+  inst: string;
+  ts: number;
+  /** Stage reached by the winner (schedules: the occurrence was published). */
+  done?: boolean;
+}
+
+/** The stored form of a message. */
+export function storeMessage(m: Message): StoredMessage {
+  const out: StoredMessage = { id: m.id, name: m.name, publishedAt: m.publishedAt };
+  if (m.tid !== undefined) out.tid = m.tid;
+  if (m.headers !== undefined) out.headers = storeHeaders(m.headers);
+  if (m.body !== undefined) out.body = m.body;
+  return out;
+}
+
+/** The message of a stored form. */
+export function loadMessage(s: StoredMessage): Message {
+  return {
+    id: s.id,
+    name: s.name,
+    ...(s.tid !== undefined && { tid: s.tid }),
+    ...(s.headers !== undefined && { headers: loadHeaders(s.headers) }),
+    ...(s.body !== undefined && { body: s.body }),
+    publishedAt: s.publishedAt,
+  };
+}
+
+/** Failure info without absent fields. */
+export function storeFailure(e: FailureInfo): FailureInfo {
+  return {
+    message: e.message,
+    ...(e.name !== undefined && { name: e.name }),
+    ...(e.stack !== undefined && { stack: e.stack }),
+    ...(e.code !== undefined && { code: e.code }),
+  };
+}
+
+/** Headers as stored. */
+export function storeHeaders(h: Readonly<Record<string, string>>): StoredHeader[] {
+  return Object.entries(h).map(([k, v]) => ({ k, v }));
+}
+
+/** Headers of a stored list. */
+export function loadHeaders(list: readonly StoredHeader[]): Record<string, string> {
+  return Object.fromEntries(list.map(({ k, v }) => [k, v]));
+}

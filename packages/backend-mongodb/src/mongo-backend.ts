@@ -1,0 +1,592 @@
+import { randomUUID } from 'node:crypto';
+import {
+  assertId,
+  assertPattern,
+  assertQueueName,
+  BACKEND_CONTRACT_VERSION,
+  ClosedError,
+  matchPattern,
+  NotStartedError,
+  silentLogger,
+  ValidationError,
+  type Backend,
+  type BackendCapabilities,
+  type ClaimOptions,
+  type Delivery,
+  type FailedItem,
+  type LeaseRef,
+  type ListOptions,
+  type Logger,
+  type Message,
+  type NackOutcome,
+  type Outgoing,
+  type QueueStats,
+  type ScheduleRecord,
+  type WorkerInfo,
+} from '@wrkr/core';
+import { MongoClient, type Db } from 'mongodb';
+import { DelayedRouter, routingGuard } from './delayed-router';
+import {
+  loadMessage,
+  storeMessage,
+  type BindingDoc,
+  type CompletedDoc,
+  type DelayedDoc,
+  type FailedDoc,
+  type GuardDoc,
+  type ItemDoc,
+  type LeaseDoc,
+  type QueueDoc,
+  type ScheduleDoc,
+  type StoredMessage,
+  type WorkerDoc,
+} from './documents';
+import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
+import { Guards } from './guards';
+import {
+  assertClaimOptions,
+  assertIds,
+  assertLeaseRef,
+  assertListOptions,
+  assertMessage,
+  assertMeta,
+  assertMs,
+  assertNackOutcome,
+  assertOutgoing,
+  assertScheduleRecord,
+  assertTime,
+} from './input';
+import { CollectionNames } from './names';
+import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
+import { QueueStore } from './queue-store';
+import { Reaper } from './reaper';
+import { isTransient, retryTransient } from './retry';
+import { ScheduleStore } from './schedule-store';
+import { sharedWakeups, type Wakeups } from './wakeups';
+import { WorkerStore } from './worker-store';
+
+const CAPABILITIES: BackendCapabilities = Object.freeze({
+  delayed: true,
+  cancel: true,
+  schedules: true,
+  failedStore: true,
+  workers: true,
+  persistent: true,
+});
+
+// Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
+const HOUSEKEEPING_MS = 5_000;
+const LEFTOVER_AGE_MS = 10_000;
+
+/**
+ * wrkr on MongoDB (and MongoDB-compatible servers such as FerretDB) through the official driver.
+ * Collections per namespace; every state change is an insert, a delete, or guarded by a unique insert,
+ * so it is atomic even where findAndModify is not. See the package README for the design.
+ */
+export class MongoBackend implements Backend {
+  readonly name = 'mongodb';
+  readonly contractVersion = BACKEND_CONTRACT_VERSION;
+  readonly capabilities = CAPABILITIES;
+  /** The namespace this client works in. */
+  readonly namespace: string;
+  readonly #options: ResolvedOptions;
+  readonly #client: MongoClient;
+  readonly #ownsClient: boolean;
+  readonly #db: Db;
+  readonly #names: CollectionNames;
+  readonly #log: Logger;
+  readonly #instance = randomUUID();
+  readonly #wakeups: Wakeups;
+  readonly #guards: Guards;
+  readonly #reaper: Reaper;
+  readonly #router: DelayedRouter;
+  readonly #schedules: ScheduleStore;
+  readonly #workers: WorkerStore;
+  readonly #stores = new Map<string, Promise<QueueStore>>();
+  #starting?: Promise<void>;
+  #started = false;
+  #closed = false;
+  #housekeeping?: NodeJS.Timeout;
+  readonly #waiting = new Set<AbortController>();
+
+  constructor(options: MongoBackendOptions = {}) {
+    this.#options = resolveOptions(options);
+    const o = this.#options;
+    this.namespace = o.namespace;
+    this.#log = (o.logger ?? silentLogger()).child({ backend: 'mongodb', namespace: o.namespace });
+    this.#ownsClient = o.client === undefined;
+    this.#client = o.client ?? new MongoClient(o.url, { serverSelectionTimeoutMS: 10_000 });
+    this.#db = this.#client.db(o.dbName);
+    this.#names = new CollectionNames(o.namespace);
+    this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
+    this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
+    this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
+    this.#router = new DelayedRouter(
+      this.#db.collection<DelayedDoc>(this.#names.delayed),
+      this.#db.collection<GuardDoc>(this.#names.guards),
+      this.#instance,
+      (messages) => this.#route(messages, Date.now()),
+      o.pollMax,
+      this.#log,
+    );
+    this.#schedules = new ScheduleStore(this.#db.collection<ScheduleDoc>(this.#names.schedules), this.#guards, (m) => this.#publishNow([m]));
+    this.#workers = new WorkerStore(this.#db.collection<WorkerDoc>(this.#names.workers), this.#guards);
+  }
+
+  /** The database this backend writes to. */
+  get db(): Db {
+    return this.#db;
+  }
+
+  start(): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('mongodb backend'));
+    this.#starting ??= this.#start().catch((err: unknown) => {
+      this.#starting = undefined;
+      throw asBackendError(err, 'start');
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#ownsClient) await this.#client.connect();
+    const n = this.#names;
+    await Promise.all([
+      this.#db.collection(n.bindings).createIndex({ q: 1 }),
+      this.#db.collection(n.delayed).createIndex({ at: 1 }),
+      this.#db.collection(n.failed).createIndex({ q: 1, at: 1 }),
+      this.#db.collection(n.completed).createIndex({ q: 1, at: 1 }),
+      this.#db.collection(n.guards).createIndex({ ts: 1 }),
+      this.#db.collection(n.workers).createIndex({ expiresAt: 1 }),
+    ]);
+    this.#started = true;
+    this.#router.start();
+    this.#housekeeping = setInterval(() => void this.#houseKeep(), HOUSEKEEPING_MS);
+    this.#housekeeping.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#housekeeping);
+    for (const w of this.#waiting) w.abort();
+    this.#wakeups.wakeAll();
+    await this.#router.stop();
+    this.#reaper.stop();
+    if (this.#started) await this.#reaper.flush().catch((err: unknown) => this.#log.warn({ err }, 'removing finished items at close failed; another client will'));
+    if (this.#ownsClient) await this.#client.close();
+  }
+
+  bind(queue: string, pattern: string): Promise<void> {
+    return this.#run('bind', async () => {
+      assertQueueName(queue);
+      assertPattern(pattern);
+      await this.#queue(queue);
+      try {
+        await this.#db.collection<BindingDoc>(this.#names.bindings).insertOne({ _id: `${queue} ${pattern}`, q: queue, p: pattern });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    });
+  }
+
+  unbind(queue: string, pattern: string): Promise<void> {
+    return this.#run('unbind', async () => {
+      assertQueueName(queue);
+      assertPattern(pattern);
+      await this.#db.collection<BindingDoc>(this.#names.bindings).deleteOne({ _id: `${queue} ${pattern}` });
+    });
+  }
+
+  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    return this.#run('bindings', async () => {
+      if (queue !== undefined) assertQueueName(queue);
+      const docs = await this.#db.collection<BindingDoc>(this.#names.bindings).find(queue === undefined ? {} : { q: queue }).toArray();
+      return docs.map((d) => ({ queue: d.q, pattern: d.p }));
+    });
+  }
+
+  queues(): Promise<string[]> {
+    return this.#run('queues', async () => {
+      const [known, bound] = await Promise.all([
+        this.#db.collection<QueueDoc>(this.#names.queues).find({}).toArray(),
+        this.#db.collection<BindingDoc>(this.#names.bindings).distinct('q'),
+      ]);
+      const boundSet = new Set(bound);
+      const failed = this.#db.collection<FailedDoc>(this.#names.failed);
+      const names = await Promise.all(
+        known.map(async ({ _id: q }) => {
+          if (boundSet.has(q)) return q;
+          const store = await this.#queue(q);
+          const holds = (await store.items.findOne({}, { projection: { _id: 1 } })) !== null || (await failed.findOne({ q }, { projection: { _id: 1 } })) !== null;
+          return holds ? q : undefined;
+        }),
+      );
+      return names.filter((q): q is string => q !== undefined).sort();
+    });
+  }
+
+  deleteQueue(queue: string): Promise<void> {
+    return this.#run('deleteQueue', async () => {
+      assertQueueName(queue);
+      const n = this.#names;
+      await this.#db.collection<BindingDoc>(n.bindings).deleteMany({ q: queue });
+      await Promise.all([this.#drop(n.items(queue)), this.#drop(n.leases(queue))]);
+      await this.#db.collection<FailedDoc>(n.failed).deleteMany({ q: queue });
+      await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
+      await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
+      this.#stores.delete(queue);
+      this.#wakeups.wake(queue);
+    });
+  }
+
+  async #drop(collection: string): Promise<void> {
+    try {
+      await this.#db.collection(collection).drop();
+    } catch (err) {
+      // Older servers (and FerretDB) answer "ns not found" for a collection that does not exist.
+      if ((err as { code?: number }).code !== 26) throw err;
+    }
+  }
+
+  publish(items: readonly Outgoing[]): Promise<void> {
+    return this.#run('publish', async () => {
+      assertOutgoing(items);
+      const now = Date.now();
+      const later = items.filter((o) => o.dueAt !== undefined && o.dueAt > now);
+      const ready = items.filter((o) => !(o.dueAt !== undefined && o.dueAt > now));
+      if (later.length > 0) {
+        const docs: DelayedDoc[] = later.map((o) => ({ _id: o.message.id, at: o.dueAt!, m: storeMessage(o.message) }));
+        try {
+          await this.#db.collection<DelayedDoc>(this.#names.delayed).insertMany(docs, { ordered: false });
+        } catch (err) {
+          duplicateIndexes(err);
+        }
+        this.#router.noteDue(Math.min(...docs.map((d) => d.at)));
+      }
+      if (ready.length > 0) await this.#route(ready.map((o) => storeMessage(o.message)), now);
+    });
+  }
+
+  /** Route undelayed messages now. */
+  #publishNow(messages: readonly Message[]): Promise<void> {
+    return this.#route(messages.map(storeMessage), Date.now());
+  }
+
+  /** Put messages into every queue bound (now) to a pattern matching their name. */
+  async #route(messages: readonly StoredMessage[], now: number): Promise<void> {
+    const bindings = await this.#db.collection<BindingDoc>(this.#names.bindings).find({}).toArray();
+    const perQueue = new Map<string, StoredMessage[]>();
+    for (const m of messages) {
+      const queues = new Set(bindings.filter((b) => matchPattern(b.p, m.name)).map((b) => b.q));
+      for (const q of queues) {
+        let list = perQueue.get(q);
+        if (list === undefined) perQueue.set(q, (list = []));
+        list.push(m);
+      }
+    }
+    await Promise.all(
+      [...perQueue].map(async ([q, list]) => {
+        const store = await this.#queue(q);
+        await store.add(list.map((m) => ({ m, at: now })));
+        this.#wakeups.wake(q);
+      }),
+    );
+  }
+
+  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.#run('send', async () => {
+      assertQueueName(queue);
+      assertOutgoing(items);
+      const now = Date.now();
+      const store = await this.#queue(queue);
+      await store.add(items.map((o) => ({ m: storeMessage(o.message), at: o.dueAt ?? now })));
+      this.#wakeups.wake(queue);
+    });
+  }
+
+  cancel(id: string): Promise<boolean> {
+    return this.#run('cancel', async () => {
+      assertId(id);
+      const now = Date.now();
+      let removed = false;
+      const delayed = this.#db.collection<DelayedDoc>(this.#names.delayed);
+      const doc = await delayed.findOne({ _id: id });
+      // The routing guard of the current window: a router that holds it is delivering the publish now.
+      if (doc !== null && doc.at > now && (await this.#guards.acquire(routingGuard(id, now)))) {
+        removed = (await delayed.deleteOne({ _id: id })).deletedCount === 1;
+      }
+      const known = await this.#db.collection<QueueDoc>(this.#names.queues).find({}).toArray();
+      for (const { _id: q } of known) {
+        if (await (await this.#queue(q)).cancelDelayed(id)) removed = true;
+      }
+      return removed;
+    });
+  }
+
+  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return this.#run('claim', async () => {
+      assertQueueName(queue);
+      assertClaimOptions(options);
+      const { max, leaseMs, waitMs, signal } = options;
+      const store = await this.#queue(queue);
+      if (waitMs === 0 || signal?.aborted) return (await store.claim(max, leaseMs)).deliveries;
+      return this.#claimWaiting(store, max, leaseMs, waitMs, signal);
+    });
+  }
+
+  /**
+   * Claim, waiting up to `waitMs`: woken at once by local writes to the queue, at the next known due
+   * time or lease end, and otherwise by polling from `pollMs.min` backing off to `pollMs.max`. Transient
+   * connection failures while waiting are ridden out (the driver reconnects) rather than thrown.
+   */
+  async #claimWaiting(store: QueueStore, max: number, leaseMs: number, waitMs: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
+    const deadline = Date.now() + waitMs;
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waiting.add(stop);
+    let delay = this.#options.pollMin;
+    try {
+      for (;;) {
+        const ticket = this.#wakeups.ticket(store.queue);
+        try {
+          let nextAt = Number.POSITIVE_INFINITY;
+          try {
+            const got = await store.claim(max, leaseMs);
+            if (got.deliveries.length > 0) return got.deliveries;
+            nextAt = got.nextAt;
+          } catch (err) {
+            if (!isTransient(err)) throw err;
+            this.#log.warn({ err, queue: store.queue }, 'claim failed on a connection problem; retrying while waiting');
+          }
+          const now = Date.now();
+          if (stop.signal.aborted || this.#closed || now >= deadline) return [];
+          await ticket.wait(Math.min(deadline, now + delay, Math.max(nextAt, now)), stop.signal);
+          delay = ticket.woken ? this.#options.pollMin : Math.min(delay * 2, this.#options.pollMax);
+          if (stop.signal.aborted || this.#closed) return [];
+        } finally {
+          ticket.release();
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#waiting.delete(stop);
+    }
+  }
+
+  ack(ref: LeaseRef): Promise<boolean> {
+    return this.#run('ack', async () => {
+      assertLeaseRef(ref);
+      return (await this.#queue(ref.queue)).ack(ref);
+    });
+  }
+
+  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    return this.#run('nack', async () => {
+      assertLeaseRef(ref);
+      assertNackOutcome(outcome);
+      const store = await this.#queue(ref.queue);
+      let done: boolean;
+      switch (outcome.kind) {
+        case 'retry':
+          done = await store.retry(ref, outcome.dueAt, outcome.error, false);
+          break;
+        case 'release':
+          done = await store.retry(ref, 0, undefined, true);
+          break;
+        case 'fail':
+          done = await store.fail(ref, outcome.error);
+          break;
+      }
+      if (done) this.#wakeups.wake(ref.queue);
+      return done;
+    });
+  }
+
+  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return this.#run('extend', async () => {
+      assertLeaseRef(ref);
+      assertMs(leaseMs, 'leaseMs', 1);
+      return (await this.#queue(ref.queue)).extend(ref, leaseMs);
+    });
+  }
+
+  stats(queue: string): Promise<QueueStats> {
+    return this.#run('stats', async () => {
+      assertQueueName(queue);
+      // Counting reads several collections; finishing this client's pending removals first keeps a
+      // removal from landing between them.
+      await this.#reaper.flush();
+      return (await this.#queue(queue)).stats();
+    });
+  }
+
+  failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+    return this.#run('failed', async () => {
+      assertQueueName(queue);
+      assertListOptions(options);
+      const { offset = 0, limit } = options ?? {};
+      if (limit === 0) return [];
+      let cursor = this.#db.collection<FailedDoc>(this.#names.failed).find({ q: queue }).sort({ at: 1, _id: 1 }).skip(offset);
+      if (limit !== undefined) cursor = cursor.limit(limit);
+      const docs = await cursor.toArray();
+      return docs.map((d) => ({ queue, message: loadMessage(d.m), attempt: d.a, error: d.e, failedAt: d.at }));
+    });
+  }
+
+  replay(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.#run('replay', async () => {
+      assertQueueName(queue);
+      assertIds(ids);
+      const failed = this.#db.collection<FailedDoc>(this.#names.failed);
+      const docs = await failed.find(ids === undefined ? { q: queue } : { _id: { $in: ids.map((id) => `${queue} ${id}`) } }).sort({ at: 1, _id: 1 }).toArray();
+      const store = await this.#queue(queue);
+      let moved = 0;
+      for (const d of docs) {
+        // The failed item itself may still await removal; remove it now so its id can be re-added.
+        const stale = await store.finalEntryOf(d.m.id);
+        if (stale) await store.remove([stale], false);
+        if ((await store.add([{ m: d.m, at: Date.now() }])) === 0) continue;
+        await failed.deleteOne({ _id: d._id });
+        moved++;
+      }
+      if (moved > 0) this.#wakeups.wake(queue);
+      return moved;
+    });
+  }
+
+  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.#run('purgeFailed', async () => {
+      assertQueueName(queue);
+      assertIds(ids);
+      const failed = this.#db.collection<FailedDoc>(this.#names.failed);
+      const filter = ids === undefined ? { q: queue } : { _id: { $in: ids.map((id) => `${queue} ${id}`) } };
+      return (await failed.deleteMany(filter)).deletedCount;
+    });
+  }
+
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return this.#run('upsertSchedule', async () => {
+      assertScheduleRecord(record);
+      await this.#schedules.upsert(record);
+    });
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.#run('removeSchedule', async () => {
+      assertId(name, 'name');
+      return this.#schedules.remove(name);
+    });
+  }
+
+  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    return this.#run('getSchedule', async () => {
+      assertId(name, 'name');
+      return this.#schedules.get(name);
+    });
+  }
+
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.#run('listSchedules', () => this.#schedules.list());
+  }
+
+  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    return this.#run('fireSchedule', async () => {
+      assertId(name, 'name');
+      if (typeof expected !== 'object' || expected === null) throw new ValidationError('expected', 'must be { runAt, updatedAt }');
+      assertTime(expected.runAt, 'expected.runAt');
+      assertTime(expected.updatedAt, 'expected.updatedAt');
+      assertTime(nextRunAt, 'nextRunAt');
+      assertMessage(message, 'message');
+      return this.#schedules.fire(name, expected, nextRunAt, message);
+    });
+  }
+
+  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return this.#run('registerWorker', async () => {
+      assertId(id);
+      assertId(instance, 'instance');
+      assertMeta(meta);
+      assertMs(ttlMs, 'ttlMs', 1);
+      return this.#workers.set(id, instance, ttlMs, meta, false);
+    });
+  }
+
+  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    return this.#run('heartbeat', async () => {
+      assertId(id);
+      assertId(instance, 'instance');
+      assertMs(ttlMs, 'ttlMs', 1);
+      if (meta !== undefined) assertMeta(meta);
+      return this.#workers.set(id, instance, ttlMs, meta, true);
+    });
+  }
+
+  unregisterWorker(id: string, instance: string): Promise<void> {
+    return this.#run('unregisterWorker', async () => {
+      assertId(id);
+      assertId(instance, 'instance');
+      await this.#workers.remove(id, instance);
+    });
+  }
+
+  workers(): Promise<WorkerInfo[]> {
+    return this.#run('workers', () => this.#workers.live());
+  }
+
+  /** The queue's store; its indexes and registry entry are created on first use by this client. */
+  #queue(queue: string): Promise<QueueStore> {
+    let p = this.#stores.get(queue);
+    if (p === undefined) {
+      const n = this.#names;
+      const store = new QueueStore(
+        queue,
+        this.#db.collection<ItemDoc>(n.items(queue)),
+        this.#db.collection<LeaseDoc>(n.leases(queue)),
+        this.#db.collection<FailedDoc>(n.failed),
+        (q, items) => this.#reaper.finished(q, items),
+      );
+      p = (async () => {
+        await store.ensureIndexes();
+        try {
+          await this.#db.collection<QueueDoc>(n.queues).insertOne({ _id: queue });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+        return store;
+      })();
+      p.catch(() => this.#stores.delete(queue));
+      this.#stores.set(queue, p);
+    }
+    return p;
+  }
+
+  /** Remove what stopped clients left behind, expire guards, apply completed-item retention. */
+  async #houseKeep(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const now = Date.now();
+      for (const [queue, p] of this.#stores) {
+        const store = await p;
+        const left = await store.leftovers(now - LEFTOVER_AGE_MS);
+        for (const e of left) if (e.s === 'failed' && e.e) await store.recordFailure(e.i, e.c, e.a, e.e);
+        if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
+      }
+      await this.#guards.sweep(now);
+      await this.#reaper.trimCompleted([...this.#stores.keys()]);
+    } catch (err) {
+      this.#log.warn({ err }, 'housekeeping failed; will retry');
+    }
+  }
+
+  /** Run one call: refuse when closed or not started, retry transient failures, map driver errors. */
+  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new ClosedError('mongodb backend');
+    if (!this.#started) throw new NotStartedError();
+    try {
+      return await retryTransient(fn);
+    } catch (err) {
+      throw asBackendError(err, what);
+    }
+  }
+}

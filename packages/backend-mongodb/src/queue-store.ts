@@ -1,0 +1,321 @@
+import { randomUUID } from 'node:crypto';
+import type { Delivery, FailureInfo, LeaseRef, QueueStats } from '@wrkr/core';
+import type { Collection, Filter } from 'mongodb';
+import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type LeaseState, type StoredMessage } from './documents';
+import { duplicateIndexes, isDuplicateKey } from './errors';
+
+/** Id of the `n`-th lease-log entry of an item incarnation. */
+export function leaseId(id: string, c: string, n: number): string {
+  return `${id}~${c}~${n}`;
+}
+
+/** Key of an item incarnation. */
+function incarnation(id: string, c: string): string {
+  return `${id}~${c}`;
+}
+
+/** The newest log entry per item incarnation. */
+function latestEntries(log: readonly LeaseDoc[]): Map<string, LeaseDoc> {
+  const latest = new Map<string, LeaseDoc>();
+  for (const e of log) {
+    const k = incarnation(e.i, e.c);
+    const cur = latest.get(k);
+    if (cur === undefined || e.n > cur.n) latest.set(k, e);
+  }
+  return latest;
+}
+
+/** True while the entry keeps its item from being claimed. */
+function blocks(e: LeaseDoc, now: number): boolean {
+  return e.s === 'done' || e.s === 'failed' || e.u > now;
+}
+
+/** What a claim attempt found. */
+export interface ClaimResult {
+  /** Leased items. */
+  readonly deliveries: Delivery[];
+  /** Epoch ms when an item of this queue becomes available next, as far as known (Infinity: none). */
+  readonly nextAt: number;
+}
+
+/** Called with the item incarnations whose final entry (done or failed) was written. */
+export type Finished = (queue: string, items: ReadonlyArray<{ id: string; c: string }>) => void;
+
+/**
+ * One queue's storage: an item collection written once per message, and a lease log whose unique `_id`s
+ * make every transition (claim, extend, ack, nack, cancel) a compare-and-set. Items are never updated,
+ * only inserted and (after their final entry, in batches) deleted: FerretDB v1 on SQLite rewrites by a
+ * full table scan, so per-item updates on a deep queue would cost O(depth).
+ */
+export class QueueStore {
+  /** Latest entry number of leases this client extended, so the log walk starts there. */
+  readonly #extended = new Map<string, number>();
+
+  constructor(
+    /** Queue name. */
+    readonly queue: string,
+    /** Pending messages. */
+    readonly items: Collection<ItemDoc>,
+    /** State changes of claimed items. */
+    readonly leases: Collection<LeaseDoc>,
+    private readonly failedStore: Collection<FailedDoc>,
+    private readonly finished: Finished,
+  ) {}
+
+  /** Create the indexes the queue's queries use (idempotent). */
+  async ensureIndexes(): Promise<void> {
+    await Promise.all([this.items.createIndex({ at: 1 }), this.leases.createIndex({ i: 1 })]);
+  }
+
+  /** Insert messages (ready at `at`), skipping ids already pending. Returns how many were added. */
+  async add(entries: ReadonlyArray<{ m: StoredMessage; at: number }>): Promise<number> {
+    if (entries.length === 0) return 0;
+    const docs: ItemDoc[] = entries.map(({ m, at }) => ({ _id: m.id, c: randomUUID(), at, m }));
+    let dups: Set<number>;
+    try {
+      await this.items.insertMany(docs, { ordered: false });
+      return docs.length;
+    } catch (err) {
+      dups = duplicateIndexes(err);
+    }
+    // An id whose earlier item is finished (acked, failed, cancelled) but not yet removed is not pending:
+    // remove that item now and add the new one.
+    let added = docs.length - dups.size;
+    for (const k of dups) {
+      const doc = docs[k]!;
+      const finished = await this.finalEntryOf(doc._id);
+      if (finished === undefined) continue;
+      await this.remove([finished], false);
+      try {
+        await this.items.insertOne(doc);
+        added++;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    return added;
+  }
+
+  /** Lease up to `max` available items. */
+  async claim(max: number, leaseMs: number): Promise<ClaimResult> {
+    const now = Date.now();
+    const latest = latestEntries(await this.leases.find({}).toArray());
+    let nextAt = Number.POSITIVE_INFINITY;
+    const blocked: string[] = [];
+    for (const e of latest.values()) {
+      if (!blocks(e, now)) continue;
+      blocked.push(e.i);
+      if (e.s === 'held' || e.s === 'wait') nextAt = Math.min(nextAt, e.u);
+    }
+    // No sort: MongoDB walks the { at: 1 } index in order anyway, and FerretDB v1 would sort the whole
+    // collection in memory; without one it reads from the front of the table and stops at the limit.
+    const filter: Filter<ItemDoc> = blocked.length > 0 ? { at: { $lte: now }, _id: { $nin: blocked } } : { at: { $lte: now } };
+    const candidates = await this.items.find(filter).limit(max * 2 + 4).toArray();
+    const deliveries: Delivery[] = [];
+    const void_: string[] = [];
+    for (let i = 0; i < candidates.length && deliveries.length < max; ) {
+      const batch = candidates.slice(i, i + max - deliveries.length);
+      i += batch.length;
+      const docs = batch.map((item): LeaseDoc => {
+        const prev = latest.get(incarnation(item._id, item.c));
+        const n = (prev?.n ?? 0) + 1;
+        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ts: now };
+      });
+      let lost = new Set<number>();
+      try {
+        await this.leases.insertMany(docs, { ordered: false });
+      } catch (err) {
+        lost = duplicateIndexes(err);
+      }
+      const won = batch.filter((_, k) => !lost.has(k));
+      const alive = await this.#stillStored(won);
+      docs.forEach((d, k) => {
+        const item = batch[k]!;
+        if (lost.has(k)) return;
+        if (!alive.has(incarnation(item._id, item.c))) {
+          void_.push(d._id);
+          return;
+        }
+        deliveries.push({ queue: this.queue, message: loadMessage(item.m), token: d.t, attempt: d.a, leaseUntil: d.u });
+      });
+    }
+    if (void_.length > 0) await this.leases.deleteMany({ _id: { $in: void_ } });
+    if (deliveries.length === 0 && candidates.length === 0) {
+      const [next] = await this.items.find({ at: { $gt: now } }, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).toArray();
+      if (next) nextAt = Math.min(nextAt, next.at);
+    }
+    return { deliveries, nextAt };
+  }
+
+  /**
+   * Which of these just-leased incarnations are still stored. A claimer whose view predates an item's
+   * removal can win entry 1 again once the removed item's log is deleted; removal deletes the item
+   * before its log, so reading the item after winning tells a real lease from such a void one.
+   */
+  async #stillStored(items: readonly ItemDoc[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const found = await this.items.find({ _id: { $in: items.map((i) => i._id) } }, { projection: { c: 1 } }).limit(items.length).toArray();
+    return new Set(found.map((d) => incarnation(d._id, d.c)));
+  }
+
+  /**
+   * The entry through which `ref` holds a live lease, if it does. The token names the entry it was
+   * issued with (`<incarnation>:<n>:<random>`); extensions append entries with the same token, so the
+   * log is followed from there by `_id` (the one lookup FerretDB v1 pushes down to SQLite).
+   */
+  async #held(ref: LeaseRef, now: number): Promise<LeaseDoc | undefined> {
+    const [c, first] = ref.token.split(':');
+    let n = Math.max(Number(first), this.#extended.get(ref.token) ?? 0);
+    if (c === undefined || !Number.isSafeInteger(n) || n < 1) return undefined;
+    let entry = await this.leases.findOne({ _id: leaseId(ref.id, c, n) });
+    if (entry === null) return undefined;
+    for (;;) {
+      const next = await this.leases.findOne({ _id: leaseId(ref.id, c, n + 1) });
+      if (next === null) break;
+      entry = next;
+      n++;
+    }
+    if (entry.t !== ref.token || entry.s !== 'held' || entry.u <= now) return undefined;
+    return entry;
+  }
+
+  /**
+   * Append the entry after `prev`. True when this call (or an earlier attempt with the same token,
+   * whose reply was lost) wrote it; false when another transition came first.
+   */
+  async #transition(prev: LeaseDoc, next: { s: LeaseState; t: string; u: number; a: number; e?: FailureInfo }): Promise<boolean> {
+    const n = prev.n + 1;
+    const doc: LeaseDoc = { _id: leaseId(prev.i, prev.c, n), i: prev.i, c: prev.c, n, ...next, ts: Date.now() };
+    try {
+      await this.leases.insertOne(doc);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const there = await this.leases.findOne({ _id: doc._id });
+      if (there?.t !== doc.t || there.s !== doc.s) return false;
+    }
+    if (next.s !== 'held') this.#extended.delete(next.t);
+    return true;
+  }
+
+  /** Remove a leased item. */
+  async ack(ref: LeaseRef): Promise<boolean> {
+    const held = await this.#held(ref, Date.now());
+    if (held === undefined || !(await this.#transition(held, { s: 'done', t: ref.token, u: 0, a: held.a }))) return false;
+    this.finished(this.queue, [{ id: held.i, c: held.c }]);
+    return true;
+  }
+
+  /** Lease ends `leaseMs` from now. */
+  async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    const held = await this.#held(ref, now);
+    if (held === undefined || !(await this.#transition(held, { s: 'held', t: ref.token, u: now + leaseMs, a: held.a }))) return false;
+    this.#extended.set(ref.token, held.n + 1);
+    return true;
+  }
+
+  /** Make a leased item available again at `dueAt`; `release` undoes the delivery's attempt. */
+  async retry(ref: LeaseRef, dueAt: number, error: FailureInfo | undefined, release: boolean): Promise<boolean> {
+    const held = await this.#held(ref, Date.now());
+    if (held === undefined) return false;
+    return this.#transition(held, { s: 'wait', t: ref.token, u: dueAt, a: release ? held.a - 1 : held.a, ...(error && { e: storeFailure(error) }) });
+  }
+
+  /** Move a leased item to the failed store. */
+  async fail(ref: LeaseRef, error: FailureInfo): Promise<boolean> {
+    const held = await this.#held(ref, Date.now());
+    if (held === undefined) return false;
+    const e = storeFailure(error);
+    if (!(await this.#transition(held, { s: 'failed', t: ref.token, u: 0, a: held.a, e }))) return false;
+    await this.recordFailure(held.i, held.c, held.a, e);
+    this.finished(this.queue, [{ id: held.i, c: held.c }]);
+    return true;
+  }
+
+  /** Write the failed-store entry of an item whose final entry is `failed` (repeatable). */
+  async recordFailure(id: string, c: string, attempt: number, error: FailureInfo): Promise<void> {
+    const item = await this.items.findOne({ _id: id, c });
+    if (item === null) return;
+    const doc: FailedDoc = { _id: `${this.queue} ${id}`, q: this.queue, m: item.m, a: attempt, e: error, at: Date.now() };
+    await this.failedStore.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  }
+
+  /** Cancel the item `id` when it is waiting for a due time (a delayed send, or a retry's backoff). */
+  async cancelDelayed(id: string): Promise<boolean> {
+    const now = Date.now();
+    const item = await this.items.findOne({ _id: id });
+    if (item === null) return false;
+    const log = await this.leases.find({ i: id, c: item.c }).toArray();
+    const last = latestEntries(log).get(incarnation(id, item.c));
+    const token = randomUUID();
+    if (last === undefined) {
+      if (item.at <= now) return false;
+      const first: LeaseDoc = { _id: leaseId(id, item.c, 1), i: id, c: item.c, n: 1, s: 'done', t: token, u: 0, a: 0, ts: now };
+      try {
+        await this.leases.insertOne(first);
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    } else if (last.s !== 'wait' || last.u <= now || !(await this.#transition(last, { s: 'done', t: token, u: 0, a: last.a }))) {
+      return false;
+    }
+    this.finished(this.queue, [{ id, c: item.c }]);
+    return true;
+  }
+
+  /** Exact counts. */
+  async stats(): Promise<QueueStats> {
+    const now = Date.now();
+    // The log first: an item removed after it was read is then missing from the counts as well.
+    const log = await this.leases.find({}).toArray();
+    const [total, future, failed] = await Promise.all([
+      this.items.countDocuments({}),
+      this.items.countDocuments({ at: { $gt: now } }),
+      this.failedStore.countDocuments({ q: this.queue }),
+    ]);
+    const latest = latestEntries(log);
+    const ids = [...new Set([...latest.values()].map((e) => e.i))];
+    const present = new Map(
+      ids.length === 0 ? [] : (await this.items.find({ _id: { $in: ids } }, { projection: { c: 1, at: 1 } }).toArray()).map((d) => [incarnation(d._id, d.c), d.at]),
+    );
+    let inFlight = 0;
+    let waiting = 0;
+    let gone = 0;
+    let goneFuture = 0;
+    for (const [k, e] of latest) {
+      const at = present.get(k);
+      if (at === undefined) continue;
+      if (e.s === 'done' || e.s === 'failed') {
+        // Cancelled before due: counted in `future` above.
+        if (at > now) goneFuture++;
+        else gone++;
+      } else if (e.u > now && e.s === 'held') inFlight++;
+      else if (e.u > now) waiting++;
+    }
+    return { ready: total - future - inFlight - waiting - gone, delayed: future - goneFuture + waiting, inFlight, failed };
+  }
+
+  /** Final entries older than `before` whose item is still stored (a client stopped before deleting it). */
+  async leftovers(before: number): Promise<LeaseDoc[]> {
+    return this.leases.find({ s: { $in: ['done', 'failed'] }, ts: { $lt: before } }).toArray();
+  }
+
+  /** Delete finished item incarnations and their lease logs. Returns the deleted items. */
+  async remove(finished: ReadonlyArray<{ id: string; c: string }>, keep: boolean): Promise<ItemDoc[]> {
+    if (finished.length === 0) return [];
+    const filter: Filter<ItemDoc> = { _id: { $in: finished.map((f) => f.id) }, c: { $in: finished.map((f) => f.c) } };
+    const kept = keep ? await this.items.find(filter).toArray() : [];
+    await this.items.deleteMany(filter);
+    await this.leases.deleteMany({ i: { $in: finished.map((f) => f.id) }, c: { $in: finished.map((f) => f.c) } });
+    return kept;
+  }
+
+  /** True when an item incarnation is stored and its latest entry is final (so it can be removed now). */
+  async finalEntryOf(id: string): Promise<{ id: string; c: string } | undefined> {
+    const item = await this.items.findOne({ _id: id }, { projection: { c: 1 } });
+    if (item === null) return undefined;
+    const last = latestEntries(await this.leases.find({ i: id, c: item.c }).toArray()).get(incarnation(id, item.c));
+    return last && (last.s === 'done' || last.s === 'failed') ? { id, c: item.c } : undefined;
+  }
+}

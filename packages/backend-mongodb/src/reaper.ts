@@ -1,0 +1,91 @@
+import type { Logger } from '@wrkr/core';
+import type { Collection } from 'mongodb';
+import type { CompletedDoc } from './documents';
+import type { QueueStore } from './queue-store';
+
+/** How completed items are retained: removed at once by default. */
+export interface KeepCompleted {
+  /** Keep each completed item this long (ms). */
+  readonly ms?: number;
+  /** Keep at most this many completed items per queue (newest). */
+  readonly count?: number;
+}
+
+// Deletes are batched: one delete per batch costs about what one per item would on FerretDB v1 (each
+// is a scan of the table), and on MongoDB it saves round trips.
+const FLUSH_DELAY_MS = 20;
+const MAX_BATCH = 500;
+
+/**
+ * Removes finished items (acked, failed, cancelled) in batches, and
+ * keeps completed items for `keepCompleted` when configured. Finished items are already invisible to
+ * claims and stats (their final lease entry says so), so removal may lag without changing behaviour.
+ */
+export class Reaper {
+  readonly #finished = new Map<string, Map<string, string>>();
+  #timer?: NodeJS.Timeout;
+  #flushing?: Promise<void>;
+
+  constructor(
+    private readonly store: (queue: string) => Promise<QueueStore>,
+    private readonly completed: Collection<CompletedDoc>,
+    private readonly keep: KeepCompleted | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Queue finished item incarnations for removal. */
+  finished(queue: string, items: ReadonlyArray<{ id: string; c: string }>): void {
+    let m = this.#finished.get(queue);
+    if (m === undefined) this.#finished.set(queue, (m = new Map()));
+    for (const { id, c } of items) m.set(id, c);
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush().catch((err: unknown) => this.log.warn({ err }, 'removing finished items failed; will retry'));
+    }, FLUSH_DELAY_MS);
+  }
+
+  /** Remove everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    this.#flushing = this.#flush().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    for (const [queue, m] of this.#finished) {
+      const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
+      const store = await this.store(queue);
+      const removed = await store.remove(batch, this.keep !== undefined);
+      if (removed.length > 0) {
+        const at = Date.now();
+        await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
+      }
+      for (const { id } of batch) m.delete(id);
+      if (m.size === 0) this.#finished.delete(queue);
+    }
+    if (this.#finished.size > 0) this.#arm();
+  }
+
+  /** Apply `keepCompleted` to the completed items of `queues`. */
+  async trimCompleted(queues: readonly string[]): Promise<void> {
+    const keep = this.keep;
+    if (keep === undefined) return;
+    if (keep.ms !== undefined) await this.completed.deleteMany({ at: { $lt: Date.now() - keep.ms } });
+    if (keep.count === undefined) return;
+    for (const q of queues) {
+      const [edge] = await this.completed.find({ q }, { projection: { at: 1 } }).sort({ at: -1, _id: -1 }).skip(keep.count).limit(1).toArray();
+      if (edge) await this.completed.deleteMany({ q, at: { $lte: edge.at } });
+    }
+  }
+
+  /** Stop the timer (pending work stays queued for a last flush). */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { mongoUrl } from '@wrkr/backend-tests';
+import { runConformance } from '@wrkr/backend-tests/jest';
+import { MongoClient } from 'mongodb';
+import { dropNamespace, MongoBackend } from '../src';
+import { TcpProxy } from './tcp-proxy';
+
+// Backends connect through a proxy so `interruptConnections` can cut their connections server-side style.
+let proxy: TcpProxy;
+let admin: MongoClient;
+
+beforeAll(async () => {
+  const url = new URL(await mongoUrl());
+  proxy = await new TcpProxy(url.hostname, Number(url.port || 27017)).listen();
+  admin = await new MongoClient(url.toString()).connect();
+});
+
+afterAll(async () => {
+  await admin?.close();
+  await proxy?.close();
+});
+
+runConformance({
+  name: 'mongodb',
+  createBackend: ({ namespace }) =>
+    new MongoBackend({ url: `mongodb://127.0.0.1:${proxy?.port ?? 27017}/?directConnection=true`, dbName: 'wrkr_test', namespace, pollMs: { min: 5, max: 100 } }),
+  destroyBackend: ({ namespace }) => dropNamespace(admin.db('wrkr_test'), namespace),
+  interruptConnections: async () => {
+    proxy.cut();
+  },
+  timing: { dueToleranceMs: 250, testTimeoutMs: 180_000, patienceMs: 10_000 },
+});

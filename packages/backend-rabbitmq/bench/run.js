@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * wrkr (RabbitMQ backend, through the public `Wrkr` API) vs raw amqplib on the same broker, same run
+ * (issue 4). Not part of the tests.
+ *
+ *   npm run build && node packages/backend-rabbitmq/bench/run.js [--only e2e,delayed] [--quick]
+ *
+ * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672) picks the broker; every run uses its own
+ * namespace / queue names and deletes them afterwards.
+ */
+const { randomBytes } = require('node:crypto');
+const amqp = require('amqplib');
+const { Wrkr } = require('@wrkr/core');
+const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
+
+const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+const enabled = (name) => !only || only.has(name);
+
+const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function counter(count) {
+  let seen = 0;
+  let resolve;
+  const done = new Promise((r) => (resolve = r));
+  return { tick: () => ++seen === count && resolve(Date.now()), done, get seen() { return seen; } };
+}
+
+async function within(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function openWrkr() {
+  const namespace = `bench_${randomBytes(4).toString('hex')}`;
+  const backend = new RabbitMqBackend({ url, namespace });
+  const wrkr = new Wrkr({ backend, worker: false, scheduler: false });
+  await wrkr.start();
+  return {
+    wrkr,
+    async close() {
+      await wrkr.stop({ timeout: '5s' });
+      const cleanup = new RabbitMqBackend({ url, namespace });
+      await cleanup.start();
+      await cleanup.destroy();
+    },
+  };
+}
+
+/** wrkr: publish `total` events in batches (fan-out through the topic exchange), handle each with concurrency 100. */
+async function wrkrEndToEnd(total, batch) {
+  const { wrkr, close } = await openWrkr();
+  try {
+    const c = counter(total);
+    wrkr.on('completed', () => c.tick());
+    await wrkr.subscribe('e2e', 'bench.e2e', async () => undefined, { concurrency: 100 });
+    await sleep(200);
+    const t0 = Date.now();
+    for (let i = 0; i < total; i += batch) {
+      await wrkr.publish(Array.from({ length: Math.min(batch, total - i) }, (_, k) => ({ name: 'bench.e2e', data: { i: i + k } })));
+    }
+    const t1 = await within(c.done, 600_000, 'wrkr end-to-end');
+    return (total * 1000) / (t1 - t0);
+  } finally {
+    await close();
+  }
+}
+
+/** Raw amqplib doing the same work: durable queue, persistent messages, confirms, prefetch 100, ack each. */
+async function rawEndToEnd(total, batch) {
+  const conn = await amqp.connect(url);
+  const queue = `bench.raw.${randomBytes(4).toString('hex')}`;
+  try {
+    const pub = await conn.createConfirmChannel();
+    const sub = await conn.createChannel();
+    await pub.assertQueue(queue, { durable: true });
+    await sub.prefetch(100);
+    const c = counter(total);
+    await sub.consume(queue, (msg) => {
+      if (!msg) return;
+      JSON.parse(msg.content.toString());
+      sub.ack(msg);
+      c.tick();
+    });
+    const t0 = Date.now();
+    for (let i = 0; i < total; i += batch) {
+      for (let k = 0; k < Math.min(batch, total - i); k++) {
+        pub.sendToQueue(queue, Buffer.from(JSON.stringify({ i: i + k })), { persistent: true, messageId: `${i + k}`, contentType: 'application/json' });
+      }
+      await pub.waitForConfirms();
+    }
+    const t1 = await within(c.done, 600_000, 'raw end-to-end');
+    await sub.close();
+    await pub.deleteQueue(queue);
+    return (total * 1000) / (t1 - t0);
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * Reference for the same-instant case: raw amqplib has no delays, so this publishes `n` messages as
+ * fast as it can and measures, for each, handler start − the moment publishing began. That is the
+ * least any scheduler could achieve here: the time the broker and client need to hand `n` ready
+ * messages to a consumer with prefetch 100 that acks each.
+ */
+async function rawBurst(n) {
+  const conn = await amqp.connect(url);
+  const queue = `bench.raw.${randomBytes(4).toString('hex')}`;
+  try {
+    const pub = await conn.createConfirmChannel();
+    const sub = await conn.createChannel();
+    await pub.assertQueue(queue, { durable: true });
+    await sub.prefetch(100);
+    const late = [];
+    const c = counter(n);
+    let t0 = 0;
+    await sub.consume(queue, (msg) => {
+      if (!msg) return;
+      late.push(Date.now() - t0);
+      sub.ack(msg);
+      c.tick();
+    });
+    t0 = Date.now();
+    for (let i = 0; i < n; i++) pub.sendToQueue(queue, Buffer.from(JSON.stringify({ i })), { persistent: true });
+    await pub.waitForConfirms();
+    await within(c.done, 120_000, 'raw burst');
+    await sub.close();
+    await pub.deleteQueue(queue);
+    return { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.max(...late), n: late.length };
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Publish events due at `dues` (epoch ms); each one's lateness is handler start − due. */
+async function lateness(dues) {
+  const { wrkr, close } = await openWrkr();
+  try {
+    const late = [];
+    const c = counter(dues.length);
+    await wrkr.subscribe('late', 'bench.late', async (event) => {
+      late.push(Date.now() - event.data.due);
+      c.tick();
+    }, { concurrency: 100 });
+    for (let i = 0; i < dues.length; i += 1000) {
+      await wrkr.publish(dues.slice(i, i + 1000).map((due) => ({ name: 'bench.late', data: { due }, when: new Date(due) })));
+    }
+    await within(c.done, 120_000, 'wrkr delayed');
+    return { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.max(...late), early: late.filter((l) => l < 0).length, n: late.length };
+  } finally {
+    await close();
+  }
+}
+
+async function main() {
+  if (enabled('e2e')) {
+    const total = quick ? 10_000 : 100_000;
+    console.log(`\n## end-to-end: ${fmt(total)} small events, published in batches of 1,000, handled with concurrency/prefetch 100, ack each`);
+    const raw = await rawEndToEnd(total, 1000);
+    console.log(`raw amqplib ${fmt(raw).padStart(8)} events/s`);
+    const w = await wrkrEndToEnd(total, 1000);
+    console.log(`wrkr        ${fmt(w).padStart(8)} events/s`);
+    console.log(`ratio wrkr/raw ${(w / raw).toFixed(2)}   (target ≥ 0.80)`);
+  }
+  if (enabled('delayed')) {
+    const n = quick ? 1000 : 5000;
+    const scenarios = [
+      { title: `${fmt(n)} due at the same instant`, dues: (t) => Array.from({ length: n }, () => t + 3000), burst: n },
+      { title: '500 spread over 3 s', dues: (t) => Array.from({ length: 500 }, (_, i) => t + 3000 + Math.round((i * 3000) / 500)) },
+    ];
+    for (const sc of scenarios) {
+      const r = await lateness(sc.dues(Date.now()));
+      console.log(`\n## delayed: ${sc.title} (concurrency 100), lateness ms (handler start − due)`);
+      console.log(`wrkr p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  max ${fmt(r.max)}  early ${r.early}  (n=${r.n}; target p99 ≤ 100)`);
+      if (sc.burst) {
+        const b = await rawBurst(sc.burst);
+        console.log(`raw amqplib reference, ${fmt(sc.burst)} made ready at once (no delay): p50 ${fmt(b.p50)}  p99 ${fmt(b.p99)}  max ${fmt(b.max)}`);
+      }
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,84 @@
+import type { Message } from '@wrkr/core';
+import type { MessageProperties, Options } from 'amqplib';
+import { newMessageId } from './ids';
+
+/** Header names wrkr adds to AMQP messages (everything else in `headers` is the event's own headers). */
+export const H = {
+  tid: 'x-wrkr-tid',
+  /** Deliveries made before this copy of the item was written (a retry or release rewrites it). */
+  prior: 'x-wrkr-prior',
+  /** Set on delayed carriers: epoch ms due time. */
+  dueAt: 'x-wrkr-due-at',
+  /** Set on delayed carriers: the wrkr queue to send to; absent means publish by name. */
+  target: 'x-wrkr-target',
+  /** Set on delayed carriers: nonce of the stored delayed entry this carrier belongs to. */
+  nonce: 'x-wrkr-nonce',
+  /** Set on failed items. */
+  error: 'x-wrkr-error',
+  failedAt: 'x-wrkr-failed-at',
+  attempt: 'x-wrkr-attempt',
+} as const;
+
+// Headers the broker adds (dead-lettering, quorum delivery counts) are not the event's.
+const BROKER_HEADER = /^x-(wrkr-|death$|first-death-|last-death-|delivery-count$|received-from$)/;
+
+/** `appId` of messages wrkr writes: their `type` is the event name and `timestamp` is in milliseconds. */
+export const APP_ID = 'wrkr';
+
+/**
+ * AMQP publish options and body for a message; `extra` carries wrkr's internal headers. The name and the
+ * publish time travel in the `type` and `timestamp` properties, and the header table is left out when
+ * the event has no headers or tid: the broker handles messages without a header table markedly faster.
+ */
+export function toAmqp(message: Message, extra: Record<string, string | number> = {}): { content: Buffer; options: Options.Publish } {
+  const headers: Record<string, string | number> = { ...(message.headers ?? {}), ...extra };
+  if (message.tid !== undefined) headers[H.tid] = message.tid;
+  return {
+    content: message.body === undefined ? Buffer.alloc(0) : Buffer.from(message.body, 'utf8'),
+    options: {
+      persistent: true,
+      messageId: message.id,
+      contentType: 'application/json',
+      appId: APP_ID,
+      type: message.name,
+      timestamp: message.publishedAt,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    },
+  };
+}
+
+/**
+ * The wrkr message carried by an AMQP message. Messages from plain AMQP producers are read too: the
+ * routing key is the name, `messageId` the id (one is made when absent), `timestamp` (seconds, as AMQP
+ * has it) the publish time.
+ */
+export function fromAmqp(content: Buffer, properties: MessageProperties, routingKey: string): Message {
+  const raw = (properties.headers ?? {}) as Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (BROKER_HEADER.test(k)) continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') headers[k] = `${v}`;
+  }
+  const ours = properties.appId === APP_ID;
+  const tid = raw[H.tid];
+  const timestamp = numberHeader(properties.timestamp);
+  const name = ours && typeof properties.type === 'string' ? properties.type : routingKey;
+  const publishedAt = timestamp === undefined ? Date.now() : ours ? timestamp : timestamp * 1000;
+  const id = typeof properties.messageId === 'string' && properties.messageId.length > 0 ? properties.messageId : newMessageId();
+  return {
+    id,
+    name,
+    ...(typeof tid === 'string' ? { tid } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(content.length > 0 ? { body: content.toString('utf8') } : {}),
+    publishedAt,
+  };
+}
+
+/** A numeric header value (AMQP tables may carry numbers as numbers or strings). */
+export function numberHeader(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) return Number(v);
+  if (typeof v === 'bigint') return Number(v);
+  return undefined;
+}

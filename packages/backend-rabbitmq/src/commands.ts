@@ -1,0 +1,42 @@
+import type { Message, ScheduleRecord } from '@wrkr/core';
+
+/** A delayed item as sent to the coordinator. */
+export interface DelayedItem {
+  readonly message: Message;
+  readonly dueAt: number;
+  readonly nonce: string;
+  /** Deliveries already made of this item (retries and lease hand-backs carry their count on). */
+  readonly prior: number;
+  /** Target wrkr queue; absent: publish by name. */
+  readonly queue?: string;
+  /** A lease handed over by a closing client: counted as in flight, not delayed, and not cancellable. */
+  readonly lease?: boolean;
+}
+
+/** Commands the coordinator executes, one at a time, in the order it receives them. */
+export type Command =
+  | { op: 'ensureQueue'; queue: string; unlisted?: boolean }
+  | { op: 'bind'; queue: string; pattern: string }
+  | { op: 'unbind'; queue: string; pattern: string }
+  | { op: 'bindings'; queue?: string }
+  | { op: 'queues' }
+  | { op: 'deleteQueue'; queue: string }
+  | { op: 'delay'; items: DelayedItem[] }
+  | { op: 'cancel'; id: string }
+  | { op: 'heldCount'; queue: string }
+  | { op: 'upsertSchedule'; record: ScheduleRecord }
+  | { op: 'removeSchedule'; name: string }
+  | { op: 'getSchedule'; name: string }
+  | { op: 'listSchedules' }
+  | { op: 'fireSchedule'; name: string; expected: { runAt: number; updatedAt: number }; nextRunAt: number; message: Message }
+  | { op: 'registerWorker'; id: string; instance: string; meta: Record<string, unknown>; ttlMs: number }
+  | { op: 'heartbeat'; id: string; instance: string; ttlMs: number; meta?: Record<string, unknown> }
+  | { op: 'unregisterWorker'; id: string; instance: string }
+  | { op: 'workers' }
+  | { op: 'knownObjects' };
+
+/** Commands that only read: never cached, never written to the journal. */
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'getSchedule', 'listSchedules', 'workers', 'knownObjects']);
+
+/** AMQP `type` property of command messages. */
+export const COMMAND_TYPE = 'wrkr.cmd';

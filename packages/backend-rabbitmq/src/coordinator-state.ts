@@ -1,0 +1,80 @@
+import { type Message, type ScheduleRecord, type WorkerInfo } from '@wrkr/core';
+
+/** A delayed item the coordinator knows is pending; its body travels separately, in a carrier message. */
+export interface DelayedEntry {
+  readonly id: string;
+  /** Distinguishes this stored item from a later one with the same id (only the matching carrier delivers). */
+  readonly nonce: string;
+  readonly dueAt: number;
+  /** Target wrkr queue (send, retry, lease hand-back); absent: publish by name at due time. */
+  readonly queue?: string;
+  readonly name: string;
+  /** A lease handed over by a closing client (in flight until `dueAt`). */
+  readonly lease?: boolean;
+}
+
+/** A registered worker as stored. */
+export interface WorkerEntry {
+  readonly instance: string;
+  readonly meta: Record<string, unknown>;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly expiresAt: number;
+}
+
+/** A schedule occurrence written to the journal before it is published, so a new coordinator finishes it. */
+export interface OutboxEntry {
+  readonly message: Message;
+}
+
+/** Everything the coordinator keeps durably, rebuilt from the journal (see StateJournal). */
+export interface CoordinatorState {
+  /** Monotonic version, for logs and for ordering journal entries. */
+  version: number;
+  /** wrkr queue → its patterns. */
+  bindings: Record<string, string[]>;
+  /** Known wrkr queues (bound, or sent to). */
+  queues: string[];
+  /** Queues declared only because a client claimed from them: not listed, but deleted with the namespace. */
+  declared?: string[];
+  /** Pending delayed items by `delayKey`. */
+  delayed: Record<string, DelayedEntry>;
+  schedules: Record<string, ScheduleRecord>;
+  workers: Record<string, WorkerEntry>;
+  /**
+   * Answers of recent mutating commands: `[command id, answer, epoch ms]`. A redelivered or resent
+   * command gets the first answer; clients resend within seconds, so a minute of them is kept.
+   */
+  results: Array<[string, unknown, number]>;
+  outbox: OutboxEntry[];
+}
+
+/** An empty state. */
+export function emptyState(): CoordinatorState {
+  return { version: 0, bindings: {}, queues: [], delayed: {}, schedules: {}, workers: {}, results: [], outbox: [] };
+}
+
+/** Key of a delayed entry: one per (target, id), so fan-out copies retried in two queues are two entries. */
+export function delayKey(id: string, queue: string | undefined): string {
+  return queue === undefined ? `p|${id}` : `q|${queue}|${id}`;
+}
+
+/**
+ * Items of `queue` the coordinator holds: delayed ones sent to it (delayed publishes belong to no queue
+ * until they are routed at their due time), and leases handed over by clients that closed.
+ */
+export function countHeld(state: CoordinatorState, queue: string): { delayed: number; leased: number } {
+  let delayed = 0;
+  let leased = 0;
+  for (const e of Object.values(state.delayed)) {
+    if (e.queue !== queue) continue;
+    if (e.lease) leased++;
+    else delayed++;
+  }
+  return { delayed, leased };
+}
+
+/** A worker entry as the contract lists it. */
+export function toWorkerInfo(id: string, w: WorkerEntry): WorkerInfo {
+  return { id, meta: w.meta, startedAt: w.startedAt, heartbeatAt: w.heartbeatAt, expiresAt: w.expiresAt };
+}

@@ -1,0 +1,505 @@
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Logger, Message, ScheduleRecord } from '@wrkr/core';
+import { H, numberHeader, toAmqp } from './amqp-message';
+import { READ_ONLY, type Command, type DelayedItem } from './commands';
+import type { ConnectionManager } from './connection';
+import { countHeld, delayKey, toWorkerInfo, type CoordinatorState, type DelayedEntry } from './coordinator-state';
+import type { DelayLadder } from './delay-ladder';
+import type { Names } from './names';
+import type { QueueDeclarer } from './queue-declarer';
+import { StateJournal } from './state-journal';
+
+const MAX_CACHED_RESULTS = 2_000;
+/** How long answers are kept for resent commands; every journal delta carries them, so not longer. */
+const RESULT_TTL_MS = 30_000;
+const RESUBSCRIBE_DELAY_MS = 200;
+
+/** Settings of the coordinator. */
+export interface CoordinatorOptions {
+  /** Delayed items due within this many ms are held in memory and released on their exact ms; later ones ride the ladder. */
+  readonly holdMs: number;
+}
+
+interface Publish {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly options: Options.Publish;
+}
+
+/** A message from the command queue, or a carrier the hold timer already published (awaiting its confirm). */
+interface Inbound {
+  readonly msg: ConsumeMessage;
+  readonly ch: ConfirmChannel;
+  readonly released?: { readonly key: string; readonly confirmed: Promise<void> };
+}
+
+interface Reply {
+  readonly to: string;
+  readonly correlationId: string;
+  readonly body: unknown;
+}
+
+/**
+ * The namespace's coordinator. Every client subscribes to the command queue, which has
+ * single-active-consumer on, so the broker makes exactly one of them active at a time: that one executes
+ * every command (bindings registry, delayed items, cancellation, schedules, workers) one batch at a time,
+ * appends the changes to its journal queue, then replies and acks. If it dies,
+ * its unacked commands and held delayed carriers go back to the queue and the broker activates another
+ * client, which replays the journal and carries on. All its publishes go through its own consuming
+ * channel, so a coordinator that lost that channel can never write again.
+ */
+export class Coordinator {
+  #channel: ConfirmChannel | undefined;
+  #state: CoordinatorState | undefined;
+  #journal: StateJournal | undefined;
+  #results = new Map<string, { body: unknown; at: number }>();
+  #inbox: Inbound[] = [];
+  /** Entries whose carrier was released and published but not yet confirmed: still pending in the journal. */
+  #dispatching = new Map<string, DelayedEntry>();
+  #held = new Set<NodeJS.Timeout>();
+  #draining = false;
+  #closed = false;
+  #ladder: Promise<void> | undefined;
+  #ladderReady = false;
+  #started = false;
+  #subscribing: Promise<void> | undefined;
+
+  constructor(
+    private readonly conn: ConnectionManager,
+    private readonly declarer: QueueDeclarer,
+    private readonly names: Names,
+    private readonly ladderLevels: DelayLadder,
+    private readonly options: CoordinatorOptions,
+    private readonly log: Logger,
+  ) {
+    conn.on('connected', () => this.#started && void this.#subscribe());
+  }
+
+  /** Resolves once a ladder declaration in progress has ended (so deleting the namespace leaves nothing behind). */
+  async quiesce(): Promise<void> {
+    await this.#ladder?.catch(() => undefined);
+  }
+
+  /** Join the election (subscribe to the command queue). */
+  async start(): Promise<void> {
+    this.#started = true;
+    await this.#subscribe();
+  }
+
+  /** Leave: held carriers and unacked commands return to the queue for the next coordinator. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#reset();
+    const ch = this.#channel;
+    this.#channel = undefined;
+    if (ch) await ch.close().catch(() => undefined);
+  }
+
+  #subscribe(): Promise<void> {
+    // One subscription at a time: a reconnect and a channel close can both ask for one.
+    this.#subscribing ??= this.#doSubscribe().finally(() => (this.#subscribing = undefined));
+    return this.#subscribing;
+  }
+
+  async #doSubscribe(): Promise<void> {
+    if (this.#closed || this.#channel) return;
+    try {
+      const model = await this.conn.ready();
+      const ch = await model.createConfirmChannel();
+      this.#channel = ch;
+      ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'coordinator channel error'));
+      ch.on('close', () => {
+        if (this.#channel !== ch) return;
+        this.#channel = undefined;
+        this.#reset();
+        if (!this.#closed && this.conn.current) setTimeout(() => void this.#subscribe(), RESUBSCRIBE_DELAY_MS);
+      });
+      await ch.consume(this.names.commands, (msg) => {
+        if (!msg) return;
+        this.#inbox.push({ msg, ch });
+        void this.#drain();
+      });
+    } catch (err) {
+      if (this.#closed) return;
+      this.log.warn({ err: (err as Error).message }, 'coordinator could not subscribe; retrying');
+      this.#channel = undefined;
+      setTimeout(() => void this.#subscribe(), RESUBSCRIBE_DELAY_MS);
+    }
+  }
+
+  #reset(): void {
+    for (const t of this.#held) clearTimeout(t);
+    this.#held.clear();
+    this.#inbox = [];
+    this.#dispatching.clear();
+    this.#state = undefined;
+    this.#journal = undefined;
+    this.#results.clear();
+    this.#ladder = undefined;
+    this.#ladderReady = false;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#inbox.length > 0) {
+        const ch = this.#channel;
+        const batch = this.#inbox.splice(0).filter((b) => b.ch === ch);
+        if (!ch || batch.length === 0) continue;
+        try {
+          await this.#process(ch, batch);
+        } catch (err) {
+          // Half-applied state must not survive: drop the channel so everything unacked is redelivered
+          // and the next coordinator (maybe this one) starts again from the journal.
+          this.log.error({ err: (err as Error).message }, 'coordinator batch failed; resubscribing');
+          this.#reset();
+          await ch.close().catch(() => undefined);
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #load(ch: ConfirmChannel): Promise<CoordinatorState> {
+    const journal = new StateJournal(ch, this.names.journal);
+    const state = await journal.load();
+    this.#journal = journal;
+    this.#results = new Map(state.results.map(([id, body, at]) => [id, { body, at }]));
+    if (state.outbox.length > 0) {
+      await this.#publishAll(ch, state.outbox.map((o) => this.#byName(o.message)));
+      state.outbox = [];
+    }
+    this.#ensureLadder().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'delay ladder not declared yet'));
+    this.log.debug({ version: state.version }, 'coordinator active');
+    return state;
+  }
+
+  async #process(ch: ConfirmChannel, batch: Inbound[]): Promise<void> {
+    this.#state ??= await this.#load(ch);
+    const state = this.#state;
+    const journal = this.#journal!;
+    const publishes: Publish[] = [];
+    const replies: Reply[] = [];
+    const acks: ConsumeMessage[] = [];
+    let dirty = false;
+    const released = batch.filter((b) => b.released);
+    if (released.length > 0) {
+      await Promise.all(released.map((b) => b.released!.confirmed));
+      for (const b of released) {
+        this.#dispatching.delete(b.released!.key);
+        journal.deleteDelayed(state, b.released!.key);
+        acks.push(b.msg);
+      }
+      dirty = true;
+    }
+    for (const { msg, released: done } of batch) {
+      if (done) continue;
+      // Carriers are the delayed messages themselves (their `type` is the event name), known by their due time.
+      if (msg.properties.headers?.[H.dueAt] !== undefined) {
+        const outcome = this.#carrier(state, msg, publishes);
+        if (outcome === 'hold') continue;
+        if (outcome === 'dispatched') dirty = true;
+        acks.push(msg);
+        continue;
+      }
+      acks.push(msg);
+      const correlationId = String(msg.properties.correlationId ?? '');
+      const replyTo = msg.properties.replyTo as string | undefined;
+      let body: unknown;
+      const cached = this.#results.get(correlationId);
+      if (cached !== undefined) {
+        body = cached.body;
+      } else {
+        const cmd = JSON.parse(msg.content.toString('utf8')) as Command;
+        try {
+          body = { ok: await this.#apply(state, cmd, publishes) };
+        } catch (err) {
+          body = { error: (err as Error).message };
+        }
+        if (!READ_ONLY.has(cmd.op)) {
+          dirty = true;
+          this.#remember(correlationId, body);
+        }
+      }
+      if (replyTo) replies.push({ to: replyTo, correlationId, body });
+    }
+    await this.#publishAll(ch, publishes);
+    if (dirty) {
+      const oldest = Date.now() - RESULT_TTL_MS;
+      for (const [id, r] of this.#results) if (r.at < oldest) this.#results.delete(id);
+      state.results = [...this.#results].map(([id, r]) => [id, r.body, r.at]);
+      await journal.commit(state, () => (this.#dispatching.size === 0 ? state : { ...state, delayed: { ...state.delayed, ...Object.fromEntries(this.#dispatching) } }));
+      if (state.outbox.length > 0) {
+        await this.#publishAll(ch, state.outbox.map((o) => this.#byName(o.message)));
+        state.outbox = [];
+      }
+    }
+    for (const r of replies) ch.sendToQueue(r.to, Buffer.from(JSON.stringify(r.body)), { correlationId: r.correlationId });
+    for (const m of acks) ch.ack(m);
+  }
+
+  #remember(id: string, body: unknown): void {
+    if (!id) return;
+    this.#results.set(id, { body, at: Date.now() });
+    if (this.#results.size > MAX_CACHED_RESULTS) this.#results.delete(this.#results.keys().next().value as string);
+  }
+
+  /** Decide on a delayed carrier: deliver it now, hold it until its ms, send it round the ladder again, or drop it. */
+  #carrier(state: CoordinatorState, msg: ConsumeMessage, publishes: Publish[]): 'hold' | 'dispatched' | 'dropped' | 'relayed' {
+    const h = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    const dueAt = numberHeader(h[H.dueAt]) ?? 0;
+    const target = typeof h[H.target] === 'string' ? (h[H.target] as string) : undefined;
+    const id = String(msg.properties.messageId);
+    const key = delayKey(id, target);
+    const entry = state.delayed[key];
+    if (!entry || entry.nonce !== h[H.nonce]) return 'dropped';
+    const remaining = dueAt - Date.now();
+    if (remaining > this.options.holdMs) {
+      if (!this.#ladderReady) {
+        // The ladder is still being declared (it takes a moment on a fresh namespace): keep the carrier
+        // and look at it again once the ladder is there, rather than stall every command behind it.
+        const ch = this.#channel;
+        void this.#ensureLadder()
+          .catch(() => new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAY_MS)))
+          .then(() => {
+            if (this.#channel !== ch || !ch) return;
+            this.#inbox.push({ msg, ch });
+            void this.#drain();
+          });
+        return 'hold';
+      }
+      publishes.push({ ...this.#ladderRoute(remaining), content: msg.content, options: { ...msg.properties, headers: stripDeath(h), persistent: true } });
+      return 'relayed';
+    }
+    if (remaining > 0) {
+      const ch = this.#channel;
+      const t = setTimeout(() => {
+        this.#held.delete(t);
+        if (this.#channel !== ch || !ch) return;
+        this.#inbox.push(this.#release(ch, msg));
+        void this.#drain();
+      }, remaining);
+      this.#held.add(t);
+      return 'hold';
+    }
+    this.#journal!.deleteDelayed(state, key);
+    publishes.push(this.#routed(msg, entry, target));
+    return 'dispatched';
+  }
+
+  /** The publish that delivers a carrier's message: by name to the exchange, or straight to its queue. */
+  #routed(msg: ConsumeMessage, entry: DelayedEntry, target: string | undefined): Publish {
+    const headers = stripDeath(msg.properties.headers ?? {});
+    delete headers[H.dueAt];
+    delete headers[H.nonce];
+    delete headers[H.target];
+    const options = { ...msg.properties, headers, persistent: true } as Options.Publish;
+    return target === undefined
+      ? { exchange: this.names.exchange, routingKey: entry.name, content: msg.content, options }
+      : { exchange: '', routingKey: this.names.queue(target), content: msg.content, options };
+  }
+
+  /**
+   * A held carrier's ms has come: publish its message at once, outside the batch loop, so a batch busy
+   * writing to the journal never makes it late. The entry leaves the pending set now (a cancel from here on
+   * finds nothing) but stays in snapshots until the broker confirms the publish; the batch loop then
+   * drops it for good and acks the carrier.
+   */
+  #release(ch: ConfirmChannel, msg: ConsumeMessage): Inbound {
+    const state = this.#state;
+    const h = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    const target = typeof h[H.target] === 'string' ? (h[H.target] as string) : undefined;
+    const key = delayKey(String(msg.properties.messageId), target);
+    const entry = state?.delayed[key];
+    if (!state || !entry || entry.nonce !== h[H.nonce]) return { msg, ch };
+    delete state.delayed[key];
+    this.#dispatching.set(key, entry);
+    const p = this.#routed(msg, entry, target);
+    const confirmed = new Promise<void>((resolve, reject) => {
+      ch.publish(p.exchange, p.routingKey, p.content, p.options, (err) => (err ? reject(new Error('publish not confirmed by the broker')) : resolve()));
+    });
+    confirmed.catch(() => undefined);
+    return { msg, ch, released: { key, confirmed } };
+  }
+
+  #ladderRoute(remaining: number): { exchange: string; routingKey: string } {
+    return this.ladderLevels.route(remaining - this.options.holdMs / 2) ?? { exchange: '', routingKey: this.names.commands };
+  }
+
+  /** Declare the ladder once per activation; started on activation so the first long delay rarely waits for it. */
+  #ensureLadder(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('coordinator closed'));
+    if (!this.#ladder) {
+      // On a channel of its own: the ladder has a hundred objects, and queue declarations must not wait behind them.
+      const p = (async () => {
+        const model = await this.conn.ready();
+        const tch = await model.createChannel();
+        tch.on('error', () => undefined);
+        try {
+          await this.ladderLevels.declare(tch);
+        } finally {
+          await tch.close().catch(() => undefined);
+        }
+      })();
+      this.#ladder = p;
+      p.then(
+        () => {
+          if (this.#ladder === p) this.#ladderReady = true;
+        },
+        () => {
+          if (this.#ladder === p) this.#ladder = undefined;
+        },
+      );
+    }
+    return this.#ladder;
+  }
+
+  #byName(message: Message): Publish {
+    const { content, options } = toAmqp(message);
+    return { exchange: this.names.exchange, routingKey: message.name, content, options };
+  }
+
+  async #publishAll(ch: ConfirmChannel, publishes: readonly Publish[]): Promise<void> {
+    if (publishes.length === 0) return;
+    await Promise.all(
+      publishes.map(
+        (p) =>
+          new Promise<void>((resolve, reject) => {
+            ch.publish(p.exchange, p.routingKey, p.content, p.options, (err) => (err ? reject(new Error('publish not confirmed by the broker')) : resolve()));
+          }),
+      ),
+    );
+  }
+
+  async #apply(state: CoordinatorState, cmd: Command, publishes: Publish[]): Promise<unknown> {
+    const now = Date.now();
+    switch (cmd.op) {
+      case 'ensureQueue': {
+        await this.declarer.queue(cmd.queue);
+        const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
+        if (!list.includes(cmd.queue)) list.push(cmd.queue);
+        return true;
+      }
+      case 'bind': {
+        await this.declarer.queue(cmd.queue);
+        await this.declarer.run((t) => t.bindQueue(this.names.queue(cmd.queue), this.names.exchange, cmd.pattern));
+        if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
+        const list = (state.bindings[cmd.queue] ??= []);
+        if (!list.includes(cmd.pattern)) list.push(cmd.pattern);
+        return true;
+      }
+      case 'unbind': {
+        const list = state.bindings[cmd.queue];
+        if (!list?.includes(cmd.pattern)) return true;
+        await this.declarer.run((t) => t.unbindQueue(this.names.queue(cmd.queue), this.names.exchange, cmd.pattern));
+        state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);
+        if (state.bindings[cmd.queue]!.length === 0) delete state.bindings[cmd.queue];
+        return true;
+      }
+      case 'bindings':
+        return Object.entries(state.bindings)
+          .filter(([q]) => cmd.queue === undefined || q === cmd.queue)
+          .flatMap(([queue, patterns]) => patterns.map((pattern) => ({ queue, pattern })));
+      case 'queues':
+        return [...state.queues].sort();
+      case 'knownObjects':
+        return { queues: [...new Set([...state.queues, ...(state.declared ?? [])])] };
+      case 'deleteQueue': {
+        await this.declarer.run(async (t) => {
+          await t.deleteQueue(this.names.queue(cmd.queue));
+          await t.deleteQueue(this.names.failed(cmd.queue));
+        });
+        delete state.bindings[cmd.queue];
+        state.queues = state.queues.filter((q) => q !== cmd.queue);
+        if (state.declared) state.declared = state.declared.filter((q) => q !== cmd.queue);
+        for (const [k, e] of Object.entries(state.delayed)) if (e.queue === cmd.queue) this.#journal!.deleteDelayed(state, k);
+        return true;
+      }
+      case 'delay':
+        for (const item of cmd.items) this.#delay(state, item, publishes, now);
+        return true;
+      case 'cancel': {
+        let removed = false;
+        for (const [k, e] of Object.entries(state.delayed)) {
+          if (e.id === cmd.id && !e.lease) {
+            this.#journal!.deleteDelayed(state, k);
+            removed = true;
+          }
+        }
+        return removed;
+      }
+      case 'heldCount':
+        return countHeld(state, cmd.queue);
+      case 'upsertSchedule':
+        state.schedules[cmd.record.name] = cmd.record;
+        return true;
+      case 'removeSchedule': {
+        const had = cmd.name in state.schedules;
+        delete state.schedules[cmd.name];
+        return had;
+      }
+      case 'getSchedule':
+        return state.schedules[cmd.name] ?? null;
+      case 'listSchedules':
+        return Object.values(state.schedules).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      case 'fireSchedule': {
+        const s = state.schedules[cmd.name];
+        if (!s || s.nextRunAt !== cmd.expected.runAt || s.updatedAt !== cmd.expected.updatedAt) return false;
+        const next: ScheduleRecord = { ...s, nextRunAt: cmd.nextRunAt, lastRunAt: cmd.expected.runAt };
+        state.schedules[cmd.name] = next;
+        state.outbox.push({ message: cmd.message });
+        return true;
+      }
+      case 'registerWorker': {
+        this.#expireWorkers(state, now);
+        const w = state.workers[cmd.id];
+        if (w && w.instance !== cmd.instance) return false;
+        state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
+        return true;
+      }
+      case 'heartbeat': {
+        this.#expireWorkers(state, now);
+        const w = state.workers[cmd.id];
+        if (w && w.instance !== cmd.instance) return false;
+        state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta ?? w?.meta ?? {}, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
+        return true;
+      }
+      case 'unregisterWorker': {
+        if (state.workers[cmd.id]?.instance === cmd.instance) delete state.workers[cmd.id];
+        return true;
+      }
+      case 'workers':
+        return Object.entries(state.workers)
+          .filter(([, w]) => w.expiresAt > now)
+          .map(([id, w]) => toWorkerInfo(id, w))
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+  }
+
+  #expireWorkers(state: CoordinatorState, now: number): void {
+    for (const [id, w] of Object.entries(state.workers)) if (w.expiresAt <= now) delete state.workers[id];
+  }
+
+  #delay(state: CoordinatorState, item: DelayedItem, publishes: Publish[], now: number): void {
+    const key = delayKey(item.message.id, item.queue);
+    if (state.delayed[key]) return;
+    this.#journal!.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
+    const extra: Record<string, string | number> = { [H.dueAt]: item.dueAt, [H.nonce]: item.nonce, [H.prior]: item.prior };
+    if (item.queue !== undefined) extra[H.target] = item.queue;
+    const { content, options } = toAmqp(item.message, extra);
+    const remaining = item.dueAt - now;
+    // Far items ride the ladder; until it is declared they wait in the command queue like near ones.
+    const route = remaining > this.options.holdMs && this.#ladderReady ? this.#ladderRoute(remaining) : { exchange: '', routingKey: this.names.commands };
+    publishes.push({ ...route, content, options });
+  }
+}
+
+function stripDeath(h: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) if (!/^x-(death|first-death-|last-death-)/.test(k)) out[k] = v;
+  return out;
+}
+

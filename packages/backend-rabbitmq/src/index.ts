@@ -1,0 +1,3 @@
+export { RabbitMqBackend } from './rabbitmq-backend';
+export { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
+export type { QueueType } from './queue-declarer';

@@ -1,0 +1,31 @@
+import type { Logger } from '@wrkr/core';
+import type { QueueType } from './queue-declarer';
+
+/** Settings of a RabbitMqBackend. */
+export interface RabbitMqBackendOptions {
+  /** AMQP URL. Default `amqp://guest:guest@127.0.0.1:5672`. */
+  readonly url?: string;
+  /** Isolates all broker objects (`wrkr.<namespace>.*`). Default `default`. */
+  readonly namespace?: string;
+  /** pino-compatible logger. Default: silent. */
+  readonly logger?: Logger;
+  /**
+   * Queue type of wrkr queues: `classic` (default: fastest on one node) or `quorum` (replicated, and
+   * counts every redelivery after a crash exactly; see the README for its one miscount).
+   */
+  readonly queueType?: QueueType;
+  /**
+   * Cap of the consumer prefetch per wrkr queue on this client (leased + buffered deliveries). The
+   * prefetch is 4× the claim that starts a consumer (so 400 for a subscription of concurrency 100), up
+   * to this. Default 500.
+   */
+  readonly prefetch?: number;
+  /**
+   * Delayed items due within this many ms are held by the coordinator and released on their exact ms;
+   * later ones ride the broker-side delay ladder first. Default 30000.
+   */
+  readonly delayHoldMs?: number;
+}
+
+/** The default broker URL. */
+export const DEFAULT_URL = 'amqp://guest:guest@127.0.0.1:5672';

@@ -1,0 +1,516 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+import {
+  assertEventName,
+  assertHeaders,
+  assertId,
+  assertInt,
+  assertPattern,
+  assertQueueName,
+  BACKEND_CONTRACT_VERSION,
+  ClosedError,
+  NotStartedError,
+  silentLogger,
+  ValidationError,
+  type Backend,
+  type BackendCapabilities,
+  type ClaimOptions,
+  type Delivery,
+  type FailedItem,
+  type LeaseRef,
+  type ListOptions,
+  type Logger,
+  type Message,
+  type NackOutcome,
+  type Outgoing,
+  type QueueStats,
+  type ScheduleRecord,
+  type WorkerInfo,
+} from '@wrkr/core';
+import { fromAmqp, H, toAmqp } from './amqp-message';
+import { CommandClient } from './command-client';
+import type { Command, DelayedItem } from './commands';
+import { ConfirmPublisher, type Outbound } from './confirm-publisher';
+import { ConnectionManager } from './connection';
+import { Coordinator } from './coordinator';
+import { DelayLadder } from './delay-ladder';
+import { Census } from './census';
+import { FailedStore } from './failed-store';
+import { randomToken } from './ids';
+import { LeaseTable, type Lease } from './leases';
+import { Names } from './names';
+import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
+import { QueueConsumer } from './queue-consumer';
+import { QueueDeclarer } from './queue-declarer';
+
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true };
+const DEFAULT_HOLD_MS = 30_000;
+/** Most re-reads of a queue's counts while items move between the broker and clients. */
+const STATS_ROUNDS = 20;
+
+/**
+ * wrkr backend on plain RabbitMQ (no plugins): a topic exchange per namespace routes publishes to one
+ * durable queue per wrkr queue; leases are unacked deliveries; delays ride a TTL/dead-letter ladder and a
+ * coordinator elected by single-active-consumer, which also keeps bindings, schedules and workers.
+ */
+export class RabbitMqBackend implements Backend {
+  /** Backend name. */
+  readonly name = 'rabbitmq';
+  /** Contract version implemented. */
+  readonly contractVersion = BACKEND_CONTRACT_VERSION;
+  /** Every capability is offered. */
+  readonly capabilities = CAPABILITIES;
+  /** Broker object names of this namespace. */
+  readonly names: Names;
+  /** This client's AMQP connection name (`wrkr:<namespace>:<random>`), as `rabbitmqctl list_connections name` shows it. */
+  readonly connectionName: string;
+
+  readonly #log: Logger;
+  readonly #conn: ConnectionManager;
+  readonly #publisher: ConfirmPublisher;
+  readonly #declarer: QueueDeclarer;
+  readonly #commands: CommandClient;
+  readonly #coordinator: Coordinator;
+  readonly #ladder: DelayLadder;
+  readonly #failed: FailedStore;
+  readonly #census: Census;
+  readonly #leases = new LeaseTable((lease) => void this.#expire(lease));
+  readonly #consumers = new Map<string, QueueConsumer>();
+  /** Queues this client registered as known (listed), and as claimed-from only (unlisted). */
+  readonly #known = new Set<string>();
+  readonly #declared = new Set<string>();
+  readonly #prefetch: number;
+  #state: 'new' | 'started' | 'closed' = 'new';
+  #starting: Promise<void> | undefined;
+
+  constructor(options: RabbitMqBackendOptions = {}) {
+    this.names = new Names(options.namespace ?? 'default');
+    this.#log = (options.logger ?? silentLogger()).child({ backend: 'rabbitmq', namespace: this.names.namespace });
+    this.#prefetch = options.prefetch ?? 500;
+    assertInt(this.#prefetch, 'prefetch', 1, 65_535);
+    const holdMs = options.delayHoldMs ?? DEFAULT_HOLD_MS;
+    assertInt(holdMs, 'delayHoldMs', 4, 600_000);
+    this.connectionName = `${this.names.connectionName}:${randomToken()}`;
+    this.#conn = new ConnectionManager(options.url ?? DEFAULT_URL, this.connectionName, this.#log);
+    this.#publisher = new ConfirmPublisher(this.#conn, this.#log);
+    this.#declarer = new QueueDeclarer(this.#conn, this.names, options.queueType ?? 'classic', this.#log);
+    this.#commands = new CommandClient(this.#conn, this.names, this.#log);
+    this.#ladder = new DelayLadder(this.names, Math.max(0, Math.floor(Math.log2(holdMs / 4))));
+    this.#coordinator = new Coordinator(this.#conn, this.#declarer, this.names, this.#ladder, { holdMs }, this.#log);
+    this.#failed = new FailedStore(this.#conn, this.#publisher, this.names);
+    this.#census = new Census(this.#conn, this.names, (q) => ({ leased: this.#leases.count(q), buffered: this.#consumers.get(q)?.buffered ?? 0 }), this.#log);
+    this.#conn.on('lost', () => {
+      this.#known.clear();
+      this.#declared.clear();
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.#state === 'closed') throw new ClosedError('rabbitmq backend');
+    this.#starting ??= (async () => {
+      await this.#conn.start();
+      await this.#declarer.namespace();
+      await this.#census.start();
+      await this.#coordinator.start();
+      this.#state = 'started';
+    })();
+    await this.#starting;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    const wasStarted = this.#state === 'started';
+    this.#state = 'closed';
+    if (wasStarted) {
+      // Hand leases over before closing their channels: closing would make the broker requeue them at once.
+      await this.#handOverLeases().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'lease hand-over failed; the broker requeues those items'));
+      await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+      await this.#coordinator.close();
+      await this.#census.close();
+    }
+    this.#commands.close();
+    this.#publisher.close();
+    await this.#conn.close();
+  }
+
+  /** Delete every broker object of this namespace (queues, exchanges, ladder, coordinator state), then close. */
+  async destroy(): Promise<void> {
+    this.#ready();
+    const known = await this.#call<{ queues: string[] }>({ op: 'knownObjects' });
+    await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+    this.#leases.takeAll();
+    await this.#coordinator.quiesce();
+    await this.#coordinator.close();
+    await this.#census.close();
+    const ladder = this.#ladder.objects();
+    await this.#declarer.run(async (ch) => {
+      for (const q of known.queues) {
+        await ch.deleteQueue(this.names.queue(q));
+        await ch.deleteQueue(this.names.failed(q));
+      }
+      for (const q of [...ladder.queues, this.names.commands, this.names.journal]) await ch.deleteQueue(q);
+      for (const x of [...ladder.exchanges, this.names.exchange, this.names.census]) await ch.deleteExchange(x);
+    });
+    await this.close();
+  }
+
+  async bind(queue: string, pattern: string): Promise<void> {
+    assertQueueName(queue);
+    assertPattern(pattern);
+    this.names.queue(queue);
+    this.#ready();
+    await this.#call({ op: 'bind', queue, pattern });
+    this.#known.add(queue);
+  }
+
+  async unbind(queue: string, pattern: string): Promise<void> {
+    assertQueueName(queue);
+    assertPattern(pattern);
+    this.#ready();
+    await this.#call({ op: 'unbind', queue, pattern });
+  }
+
+  async bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    if (queue !== undefined) assertQueueName(queue);
+    this.#ready();
+    return this.#call({ op: 'bindings', ...(queue !== undefined ? { queue } : {}) });
+  }
+
+  async queues(): Promise<string[]> {
+    this.#ready();
+    return this.#call({ op: 'queues' });
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    assertQueueName(queue);
+    this.#ready();
+    const consumer = this.#consumers.get(queue);
+    this.#consumers.delete(queue);
+    await consumer?.close();
+    await this.#call({ op: 'deleteQueue', queue });
+    this.#known.delete(queue);
+    this.#declared.delete(queue);
+  }
+
+  async publish(items: readonly Outgoing[]): Promise<void> {
+    validateItems(items);
+    this.#ready();
+    const now = Date.now();
+    const direct = items.filter((i) => !isDelayed(i, now));
+    const delayed = items.filter((i) => isDelayed(i, now));
+    await Promise.all([
+      direct.length > 0 &&
+        this.#publisher.publish(
+          direct.map(({ message }) => {
+            const { content, options } = toAmqp(message);
+            return { exchange: this.names.exchange, routingKey: message.name, content, options };
+          }),
+        ),
+      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0 }))),
+    ]);
+  }
+
+  async send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    assertQueueName(queue);
+    this.names.queue(queue);
+    validateItems(items);
+    this.#ready();
+    const now = Date.now();
+    const direct = items.filter((i) => !isDelayed(i, now));
+    const delayed = items.filter((i) => isDelayed(i, now));
+    await this.#ensureQueue(queue);
+    await Promise.all([
+      direct.length > 0 && this.#sendDirect(queue, direct.map((i) => this.#toQueue(queue, i.message, 0))),
+      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0, queue }))),
+    ]);
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    assertId(id);
+    this.#ready();
+    return this.#call({ op: 'cancel', id });
+  }
+
+  async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    assertQueueName(queue);
+    assertInt(options.max, 'max', 1, 100_000);
+    assertInt(options.leaseMs, 'leaseMs', 1);
+    assertInt(options.waitMs, 'waitMs', 0);
+    this.#ready();
+    let consumer = this.#consumers.get(queue);
+    if (!consumer) {
+      consumer = new QueueConsumer(queue, this.names.queue(queue), this.#conn, () => this.#ensureQueue(queue, true), this.#leases, (q, raw, ch, prior) => this.#handBack(q, raw, ch, prior), this.#prefetch, this.#log);
+      this.#consumers.set(queue, consumer);
+    }
+    return consumer.claim(options);
+  }
+
+  ack(ref: LeaseRef): Promise<boolean> {
+    const lease = this.#leases.take(ref);
+    return Promise.resolve(lease !== undefined && settle(lease.channel, lease.raw));
+  }
+
+  async nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    const lease = this.#leases.take(ref);
+    if (!lease) return false;
+    try {
+      switch (outcome.kind) {
+        case 'retry':
+          if (outcome.dueAt > Date.now()) {
+            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue }]);
+          } else {
+            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt)]);
+          }
+          break;
+        case 'release':
+          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1)]);
+          break;
+        case 'fail': {
+          const { content, options } = this.#failed.entry(lease.queue, lease.message, lease.attempt, outcome.error);
+          await this.#publisher.publish([{ exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
+          break;
+        }
+      }
+    } catch (err) {
+      // Not written anywhere: give the delivery back to the broker as it was.
+      settle(lease.channel, lease.raw, true);
+      throw err;
+    }
+    return settle(lease.channel, lease.raw) || true;
+  }
+
+  async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    assertInt(leaseMs, 'leaseMs', 1);
+    return await Promise.resolve(this.#leases.extend(ref, leaseMs));
+  }
+
+  async stats(queue: string): Promise<QueueStats> {
+    assertQueueName(queue);
+    this.#ready();
+    const [failed, held, clients] = await Promise.all([
+      this.#declarer.check(this.names.failed(queue)),
+      this.#call<{ delayed: number; leased: number }>({ op: 'heldCount', queue }),
+      this.#declarer.check(this.names.commands),
+    ]);
+    // The broker's ready count and what clients hold are read separately while items may move between
+    // them (a delivery into a client's buffer, a hand-back): read the clients before and after the
+    // broker, and take the broker's count only when nothing moved in between.
+    const count = () => this.#census.count(queue, clients?.consumerCount ?? 1);
+    let before = await count();
+    for (let round = 0; ; round++) {
+      const ready = await this.#declarer.check(this.names.queue(queue));
+      const after = await count();
+      if ((after.buffered === before.buffered && after.leased === before.leased) || round >= STATS_ROUNDS) {
+        return {
+          ready: (ready?.messageCount ?? 0) + after.buffered,
+          delayed: held.delayed,
+          inFlight: after.leased + held.leased,
+          failed: failed?.messageCount ?? 0,
+        };
+      }
+      before = after;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+    assertQueueName(queue);
+    if (options?.limit !== undefined) assertInt(options.limit, 'limit', 0);
+    if (options?.offset !== undefined) assertInt(options.offset, 'offset', 0);
+    this.#ready();
+    return this.#failed.list(queue, options);
+  }
+
+  async replay(queue: string, ids?: readonly string[]): Promise<number> {
+    assertQueueName(queue);
+    ids?.forEach((id, i) => assertId(id, `ids[${i}]`));
+    this.#ready();
+    await this.#ensureQueue(queue);
+    return this.#failed.replay(queue, ids);
+  }
+
+  async purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    assertQueueName(queue);
+    ids?.forEach((id, i) => assertId(id, `ids[${i}]`));
+    this.#ready();
+    return this.#failed.purge(queue, ids);
+  }
+
+  async upsertSchedule(record: ScheduleRecord): Promise<void> {
+    validateSchedule(record);
+    this.#ready();
+    await this.#call({ op: 'upsertSchedule', record });
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    assertScheduleName(name);
+    this.#ready();
+    return this.#call({ op: 'removeSchedule', name });
+  }
+
+  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    assertScheduleName(name);
+    this.#ready();
+    return (await this.#call<ScheduleRecord | null>({ op: 'getSchedule', name })) ?? undefined;
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    this.#ready();
+    return this.#call({ op: 'listSchedules' });
+  }
+
+  async fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    assertScheduleName(name);
+    validateMessage(message, 'message');
+    this.#ready();
+    return this.#call({ op: 'fireSchedule', name, expected: { runAt: expected.runAt, updatedAt: expected.updatedAt }, nextRunAt, message });
+  }
+
+  async registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    assertId(id);
+    assertId(instance, 'instance');
+    assertInt(ttlMs, 'ttlMs', 1);
+    this.#ready();
+    return this.#call({ op: 'registerWorker', id, instance, meta, ttlMs });
+  }
+
+  async heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    assertId(id);
+    assertId(instance, 'instance');
+    assertInt(ttlMs, 'ttlMs', 1);
+    this.#ready();
+    return this.#call({ op: 'heartbeat', id, instance, ttlMs, ...(meta !== undefined ? { meta } : {}) });
+  }
+
+  async unregisterWorker(id: string, instance: string): Promise<void> {
+    assertId(id);
+    assertId(instance, 'instance');
+    this.#ready();
+    await this.#call({ op: 'unregisterWorker', id, instance });
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    this.#ready();
+    return this.#call({ op: 'workers' });
+  }
+
+  #ready(): void {
+    if (this.#state === 'closed') throw new ClosedError('rabbitmq backend');
+    if (this.#state !== 'started') throw new NotStartedError();
+  }
+
+  #call<T>(cmd: Command): Promise<T> {
+    return this.#commands.call<T>(cmd);
+  }
+
+  /** Declare a queue through the coordinator once per connection: listed (sent to), or unlisted (only claimed from). */
+  async #ensureQueue(queue: string, unlisted = false): Promise<void> {
+    if (this.#known.has(queue) || (unlisted && this.#declared.has(queue))) return;
+    await this.#call({ op: 'ensureQueue', queue, ...(unlisted ? { unlisted } : {}) });
+    (unlisted ? this.#declared : this.#known).add(queue);
+  }
+
+  #toQueue(queue: string, message: Message, prior: number): Outbound {
+    const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : {});
+    return { exchange: '', routingKey: this.names.queue(queue), content, options: { ...options, mandatory: true } };
+  }
+
+  /** Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and write again. */
+  async #sendDirect(queue: string, out: Outbound[]): Promise<void> {
+    let pending = out;
+    for (let round = 0; pending.length > 0; round++) {
+      pending = await this.#publisher.publish(pending);
+      if (pending.length === 0) return;
+      if (round >= 3) throw new ValidationError('queue', `queue ${queue} cannot be written to`);
+      this.#known.delete(queue);
+      await this.#ensureQueue(queue);
+    }
+  }
+
+  async #delay(items: DelayedItem[]): Promise<void> {
+    await this.#call({ op: 'delay', items });
+  }
+
+  /** An expired lease: the item goes back to its queue, and this delivery counts as an attempt. */
+  async #expire(lease: Lease): Promise<void> {
+    try {
+      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt)]);
+      settle(lease.channel, lease.raw);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message, queue: lease.queue }, 'expired item not written back; the broker requeues it');
+      settle(lease.channel, lease.raw, true);
+    }
+  }
+
+  async #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
+    const message = fromAmqp(raw.content, raw.properties, raw.fields.routingKey);
+    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior)]);
+    settle(ch, raw);
+  }
+
+  /** Leases stay in force after close: each held item comes back to its queue when its lease would have ended. */
+  async #handOverLeases(): Promise<void> {
+    const leases: Lease[] = this.#leases.takeAll();
+    if (leases.length === 0) return;
+    const now = Date.now();
+    const later = leases.filter((l) => l.leaseUntil > now);
+    const due = leases.filter((l) => l.leaseUntil <= now);
+    await Promise.all([
+      later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true }))),
+      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt)])),
+    ]);
+    for (const l of leases) settle(l.channel, l.raw);
+  }
+}
+
+/** Ack (or requeue) a delivery on its own channel; false when that channel is gone (the broker requeued it). */
+function settle(ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
+  try {
+    if (requeue) ch.nack(raw, false, true);
+    else ch.ack(raw);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDelayed(item: Outgoing, now: number): boolean {
+  return item.dueAt !== undefined && item.dueAt > now;
+}
+
+function validateItems(items: readonly Outgoing[]): void {
+  if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array');
+  items.forEach((item: Outgoing | undefined, i) => {
+    validateMessage(item?.message, `items[${i}].message`);
+    if (!item) return;
+    if (item.dueAt !== undefined && (typeof item.dueAt !== 'number' || !Number.isFinite(item.dueAt))) throw new ValidationError(`items[${i}].dueAt`, 'must be epoch ms');
+  });
+}
+
+function validateMessage(message: Message | undefined, field: string): void {
+  if (typeof message !== 'object' || message === null) throw new ValidationError(field, 'must be an object');
+  assertId(message.id, `${field}.id`);
+  assertEventName(message.name, `${field}.name`);
+  if (message.tid !== undefined && typeof message.tid !== 'string') throw new ValidationError(`${field}.tid`, 'must be a string');
+  if (message.headers !== undefined) assertHeaders(message.headers, `${field}.headers`);
+  if (message.body !== undefined && typeof message.body !== 'string') throw new ValidationError(`${field}.body`, 'must be a string');
+  if (typeof message.publishedAt !== 'number' || !Number.isFinite(message.publishedAt)) throw new ValidationError(`${field}.publishedAt`, 'must be epoch ms');
+}
+
+function assertScheduleName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new ValidationError('name', 'must be a string of 1–200 characters');
+}
+
+function validateSchedule(record: ScheduleRecord): void {
+  if (typeof record !== 'object' || record === null) throw new ValidationError('record', 'must be an object');
+  assertScheduleName(record.name);
+  assertEventName(record.event?.name, 'record.event.name');
+  if (record.event.headers !== undefined) assertHeaders(record.event.headers, 'record.event.headers');
+  for (const f of ['nextRunAt', 'updatedAt'] as const) {
+    if (typeof record[f] !== 'number' || !Number.isFinite(record[f])) throw new ValidationError(`record.${f}`, 'must be epoch ms');
+  }
+  if (typeof record.active !== 'boolean') throw new ValidationError('record.active', 'must be a boolean');
+  const rule = record.rule as { every?: unknown; cron?: unknown };
+  if (typeof rule !== 'object' || rule === null || (typeof rule.every !== 'number' && typeof rule.cron !== 'string')) {
+    throw new ValidationError('record.rule', 'must be { every: ms } or { cron, tz? }');
+  }
+}

@@ -1,0 +1,25 @@
+import { amqpUrl } from '@wrkr/backend-tests';
+import { runConformance } from '@wrkr/backend-tests/jest';
+import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
+import type { Backend } from '@wrkr/core';
+import { closeConnections, restartBroker } from './rabbitmqctl';
+
+// A broker restart disrupts everyone sharing this RabbitMQ, so that test runs only when asked for.
+const RESTART = process.env.WRKR_RABBITMQ_RESTART_TEST === '1';
+
+runConformance({
+  name: 'rabbitmq',
+  createBackend: async ({ namespace }) => new RabbitMqBackend({ url: await amqpUrl(), namespace }),
+  destroyBackend: async ({ namespace }) => {
+    const b = new RabbitMqBackend({ url: await amqpUrl(), namespace });
+    await b.start();
+    await b.destroy();
+  },
+  // Lease tests get 1 s: a broker round trip per close/start on a shared 2-core box eats into 400 ms.
+  timing: { dueToleranceMs: 100, leaseMs: 1000 },
+  interruptConnections: async (backend: Backend) => {
+    const killed = await closeConnections((backend as RabbitMqBackend).connectionName);
+    if (killed === 0) throw new Error('no connection of this backend found to close');
+  },
+  ...(RESTART ? { restartService: restartBroker } : {}),
+});

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * wrkr (Redis backend) vs BullMQ vs bee-queue on the same Redis, in the same run (issue 3).
+ *
+ *   npm run build && node packages/backend-redis/bench/run.js [--only e2e,delayed,depth,memory] [--quick]
+ *
+ * REDIS_URL (default redis://127.0.0.1:6379/0) picks the server; every system uses a unique key prefix
+ * and deletes its keys afterwards.
+ */
+const { latenessSummary } = require('./measure');
+const systems = [require('./wrkr'), require('./bullmq'), require('./bee-queue')];
+const wrkr = systems[0];
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args[args.indexOf('--only') + 1];
+const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+const enabled = (name) => !only || only.has(name);
+
+const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
+const ratio = (a, b) => (a / b).toFixed(2);
+
+async function endToEnd() {
+  const total = quick ? 10_000 : 50_000;
+  for (const concurrency of [100, 1]) {
+    console.log(`\n## end-to-end: ${fmt(total)} events, published in batches of 1,000, concurrency ${concurrency}`);
+    const rate = {};
+    for (const s of systems) {
+      rate[s.name] = await s.endToEnd(url, { total, batch: 1000, concurrency });
+      console.log(`${s.name.padEnd(10)} ${fmt(rate[s.name]).padStart(8)} events/s`);
+    }
+    console.log(`ratio wrkr/bullmq ${ratio(rate.wrkr, rate.bullmq)}   wrkr/bee-queue ${ratio(rate.wrkr, rate['bee-queue'])}` +
+      (concurrency === 100 ? '   (targets: ≥ 2.00 and ≥ 1.00)' : ''));
+  }
+}
+
+async function delayed() {
+  const scenarios = [
+    { title: `${fmt(quick ? 1000 : 5000)} due at the same instant`, dues: (t) => Array.from({ length: quick ? 1000 : 5000 }, () => t + 2000) },
+    { title: '500 spread over 3 s', dues: (t) => Array.from({ length: 500 }, (_, i) => t + 2000 + Math.round((i * 3000) / 500)) },
+  ];
+  for (const sc of scenarios) {
+    console.log(`\n## delayed: ${sc.title} (concurrency 100), lateness ms`);
+    const res = {};
+    for (const s of systems) {
+      res[s.name] = latenessSummary(await s.lateness(url, sc.dues(Date.now()), { concurrency: 100 }));
+      const r = res[s.name];
+      console.log(`${s.name.padEnd(10)} p50 ${fmt(r.p50).padStart(6)}  p99 ${fmt(r.p99).padStart(6)}  max ${fmt(r.max).padStart(6)}  (n=${r.n})`);
+    }
+    console.log(`ratio p99 wrkr/bullmq ${ratio(res.wrkr.p99, res.bullmq.p99)}`);
+  }
+}
+
+async function depth() {
+  const measure = 20_000;
+  const trials = quick ? 1 : 5;
+  const big = quick ? 200_000 : 1_000_000;
+  for (const kind of ['ready', 'delayed']) {
+    console.log(`\n## depth (wrkr): consume ${fmt(measure)} items with ${kind === 'ready' ? 'ready' : 'far-future delayed'} backlog, concurrency 100, median of ${trials}`);
+    const small = await wrkr.depthThroughput(url, { depth: 10_000, measure, kind, concurrency: 100, trials });
+    console.log(`backlog ${fmt(10_000).padStart(9)}: ${fmt(small).padStart(8)} items/s`);
+    const large = await wrkr.depthThroughput(url, { depth: big, measure, kind, concurrency: 100, trials });
+    console.log(`backlog ${fmt(big).padStart(9)}: ${fmt(large).padStart(8)} items/s`);
+    console.log(`ratio ${fmt(big)}/${fmt(10_000)}: ${ratio(large, small)}   (target ≥ 0.80)`);
+  }
+}
+
+async function memory() {
+  const n = quick ? 5_000 : 20_000;
+  console.log(`\n## memory: Redis bytes per delayed event (INFO used_memory delta over ${fmt(n)} small events)`);
+  const res = {};
+  for (const s of systems) {
+    res[s.name] = await s.bytesPerDelayed(url, n);
+    console.log(`${s.name.padEnd(10)} ${fmt(res[s.name]).padStart(6)} bytes/item`);
+  }
+  console.log(`ratio wrkr/bullmq ${ratio(res.wrkr, res.bullmq)}   wrkr/bee-queue ${ratio(res.wrkr, res['bee-queue'])}`);
+}
+
+async function main() {
+  console.log(`# wrkr redis bench — ${new Date().toISOString()} — ${url} — node ${process.version}`);
+  if (enabled('e2e')) await endToEnd();
+  if (enabled('delayed')) await delayed();
+  if (enabled('memory')) await memory();
+  if (enabled('depth')) await depth();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

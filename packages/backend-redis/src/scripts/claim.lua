@@ -1,0 +1,72 @@
+--@include common
+-- Lease up to `max` items: ARGV = ns, now, queue, max, leaseUntil, tokenPrefix, promoteLimit.
+-- Returns { nextCheck, id, token, attempt, json, ... }. nextCheck (only meaningful when nothing was
+-- leased) is the epoch ms at which something may become available: the earliest delayed item of the
+-- queue, delayed publish or lease expiry; -1 when nothing is pending.
+local now = tonumber(ARGV[2])
+local queue = ARGV[3]
+local max = tonumber(ARGV[4])
+local lease_until = ARGV[5]
+local prefix = ARGV[6]
+local limit = tonumber(ARGV[7])
+
+promote_published(now, limit)
+promote_queue(queue, now, limit)
+
+local msg_key, att_key = qk(queue, 'msg'), qk(queue, 'att')
+local inflight_key, lease_key = qk(queue, 'inflight'), qk(queue, 'lease')
+
+-- Expired leases first (they have waited longest), then the oldest ready items.
+local ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)
+if #ids < max then
+  local popped = redis.call('RPOP', qk(queue, 'ready'), max - #ids)
+  if popped then
+    for _, id in ipairs(popped) do ids[#ids + 1] = id end
+  end
+end
+
+local out = { -1 }
+local leases, scores, gone = {}, {}, {}
+for i = 1, #ids, CHUNK do
+  local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+  local jsons = redis.call('HMGET', msg_key, unpack(slice))
+  for k, id in ipairs(slice) do
+    local json = jsons[k]
+    if json then
+      local token = prefix .. (#out - 1) / 4
+      out[#out + 1] = id
+      out[#out + 1] = token
+      out[#out + 1] = redis.call('HINCRBY', att_key, id, 1)
+      out[#out + 1] = json
+      leases[#leases + 1] = id
+      leases[#leases + 1] = token
+      scores[#scores + 1] = lease_until
+      scores[#scores + 1] = id
+    else
+      -- Deleted or cancelled underneath: drop the dangling reference.
+      gone[#gone + 1] = id
+    end
+  end
+end
+if #leases > 0 then
+  chunked('HSET', lease_key, leases)
+  chunked('ZADD', inflight_key, scores)
+end
+if #gone > 0 then
+  chunked('ZREM', inflight_key, gone)
+  chunked('HDEL', lease_key, gone)
+end
+
+-- Other consumers need waking only if this caller left promoted work behind.
+if touched[queue] and redis.call('LLEN', qk(queue, 'ready')) == 0 then untouch(queue) end
+announce()
+
+if #out == 1 then
+  local next_check = math.huge
+  for _, key in ipairs({ qk(queue, 'delayed'), NS .. 'delayed', inflight_key }) do
+    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if first[2] and tonumber(first[2]) < next_check then next_check = tonumber(first[2]) end
+  end
+  if next_check ~= math.huge then out[1] = next_check end
+end
+return out

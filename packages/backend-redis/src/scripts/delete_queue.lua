@@ -1,0 +1,15 @@
+--@include common
+-- Delete a queue with its bindings, items, leases and failed items: ARGV = ns, queue.
+local queue = ARGV[2]
+for _, pattern in ipairs(redis.call('SMEMBERS', NS .. 'qp:' .. queue)) do
+  redis.call('SREM', NS .. 'pq:' .. pattern, queue)
+  if redis.call('SCARD', NS .. 'pq:' .. pattern) == 0 then
+    redis.call('SREM', NS .. 'patterns', pattern)
+  end
+end
+redis.call('UNLINK', NS .. 'qp:' .. queue)
+for _, suffix in ipairs({ 'msg', 'att', 'err', 'ready', 'delayed', 'inflight', 'lease', 'failed', 'fmsg', 'finfo' }) do
+  redis.call('UNLINK', qk(queue, suffix))
+end
+redis.call('SREM', NS .. 'queues', queue)
+return 1

@@ -1,0 +1,173 @@
+-- Shared helpers, prepended to every script by the loader (`--@include common`).
+-- ARGV[1] is always the namespace prefix `{ns}:`; every key is derived from it, so all keys of a
+-- namespace share one Cluster hash slot and scripts may touch any of them.
+local NS = ARGV[1]
+local WAKE = NS .. 'wake'
+
+local function qk(queue, suffix)
+  return NS .. 'q:' .. queue .. ':' .. suffix
+end
+
+-- Queues that got work during this call; each is announced once on the wake channel at the end.
+local touched = {}
+local touched_list = {}
+local function touch(queue)
+  if not touched[queue] then
+    touched[queue] = true
+    touched_list[#touched_list + 1] = queue
+  end
+end
+local function untouch(queue)
+  if not touched[queue] then return end
+  touched[queue] = nil
+  for i, q in ipairs(touched_list) do
+    if q == queue then
+      table.remove(touched_list, i)
+      return
+    end
+  end
+end
+local function announce()
+  for _, queue in ipairs(touched_list) do
+    redis.call('PUBLISH', WAKE, queue)
+  end
+end
+
+local function split_words(s)
+  local t = {}
+  for w in string.gmatch(s, '[^.]+') do t[#t + 1] = w end
+  return t
+end
+
+-- AMQP topic semantics: `*` is exactly one word, `#` zero or more.
+local function match_words(p, pi, n, ni)
+  while pi <= #p do
+    local w = p[pi]
+    if w == '#' then
+      if pi == #p then return true end
+      for k = ni, #n + 1 do
+        if match_words(p, pi + 1, n, k) then return true end
+      end
+      return false
+    end
+    if ni > #n or (w ~= '*' and w ~= n[ni]) then return false end
+    pi = pi + 1
+    ni = ni + 1
+  end
+  return ni > #n
+end
+
+local patterns = nil
+local routes = {}
+
+-- Queues bound to a pattern matching `name`, memoised per call because batches repeat names.
+local function route(name)
+  local hit = routes[name]
+  if hit then return hit end
+  if not patterns then
+    patterns = {}
+    for _, p in ipairs(redis.call('SMEMBERS', NS .. 'patterns')) do
+      patterns[#patterns + 1] = { p, split_words(p), string.find(p, '[*#]') ~= nil }
+    end
+  end
+  local words = nil
+  local seen, queues = {}, {}
+  for _, entry in ipairs(patterns) do
+    local ok
+    if entry[3] then
+      words = words or split_words(name)
+      ok = match_words(entry[2], 1, words, 1)
+    else
+      ok = entry[1] == name
+    end
+    if ok then
+      for _, q in ipairs(redis.call('SMEMBERS', NS .. 'pq:' .. entry[1])) do
+        if not seen[q] then
+          seen[q] = true
+          queues[#queues + 1] = q
+        end
+      end
+    end
+  end
+  routes[name] = queues
+  return queues
+end
+
+-- Run `cmd key <args...>` over a long argument list in chunks (Lua's unpack() has a stack limit).
+local CHUNK = 2000
+local function chunked(cmd, key, args)
+  for i = 1, #args, CHUNK do
+    redis.call(cmd, key, unpack(args, i, math.min(i + CHUNK - 1, #args)))
+  end
+end
+
+-- Ready ids per queue, pushed in one LPUSH per queue by flush_ready().
+local ready_adds = {}
+local function add_ready(queue, id)
+  local list = ready_adds[queue]
+  if not list then
+    list = {}
+    ready_adds[queue] = list
+  end
+  list[#list + 1] = id
+  touch(queue)
+end
+local function flush_ready()
+  for queue, ids in pairs(ready_adds) do chunked('LPUSH', qk(queue, 'ready'), ids) end
+  ready_adds = {}
+end
+
+-- Add one message to one queue unless that id is already pending there (call flush_ready() after).
+local function enqueue(queue, id, json, due, now)
+  if redis.call('HSETNX', qk(queue, 'msg'), id, json) == 0 then return 0 end
+  if due > now then
+    redis.call('ZADD', qk(queue, 'delayed'), due, id)
+    touch(queue)
+  else
+    add_ready(queue, id)
+  end
+  return 1
+end
+
+-- Route a message to every queue bound to its name right now (call flush_ready() after).
+local function deliver(name, id, json, now)
+  for _, q in ipairs(route(name)) do
+    enqueue(q, id, json, 0, now)
+  end
+end
+
+-- Route due delayed publishes to the queues bound at their due time. The stored JSON starts with
+-- `{"name":"…"` (names are plain words, never escaped), which is where the route comes from.
+local function promote_published(now, limit)
+  local key = NS .. 'delayed'
+  local ids = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit)
+  if #ids == 0 then return 0 end
+  local values = redis.call('HMGET', NS .. 'dmsg', unpack(ids))
+  -- The ids are the lowest-ranked members, so one rank range removes exactly them.
+  redis.call('ZREMRANGEBYRANK', key, 0, #ids - 1)
+  redis.call('HDEL', NS .. 'dmsg', unpack(ids))
+  for i, id in ipairs(ids) do
+    local json = values[i]
+    if json then deliver(string.match(json, '^{"name":"([^"]*)"'), id, json, now) end
+  end
+  flush_ready()
+  return #ids
+end
+
+-- Move a queue's due delayed items (delayed sends, retry backoffs) to its ready list, earliest first.
+local function promote_queue(queue, now, limit)
+  local key = qk(queue, 'delayed')
+  local ids = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit)
+  if #ids == 0 then return 0 end
+  redis.call('ZREMRANGEBYRANK', key, 0, #ids - 1)
+  redis.call('LPUSH', qk(queue, 'ready'), unpack(ids))
+  touch(queue)
+  return #ids
+end
+
+-- Remove every trace of one item from a queue's pending structures.
+local function forget(queue, id)
+  redis.call('HDEL', qk(queue, 'msg'), id)
+  redis.call('HDEL', qk(queue, 'att'), id)
+  redis.call('HDEL', qk(queue, 'err'), id)
+end

@@ -1,0 +1,26 @@
+--@include common
+-- Publish a batch: ARGV = ns, now, then (id, name, dueAt, json) per message.
+-- Undelayed messages fan out now; delayed ones are stored once and routed when due.
+local now = tonumber(ARGV[2])
+local first = redis.call('ZRANGE', NS .. 'delayed', 0, 0, 'WITHSCORES')
+local earliest = first[2] and tonumber(first[2]) or math.huge
+local rewake = false
+for i = 3, #ARGV, 4 do
+  local id, name, due, json = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  if due > now then
+    if redis.call('HSETNX', NS .. 'dmsg', id, json) == 1 then
+      redis.call('ZADD', NS .. 'delayed', due, id)
+      if due < earliest then
+        earliest = due
+        rewake = true
+      end
+    end
+  else
+    deliver(name, id, json, now)
+  end
+end
+flush_ready()
+announce()
+-- Waiting consumers time their next check by the earliest due time; an earlier one must re-time them.
+if rewake then redis.call('PUBLISH', WAKE, '*') end
+return 1

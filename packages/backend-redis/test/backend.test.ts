@@ -1,0 +1,180 @@
+import { ValidationError, type Delivery } from '@wrkr/core';
+import type { RedisBackend } from '../src';
+
+const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });
+import { destroyNamespace, message, sleep, startBackend } from './helpers';
+
+describe('RedisBackend', () => {
+  const opened: RedisBackend[] = [];
+  async function backend(namespace?: string): Promise<RedisBackend> {
+    const b = await startBackend(namespace ? { namespace } : {});
+    opened.push(b);
+    return b;
+  }
+  afterEach(async () => {
+    const all = opened.splice(0);
+    await Promise.all(all.map((b) => b.close()));
+    await Promise.all([...new Set(all.map((b) => b.namespace))].map((ns) => destroyNamespace(ns)));
+  });
+
+  it('fans out to every queue bound to a matching pattern, with * and # semantics', async () => {
+    const b = await backend();
+    await b.bind('exact', 'app.user.added');
+    await b.bind('star', 'app.*.added');
+    await b.bind('hash', 'app.#');
+    await b.bind('root', '#.added');
+    await b.bind('none', 'other.*');
+    await b.publish([{ message: message('app.user.added') }, { message: message('app.added') }, { message: message('app.a.b.c') }]);
+    const count = async (q: string): Promise<number> => (await b.stats(q)).ready;
+    expect(await count('exact')).toBe(1);
+    expect(await count('star')).toBe(1);
+    expect(await count('hash')).toBe(3);
+    expect(await count('root')).toBe(2);
+    expect(await count('none')).toBe(0);
+    expect(await b.queues()).toEqual(['exact', 'hash', 'none', 'root', 'star']);
+    expect(await b.bindings('star')).toEqual([{ queue: 'star', pattern: 'app.*.added' }]);
+  });
+
+  it('claims, acks and refuses a stale token', async () => {
+    const b = await backend();
+    const m = message('x.y', { body: '{"a":1}', headers: { h: 'é' }, tid: 't1' });
+    await b.send('q', [{ message: m }, { message: m }]);
+    const [d] = await b.claim('q', { max: 10, leaseMs: 200, waitMs: 0 });
+    expect(d!.message).toEqual(m);
+    expect(d!.attempt).toBe(1);
+    expect(await b.claim('q', { max: 10, leaseMs: 200, waitMs: 0 })).toEqual([]);
+    await sleep(250);
+    const [again] = await b.claim('q', { max: 10, leaseMs: 5000, waitMs: 0 });
+    expect(again!.attempt).toBe(2);
+    expect(await b.ack(ref(d!))).toBe(false);
+    expect(await b.extend(ref(d!), 1000)).toBe(false);
+    expect(await b.ack(ref(again!))).toBe(true);
+    expect(await b.stats('q')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0 });
+  });
+
+  it('waits for a publish and wakes at once', async () => {
+    const b = await backend();
+    await b.bind('q', 'a.b');
+    const start = Date.now();
+    const pending = b.claim('q', { max: 1, leaseMs: 1000, waitMs: 5000 });
+    await sleep(50);
+    await b.publish([{ message: message('a.b') }]);
+    const got = await pending;
+    expect(got).toHaveLength(1);
+    expect(Date.now() - start).toBeLessThan(500);
+  });
+
+  it('delivers a delayed publish to the queues bound at its due time, promptly', async () => {
+    const b = await backend();
+    const due = Date.now() + 300;
+    await b.publish([{ message: message('late.one'), dueAt: due }]);
+    await b.bind('q', 'late.*');
+    const got = await b.claim('q', { max: 1, leaseMs: 1000, waitMs: 3000 });
+    const at = Date.now();
+    expect(got).toHaveLength(1);
+    expect(at).toBeGreaterThanOrEqual(due);
+    expect(at - due).toBeLessThan(50);
+  });
+
+  it('cancels delayed publishes and delayed sends', async () => {
+    const b = await backend();
+    await b.bind('q', 'c.*');
+    const m1 = message('c.a');
+    const m2 = message('c.b');
+    await b.publish([{ message: m1, dueAt: Date.now() + 200 }]);
+    await b.send('q', [{ message: m2, dueAt: Date.now() + 200 }]);
+    expect(await b.stats('q')).toMatchObject({ delayed: 1 });
+    expect(await b.cancel(m1.id)).toBe(true);
+    expect(await b.cancel(m2.id)).toBe(true);
+    expect(await b.cancel(m2.id)).toBe(false);
+    expect(await b.claim('q', { max: 5, leaseMs: 1000, waitMs: 400 })).toEqual([]);
+  });
+
+  it('retries, releases, fails, lists, replays and purges', async () => {
+    const b = await backend();
+    const m = message('f.x');
+    await b.send('q', [{ message: m }]);
+    let [d] = await b.claim('q', { max: 1, leaseMs: 1000, waitMs: 0 });
+    expect(await b.nack(ref(d!), { kind: 'retry', dueAt: Date.now() + 150, error: { message: 'boom' } })).toBe(true);
+    expect(await b.stats('q')).toEqual({ ready: 0, delayed: 1, inFlight: 0, failed: 0 });
+    [d] = await b.claim('q', { max: 1, leaseMs: 1000, waitMs: 2000 });
+    expect(d!.attempt).toBe(2);
+    expect(await b.nack(ref(d!), { kind: 'release' })).toBe(true);
+    [d] = await b.claim('q', { max: 1, leaseMs: 1000, waitMs: 0 });
+    expect(d!.attempt).toBe(2);
+    expect(await b.nack(ref(d!), { kind: 'fail', error: { message: 'bad', name: 'Error' } })).toBe(true);
+    expect(await b.nack(ref(d!), { kind: 'fail', error: { message: 'bad' } })).toBe(false);
+    const failed = await b.failed('q');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ queue: 'q', message: m, attempt: 2, error: { message: 'bad', name: 'Error' } });
+    expect(await b.replay('q')).toBe(1);
+    [d] = await b.claim('q', { max: 1, leaseMs: 1000, waitMs: 0 });
+    expect(d!.attempt).toBe(1);
+    await b.nack(ref(d!), { kind: 'fail', error: { message: 'again' } });
+    expect(await b.purgeFailed('q', [m.id])).toBe(1);
+    expect(await b.stats('q')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0 });
+  });
+
+  it('fires each schedule occurrence once across clients', async () => {
+    const a = await backend();
+    const b = await backend(a.namespace);
+    await a.bind('q', 'tick');
+    const t0 = Date.now();
+    await a.upsertSchedule({ name: 'tick', rule: { every: 1000 }, event: { name: 'tick' }, active: true, nextRunAt: t0, updatedAt: t0 });
+    const results = await Promise.all(
+      [a, b, a, b].map((c, i) => c.fireSchedule('tick', { runAt: t0, updatedAt: t0 }, t0 + 1000, message('tick', { id: `occ-${t0}-${i % 1}` }))),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await a.getSchedule('tick')).toMatchObject({ nextRunAt: t0 + 1000, lastRunAt: t0, updatedAt: t0 });
+    expect((await b.stats('q')).ready).toBe(1);
+    expect((await b.listSchedules()).map((s) => s.name)).toEqual(['tick']);
+    expect(await b.removeSchedule('tick')).toBe(true);
+    expect(await b.removeSchedule('tick')).toBe(false);
+  });
+
+  it('keeps a worker registry with heartbeats and expiry', async () => {
+    const b = await backend();
+    expect(await b.registerWorker('w1', 'i1', { host: 'h' }, 200)).toBe(true);
+    expect(await b.registerWorker('w1', 'i2', {}, 200)).toBe(false);
+    expect(await b.heartbeat('w1', 'i1', 200)).toBe(true);
+    expect((await b.workers()).map((w) => [w.id, w.meta])).toEqual([['w1', { host: 'h' }]]);
+    await sleep(250);
+    expect(await b.workers()).toEqual([]);
+    expect(await b.registerWorker('w1', 'i2', {}, 1000)).toBe(true);
+    expect(await b.heartbeat('w1', 'i1', 200)).toBe(false);
+    await b.unregisterWorker('w1', 'i2');
+    expect(await b.workers()).toEqual([]);
+  });
+
+  it('refuses bad input before writing', async () => {
+    const b = await backend();
+    await expect(b.bind('bad queue', 'a')).rejects.toBeInstanceOf(ValidationError);
+    await expect(b.bind('q', 'a..b')).rejects.toBeInstanceOf(ValidationError);
+    await expect(b.publish([{ message: message('ok'), dueAt: Number.NaN }, { message: message('bad name!') }])).rejects.toBeInstanceOf(ValidationError);
+    expect(await b.queues()).toEqual([]);
+  });
+
+  it('hands each of many items to exactly one of several competing consumers', async () => {
+    const b1 = await backend();
+    const b2 = await backend(b1.namespace);
+    await b1.bind('q', 'c');
+    const total = 2000;
+    const seen = new Map<string, number>();
+    const consume = async (b: RedisBackend): Promise<void> => {
+      while ([...seen.values()].length < total) {
+        const ds: Delivery[] = await b.claim('q', { max: 50, leaseMs: 10_000, waitMs: 200 });
+        for (const d of ds) {
+          seen.set(d.message.id, (seen.get(d.message.id) ?? 0) + 1);
+          await b.ack(ref(d));
+        }
+      }
+    };
+    const consumers = [consume(b1), consume(b1), consume(b2), consume(b2)];
+    for (let i = 0; i < total; i += 500) {
+      await b2.publish(Array.from({ length: 500 }, () => ({ message: message('c') })));
+    }
+    await Promise.all(consumers);
+    expect(seen.size).toBe(total);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
+});

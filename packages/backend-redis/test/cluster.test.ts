@@ -1,0 +1,62 @@
+import { Cluster } from 'ioredis';
+import type { Delivery } from '@wrkr/core';
+import { RedisBackend } from '../src';
+import { message } from './helpers';
+import { LocalCluster } from './redis-cluster';
+
+const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });
+
+describe('RedisBackend on a three-node Redis Cluster', () => {
+  let cluster: LocalCluster;
+  let client: Cluster;
+  beforeAll(async () => {
+    cluster = await LocalCluster.start();
+    client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
+  }, 30_000);
+  afterAll(async () => {
+    client.disconnect();
+    await cluster.stop();
+  });
+
+  it('runs every kind of script for namespaces living on different nodes', async () => {
+    // Namespaces chosen so their slots fall on different masters.
+    const slots = new Set<string>();
+    const backends: RedisBackend[] = [];
+    for (const namespace of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      const b = new RedisBackend({ client, namespace });
+      await b.start();
+      backends.push(b);
+      slots.add(String(await client.cluster('KEYSLOT', `{${namespace}}:queues`)));
+    }
+    expect(slots.size).toBeGreaterThan(1);
+    try {
+      for (const b of backends) {
+        await b.bind('q1', 'c.*');
+        await b.bind('q2', 'c.#');
+        const waiting = b.claim('q1', { max: 10, leaseMs: 5000, waitMs: 3000 });
+        await new Promise((r) => setTimeout(r, 30));
+        await b.publish([{ message: message('c.now') }, { message: message('c.later'), dueAt: Date.now() + 200 }]);
+        const first = await waiting;
+        expect(first.map((d) => d.message.name)).toEqual(['c.now']);
+        const later = await b.claim('q1', { max: 10, leaseMs: 5000, waitMs: 3000 });
+        expect(later.map((d) => d.message.name)).toEqual(['c.later']);
+        expect(await b.ack(ref(first[0]!))).toBe(true);
+        await b.nack(ref(later[0]!), { kind: 'fail', error: { message: 'x' } });
+        expect(await b.replay('q1')).toBe(1);
+        expect(await b.stats('q1')).toEqual({ ready: 1, delayed: 0, inFlight: 0, failed: 0 });
+        expect((await b.stats('q2')).ready).toBe(2);
+        const t = Date.now();
+        await b.upsertSchedule({ name: 's', rule: { every: 1000 }, event: { name: 'c.tick' }, active: true, nextRunAt: t, updatedAt: t });
+        expect(await b.fireSchedule('s', { runAt: t, updatedAt: t }, t + 1000, message('c.tick'))).toBe(true);
+        expect((await b.listSchedules()).map((s) => s.nextRunAt)).toEqual([t + 1000]);
+        expect(await b.registerWorker('w', 'i', {}, 10_000)).toBe(true);
+        expect((await b.workers()).map((w) => w.id)).toEqual(['w']);
+        expect(await b.queues()).toEqual(['q1', 'q2']);
+        await b.deleteQueue('q1');
+        await b.deleteQueue('q2');
+      }
+    } finally {
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import type { Backend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core';
+
+/** Forwards every call to a real backend; the broken variants below override one behaviour each. */
+export class DelegatingBackend implements Backend {
+  constructor(protected readonly inner: Backend) {}
+  get name(): string {
+    return `broken-${this.inner.name}`;
+  }
+  get contractVersion(): number {
+    return this.inner.contractVersion;
+  }
+  get capabilities(): Backend['capabilities'] {
+    return this.inner.capabilities;
+  }
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  bind(queue: string, pattern: string): Promise<void> {
+    return this.inner.bind(queue, pattern);
+  }
+  unbind(queue: string, pattern: string): Promise<void> {
+    return this.inner.unbind(queue, pattern);
+  }
+  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    return this.inner.bindings(queue);
+  }
+  queues(): Promise<string[]> {
+    return this.inner.queues();
+  }
+  deleteQueue(queue: string): Promise<void> {
+    return this.inner.deleteQueue(queue);
+  }
+  publish(items: readonly Outgoing[]): Promise<void> {
+    return this.inner.publish(items);
+  }
+  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.inner.send(queue, items);
+  }
+  cancel(id: string): Promise<boolean> {
+    return this.inner.cancel(id);
+  }
+  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return this.inner.claim(queue, options);
+  }
+  ack(ref: LeaseRef): Promise<boolean> {
+    return this.inner.ack(ref);
+  }
+  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    return this.inner.nack(ref, outcome);
+  }
+  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return this.inner.extend(ref, leaseMs);
+  }
+  stats(queue: string) {
+    return this.inner.stats(queue);
+  }
+  failed(queue: string, options?: ListOptions) {
+    return this.inner.failed(queue, options);
+  }
+  replay(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.inner.replay(queue, ids);
+  }
+  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.inner.purgeFailed(queue, ids);
+  }
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return this.inner.upsertSchedule(record);
+  }
+  removeSchedule(name: string): Promise<boolean> {
+    return this.inner.removeSchedule(name);
+  }
+  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    return this.inner.getSchedule(name);
+  }
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this.inner.listSchedules();
+  }
+  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    return this.inner.fireSchedule(name, expected, nextRunAt, message);
+  }
+  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return this.inner.registerWorker(id, instance, meta, ttlMs);
+  }
+  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    return this.inner.heartbeat(id, instance, ttlMs, meta);
+  }
+  unregisterWorker(id: string, instance: string): Promise<void> {
+    return this.inner.unregisterWorker(id, instance);
+  }
+  workers() {
+    return this.inner.workers();
+  }
+}
+
+/** Loses one event: the last message of the first multi-message publish of each client. */
+export class DropsOnePublishedEvent extends DelegatingBackend {
+  #dropped = false;
+  override publish(items: readonly Outgoing[]): Promise<void> {
+    if (!this.#dropped && items.length > 1) {
+      this.#dropped = true;
+      return this.inner.publish(items.slice(0, -1));
+    }
+    return this.inner.publish(items);
+  }
+}
+
+/** Ignores due times: delayed publishes and sends are delivered at once. */
+export class DeliversBeforeDue extends DelegatingBackend {
+  override publish(items: readonly Outgoing[]): Promise<void> {
+    return this.inner.publish(items.map(({ message }) => ({ message })));
+  }
+  override send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.inner.send(queue, items.map(({ message }) => ({ message })));
+  }
+}
+
+/** What the clients of one broken "server" share, so a wrapper can misbehave across clients. */
+export class SharedDeliveries {
+  /** Deliveries made, by the client that made them. */
+  readonly made: Array<{ client: object; delivery: Delivery; duplicated: boolean }> = [];
+  /** Latest lease token of each item, by `queue id`. */
+  readonly latestToken = new Map<string, string>();
+}
+
+/** Double delivery: a claim also returns an item another client holds right now. */
+export class DeliversToTwoConsumers extends DelegatingBackend {
+  constructor(inner: Backend, private readonly shared: SharedDeliveries) {
+    super(inner);
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const got = await this.inner.claim(queue, options);
+    for (const delivery of got) this.shared.made.push({ client: this, delivery, duplicated: false });
+    const other = this.shared.made.find((m) => m.client !== this && !m.duplicated && m.delivery.queue === queue);
+    if (other) {
+      other.duplicated = true;
+      return [...got, other.delivery];
+    }
+    return got;
+  }
+}
+
+/** Ignores the lease on ack: a stale ack removes the item now leased by another consumer. */
+export class StaleAckRemoves extends DelegatingBackend {
+  constructor(inner: Backend, private readonly shared: SharedDeliveries) {
+    super(inner);
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const got = await this.inner.claim(queue, options);
+    for (const d of got) this.shared.latestToken.set(`${d.queue} ${d.message.id}`, d.token);
+    return got;
+  }
+  override async ack(ref: LeaseRef): Promise<boolean> {
+    if (await this.inner.ack(ref)) return true;
+    const latest = this.shared.latestToken.get(`${ref.queue} ${ref.id}`);
+    return latest !== undefined && latest !== ref.token ? this.inner.ack({ ...ref, token: latest }) : false;
+  }
+}
+
+/** Fires a schedule twice: a client that lost the race for an occurrence publishes it anyway. */
+export class FiresScheduleTwice extends DelegatingBackend {
+  override async fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    if (await this.inner.fireSchedule(name, expected, nextRunAt, message)) return true;
+    const stored = await this.inner.getSchedule(name);
+    if (stored?.lastRunAt !== expected.runAt) return false;
+    await this.inner.publish([{ message }]);
+    return true;
+  }
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
+import {
+  competingConsumersTests,
+  concurrentPublisherTests,
+  delayedTests,
+  fanOutTests,
+  leaseTests,
+  scheduleTests,
+  type ConformanceGroup,
+  type ConformanceOptions,
+} from '@wrkr/backend-tests';
+import type { Backend } from '@wrkr/core';
+import {
+  DeliversBeforeDue,
+  DeliversToTwoConsumers,
+  DropsOnePublishedEvent,
+  FiresScheduleTwice,
+  SharedDeliveries,
+  StaleAckRemoves,
+} from './broken-backends';
+import { RecordingApi, type RecordedResult } from './recording-api';
+
+// Short patience: a broken backend's lost item should fail fast, not after the default 5 s.
+const timing = { patienceMs: 1500 };
+
+/** Run `groups` against backends made by `wrap` (over MemoryBackends sharing one store); return each test's outcome. */
+async function runGroups(groups: readonly ConformanceGroup[], wrap: (inner: Backend, shared: SharedDeliveries) => Backend): Promise<RecordedResult[]> {
+  const store = new MemoryStore();
+  const shared = new SharedDeliveries();
+  const options: ConformanceOptions = {
+    name: 'teeth',
+    createBackend: ({ namespace }) => wrap(new MemoryBackend({ namespace, store }), shared),
+    destroyBackend: ({ namespace }) => Promise.resolve(store.drop(namespace)),
+    timing,
+  };
+  const recorder = new RecordingApi();
+  for (const group of groups) group(options, recorder.api);
+  return recorder.run(30_000);
+}
+
+const summary = (results: readonly RecordedResult[]) =>
+  results.map((r) => `${r.status.padEnd(7)} ${r.title}${r.error ? `\n          ${String((r.error as Error).message ?? r.error).split('\n')[0]}` : ''}`).join('\n');
+
+const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: RegExp; wrap: (inner: Backend, shared: SharedDeliveries) => Backend }> = [
+  { what: 'drops one published event', groups: [fanOutTests, concurrentPublisherTests], group: /fan-out|concurrent publishers/, wrap: (b) => new DropsOnePublishedEvent(b) },
+  { what: 'delivers before the due time', groups: [delayedTests], group: /delayed/, wrap: (b) => new DeliversBeforeDue(b) },
+  { what: 'delivers one item to two consumers at once', groups: [competingConsumersTests], group: /competing consumers/, wrap: (b, s) => new DeliversToTwoConsumers(b, s) },
+  { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
+  { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
+];
+
+describe('the conformance suite has teeth', () => {
+  it('passes every test of the groups below against the unbroken MemoryBackend', async () => {
+    const results = await runGroups([...new Set(BROKEN.flatMap((b) => b.groups))], (b) => b);
+    assert.ok(results.length >= 20, `only ${results.length} tests ran`);
+    assert.ok(results.every((r) => r.status === 'passed'), summary(results));
+  }, 120_000);
+
+  for (const broken of BROKEN) {
+    it(`fails a backend that ${broken.what}`, async () => {
+      const results = await runGroups(broken.groups, broken.wrap);
+      const failed = results.filter((r) => r.status === 'failed');
+      assert.ok(failed.length > 0, `no test failed:\n${summary(results)}`);
+      if (process.env.TEETH_VERBOSE) process.stderr.write(`${broken.what}:\n${summary(failed)}\n`);
+      assert.ok(failed.every((r) => broken.group.test(r.title)), summary(failed));
+    }, 120_000);
+  }
+});
