@@ -57,6 +57,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   failedStore: true,
   workers: true,
   persistent: true,
+  idempotentIds: true,
 });
 
 /**

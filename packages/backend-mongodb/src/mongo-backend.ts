@@ -72,6 +72,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   failedStore: true,
   workers: true,
   persistent: true,
+  idempotentIds: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.

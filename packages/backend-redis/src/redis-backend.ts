@@ -77,6 +77,7 @@ export class RedisBackend implements Backend {
     failedStore: true,
     workers: true,
     persistent: true,
+    idempotentIds: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;

@@ -21,6 +21,8 @@ export interface BackendCapabilities {
   readonly workers: boolean;
   /** Data survives a new client instance on the same server and namespace. */
   readonly persistent: boolean;
+  /** A message whose id is already pending in a queue is not added to it again (publish and send de-duplicate). */
+  readonly idempotentIds: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -186,8 +188,8 @@ export interface Backend {
   /** Connect and prepare storage (indexes, scripts). Idempotent. */
   start(): Promise<void>;
   /**
-   * Disconnect. Pending claims resolve empty; leases held through this client stay in force until they
-   * expire or are released by core before close. Idempotent.
+   * Disconnect. Pending claims resolve empty. Items leased through this client are never lost: they
+   * become available again no later than their lease expiry (a broker may return them at once). Idempotent.
    */
   close(): Promise<void>;
 
@@ -205,8 +207,9 @@ export interface Backend {
   /**
    * Publish messages by name. Once resolved each message is durable: an undelayed one is in every queue
    * bound (at that moment) to a pattern matching its name; a delayed one is stored once and routed to the
-   * queues bound at its due time. A message whose id is already pending in a queue (ready, delayed or in
-   * flight) is not added to that queue again, and a delayed publish whose id is already stored is ignored.
+   * queues bound at its due time. A delayed publish whose id is already stored is ignored. With
+   * `capabilities.idempotentIds`, a message whose id is already pending in a queue (ready, delayed or in
+   * flight) is not added to that queue again.
    */
   publish(items: readonly Outgoing[]): Promise<void>;
   /** Put messages straight into one queue (no routing), with the same durability and id rules as publish. */

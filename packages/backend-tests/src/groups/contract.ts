@@ -26,7 +26,7 @@ export const contractTests = defineGroup('0. contract basics', ({ h, timing, tes
     await b.close();
   });
 
-  test('a send whose id is already pending (ready, delayed or in flight) is not added again; after the ack it is', ['delayed'], async () => {
+  test('a send whose id is already pending (ready, delayed or in flight) is not added again; after the ack it is', ['delayed', 'idempotentIds'], async () => {
     const b = await h.client();
     const sent = message('dedup.job');
     await b.send('q', [{ message: sent }, { message: { ...sent, body: '"dup in batch"' } }]);
@@ -43,7 +43,7 @@ export const contractTests = defineGroup('0. contract basics', ({ h, timing, tes
     assert.equal((await mustClaim(b, 'q', wait)).message.body, later.body, 'the id is free once the item is gone');
   });
 
-  test('a publish whose id is already pending in a queue does not add it there again, but still reaches other queues', [], async () => {
+  test('a publish whose id is already pending in a queue does not add it there again, but still reaches other queues', ['idempotentIds'], async () => {
     const b = await h.client();
     await b.bind('q1', 'dedup.event');
     const sent = message('dedup.event');
