@@ -1,18 +1,27 @@
 #!/usr/bin/env node
-// Prints jest's outcome as one line, `N passed, N failed[, N skipped]`, from the file written by
+// Prints jest's outcome as one line, `N passed, N failed[, N skipped]`, summed over the files written by
 // `jest --json --outputFile=…`. A suite that crashes before its tests run counts as a failure so it
-// cannot hide behind a green total.
+// cannot hide behind a green total; a missing or empty results file makes this exit non-zero.
 'use strict';
 
 const fs = require('node:fs');
 
-const file = process.argv[2];
-if (!file) {
-  console.error('usage: count-results.js <jest-json-file>');
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  process.stderr.write('usage: count-results.js <jest-json-file>…\n');
   process.exit(2);
 }
-const results = JSON.parse(fs.readFileSync(file, 'utf8'));
-const passed = results.numPassedTests;
-const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-const skipped = results.numPendingTests + results.numTodoTests;
-console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of files) {
+  if (!fs.existsSync(file) || fs.statSync(file).size === 0) {
+    process.stderr.write(`count-results: no jest results in ${file}\n`);
+    process.exit(1);
+  }
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  skipped += r.numPendingTests + r.numTodoTests;
+}
+process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);

@@ -26,17 +26,25 @@ if ! bash scripts/services.sh; then
 fi
 
 results=$(mktemp "${TMPDIR:-/tmp}/wrkr-jest.XXXXXX")
-trap 'rm -f "$results"' EXIT
+serial_results=$(mktemp "${TMPDIR:-/tmp}/wrkr-jest-serial.XXXXXX")
+trap 'rm -f "$results" "$serial_results"' EXIT
 
 step build npx turbo run build --ui=stream
 step lint npx turbo run lint --ui=stream
-jest_args=(--ci --maxWorkers=2 --json --outputFile="$results")
+jest_args=(--ci --json)
 # A leaked connection must not keep CI waiting until its time limit; locally jest's warning is more useful.
 [[ -n ${CI:-} ]] && jest_args+=(--forceExit)
-step jest npx jest "${jest_args[@]}" "$@"
+# `*.serial.test.ts` files disrupt shared servers (a broker restart), so they run alone after the rest.
+step jest npx jest "${jest_args[@]}" --maxWorkers=2 --outputFile="$results" "$@" \
+  --testPathIgnorePatterns '/node_modules/' '/dist/' '\.serial\.test\.ts$'
+result_files=("$results")
+if (($# == 0)); then
+  step jest-serial npx jest "${jest_args[@]}" --runInBand --outputFile="$serial_results" --testPathPatterns '\.serial\.test\.ts$'
+  result_files+=("$serial_results")
+fi
 
 ((${#failed_steps[@]} == 0)) || echo "test.sh: failed steps: ${failed_steps[*]}" >&2
-if [[ -s $results ]] && summary=$(node scripts/count-results.js "$results"); then
+if summary=$(node scripts/count-results.js "${result_files[@]}"); then
   echo "$summary"
 else
   echo "test.sh: jest wrote no results; counted as one failure" >&2

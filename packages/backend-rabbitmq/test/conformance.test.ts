@@ -2,10 +2,7 @@ import { amqpUrl } from '@wrkr/backend-tests';
 import { runConformance } from '@wrkr/backend-tests/jest';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import type { Backend } from '@wrkr/core';
-import { closeConnections, restartBroker } from './rabbitmqctl';
-
-// A broker restart disrupts everyone sharing this RabbitMQ, so that test runs only when asked for.
-const RESTART = process.env.WRKR_RABBITMQ_RESTART_TEST === '1';
+import { closeConnections } from './rabbitmqctl';
 
 runConformance({
   name: 'rabbitmq',
@@ -21,5 +18,5 @@ runConformance({
     const killed = await closeConnections((backend as RabbitMqBackend).connectionName);
     if (killed === 0) throw new Error('no connection of this backend found to close');
   },
-  ...(RESTART ? { restartService: restartBroker } : {}),
+  // The server-restart test disrupts everyone sharing this broker: broker-restart.serial.test.ts runs it alone.
 });
