@@ -29,7 +29,7 @@ async function main() {
       const { id } = await wrkr.publish({ name: 'ourapp.cst.user.welcome.followup', tid: event.tid, when: '1.5 seconds' });
       log.info({ tid: event.tid, followup: id }, 'CST noted the new user; follow-up scheduled');
     } else {
-      log.info({ tid: event.tid, name: event.name }, 'CST follow-up is due: ask how the first days went');
+      log.info({ tid: event.tid, event: event.name }, 'CST follow-up is due: ask how the first days went');
     }
   });
 

@@ -2,7 +2,7 @@ import type { FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/cor
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-// Everything crosses the store boundary as a copy: the store keeps frozen copies of what callers give
+// Everything crosses the store boundary as a copy: the store keeps its own copies of what callers give
 // and hands out fresh objects, so no caller can change stored data by mutating an argument or a result.
 
 /** A fresh copy of a message with only the contract's fields. */
@@ -12,13 +12,6 @@ export function copyMessage(m: Message): Message {
   if (m.headers !== undefined) out.headers = { ...m.headers };
   if (m.body !== undefined) out.body = m.body;
   return out;
-}
-
-/** A frozen copy of a message, for storing. */
-export function freezeMessage(m: Message): Message {
-  const out = copyMessage(m);
-  if (out.headers !== undefined) Object.freeze(out.headers);
-  return Object.freeze(out);
 }
 
 /** A fresh copy of failure details with only the contract's fields. */

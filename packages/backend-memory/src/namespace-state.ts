@@ -1,7 +1,7 @@
 import { matchPattern, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
-import { copySchedule, freezeMessage } from './copy';
+import { copySchedule, copyMessage } from './copy';
 import { QueueState } from './queue-state';
 import { WorkerRegistry } from './worker-registry';
 
@@ -62,11 +62,11 @@ export class NamespaceState {
     for (const { message, dueAt } of items) {
       if (dueAt !== undefined && dueAt > now) {
         if (this.#scheduled.has(message.id)) continue;
-        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: freezeMessage(message) };
+        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: copyMessage(message) };
         this.#scheduled.set(message.id, s);
         this.#due.push(s);
       } else {
-        this.#route(freezeMessage(message), now, touched);
+        this.#route(copyMessage(message), now, touched);
       }
     }
     for (const q of touched) q.drain(now);
@@ -76,7 +76,7 @@ export class NamespaceState {
   /** Put messages straight into one queue. */
   send(queue: string, items: readonly Outgoing[], now: number): void {
     const q = this.queue(queue);
-    for (const { message, dueAt } of items) q.add(freezeMessage(message), dueAt, now);
+    for (const { message, dueAt } of items) q.add(copyMessage(message), dueAt, now);
     q.drain(now);
   }
 

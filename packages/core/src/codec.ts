@@ -1,6 +1,8 @@
 import { CryptoError, PayloadTooLargeError, ValidationError } from './errors';
 import { PayloadCipher, type EncryptionOptions } from './payload-cipher';
 import { assertJson } from './validation';
+import type { Message } from './backend';
+import type { WrkrEvent } from './event';
 
 /** Default largest encoded body: 5 MiB, inside every backend's own message limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
@@ -45,13 +47,15 @@ export class Codec {
 }
 
 /** Turn a stored message into the event a handler sees (decoding its body). */
-export function toEvent<T>(codec: Codec, message: import('./backend').Message): import('./event').WrkrEvent<T> {
-  return {
+export function toEvent<T>(codec: Codec, message: Message): WrkrEvent<T> {
+  // Built field by field (no conditional spreads): this runs for every delivery.
+  const event: { -readonly [K in keyof WrkrEvent<T>]: WrkrEvent<T>[K] } = {
     id: message.id,
     name: message.name,
-    ...(message.tid !== undefined ? { tid: message.tid } : {}),
-    ...(message.body !== undefined ? { data: codec.decode(message.body, message.name) as T } : {}),
-    headers: { ...(message.headers ?? {}) },
+    headers: message.headers === undefined ? {} : { ...message.headers },
     publishedAt: new Date(message.publishedAt),
   };
+  if (message.tid !== undefined) event.tid = message.tid;
+  if (message.body !== undefined) event.data = codec.decode(message.body, message.name) as T;
+  return event;
 }

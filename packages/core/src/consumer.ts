@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { Backend, Delivery, LeaseRef } from './backend';
 import { toEvent, type Codec } from './codec';
-import { parseDuration } from './duration';
 import { StaleLeaseError, TimeoutError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';
+import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
+import { LazyAbort } from './lazy-abort';
 import { LeaseRenewer } from './lease-renewer';
 import type { Logger } from './logger';
 import type { RetryPolicy } from './retry-policy';
@@ -31,11 +32,12 @@ const MAX_ERROR_BACKOFF_MS = 5_000;
  * renewed lease, then acks, retries (with the policy's backoff) or fails each item.
  */
 export class Consumer {
-  private readonly active = new Map<string, { ref: LeaseRef; abort: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, { ref: LeaseRef; abort: LazyAbort; done: Promise<void> }>();
   private readonly claimAbort = new AbortController();
   private slotFreed?: () => void;
   private loop?: Promise<void>;
   private stopping = false;
+  private readonly renewer: LeaseRenewer;
 
   constructor(
     private readonly backend: Backend,
@@ -45,7 +47,9 @@ export class Consumer {
     private readonly log: Logger,
     private readonly events: EventEmitter,
     private readonly onOutcome?: OutcomeHook,
-  ) {}
+  ) {
+    this.renewer = new LeaseRenewer(backend, settings.leaseMs);
+  }
 
   /** Begin claiming. */
   start(): void {
@@ -87,6 +91,8 @@ export class Consumer {
       const free = this.settings.concurrency - this.active.size;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
+        // Let the handlers finishing in this same turn free their slots too, so one claim fills them all.
+        if (this.settings.concurrency > 1) await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       let deliveries: Delivery[];
@@ -115,7 +121,7 @@ export class Consumer {
   }
 
   private dispatch(d: Delivery): void {
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     const entry = { ref: ref(d), abort, done: Promise.resolve() };
     this.active.set(d.token, entry);
     entry.done = this.process(d, abort).finally(() => {
@@ -124,43 +130,34 @@ export class Consumer {
     });
   }
 
-  private async process(d: Delivery, abort: AbortController): Promise<void> {
+  private async process(d: Delivery, abort: LazyAbort): Promise<void> {
     const { queue } = this.settings;
     const lref = ref(d);
-    const log = this.log.child({ id: d.message.id, event: d.message.name, attempt: d.attempt });
+    let childLog: Logger | undefined;
+    // A child logger per delivery is costly; most deliveries never log.
+    const log = (): Logger => (childLog ??= this.log.child({ id: d.message.id, event: d.message.name, attempt: d.attempt }));
     const started = Date.now();
     let event: WrkrEvent;
     try {
       event = toEvent(this.codec, d.message);
     } catch (err) {
       // An undecodable item can never succeed: fail it now instead of burning retries.
-      log.error({ err }, 'cannot decode item; moving it to the failed store');
+      log().error({ err }, 'cannot decode item; moving it to the failed store');
       await this.settle(lref, { kind: 'fail', error: toFailureInfo(err) }, log);
       return;
     }
-    const renewer = new LeaseRenewer(this.backend, lref, this.settings.leaseMs, log, (err) => abort.abort(err));
-    const ctx: HandlerContext = {
-      queue,
-      attempt: d.attempt,
-      signal: abort.signal,
-      log,
-      progress: (progress) => {
-        log.debug({ progress }, 'progress');
-        this.events.emit('progress', { queue, id: event.id, name: event.name, progress });
-      },
-      extendLease: (duration) => renewer.extendNow(parseDuration(duration, 'extendLease')),
-    };
-    renewer.start();
+    const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
-      renewer.stop();
+      lease.stop();
     }
-    if (abort.signal.aborted && abort.signal.reason instanceof StaleLeaseError) return; // another consumer owns it now
-    if (abort.signal.aborted && this.stopping && !outcome.ok) return; // released by stop()
+    if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
+    if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
@@ -172,31 +169,30 @@ export class Consumer {
     const error = toFailureInfo(outcome.error);
     if (this.settings.retry.canRetry(d.attempt)) {
       const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
-      log.warn({ err: outcome.error, dueAt }, 'handler failed; will retry');
+      log().warn({ err: outcome.error, dueAt }, 'handler failed; will retry');
       if (await this.settle(lref, { kind: 'retry', dueAt, error }, log)) {
         this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, error });
       }
       return;
     }
-    log.error({ err: outcome.error }, 'handler failed; no attempts left, moving to the failed store');
+    log().error({ err: outcome.error }, 'handler failed; no attempts left, moving to the failed store');
     await this.onOutcome?.(event, outcome);
     if (await this.settle(lref, { kind: 'fail', error }, log)) {
       this.events.emit('failed', { queue, id: event.id, name: event.name, attempt: d.attempt, error });
     }
   }
 
-  private invoke(event: WrkrEvent, ctx: HandlerContext, abort: AbortController): Promise<unknown> {
+  private invoke(event: WrkrEvent, ctx: HandlerContext, abort: LazyAbort): Promise<unknown> {
     const { timeoutMs } = this.settings;
     return new Promise<unknown>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => reject(abort.signal.reason instanceof Error ? abort.signal.reason : new WrkrError('ERR_WRKR_CLOSED', 'aborted'));
-      abort.signal.addEventListener('abort', onAbort, { once: true });
+      abort.onAbort((reason) => reject(reason instanceof Error ? reason : new WrkrError('ERR_WRKR_CLOSED', 'aborted')));
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => abort.abort(new TimeoutError('handler', timeoutMs)), timeoutMs);
       }
       const cleanup = (): void => {
         clearTimeout(timer);
-        abort.signal.removeEventListener('abort', onAbort);
+        abort.onAbort(undefined);
       };
       Promise.resolve()
         .then(() => this.handler(event, ctx))
@@ -209,13 +205,13 @@ export class Consumer {
     });
   }
 
-  private async settle(lref: LeaseRef, outcome: 'ack' | Parameters<Backend['nack']>[1], log: Logger): Promise<boolean> {
+  private async settle(lref: LeaseRef, outcome: 'ack' | Parameters<Backend['nack']>[1], log: () => Logger): Promise<boolean> {
     try {
       const ok = outcome === 'ack' ? await this.backend.ack(lref) : await this.backend.nack(lref, outcome);
-      if (!ok) log.warn('lease was lost before the item was settled; it will be redelivered');
+      if (!ok) log().warn('lease was lost before the item was settled; it will be redelivered');
       return ok;
     } catch (err) {
-      log.error({ err }, 'could not settle the item; it will be redelivered after its lease');
+      log().error({ err }, 'could not settle the item; it will be redelivered after its lease');
       return false;
     }
   }

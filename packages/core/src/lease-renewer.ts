@@ -2,68 +2,94 @@ import type { Backend, LeaseRef } from './backend';
 import { StaleLeaseError } from './errors';
 import type { Logger } from './logger';
 
+/** One lease kept alive by a LeaseRenewer. */
+export interface RenewedLease {
+  /** Extend now to `leaseMs` from now, and keep renewing at that length; throws StaleLeaseError when lost. */
+  extendNow(leaseMs: number): Promise<void>;
+  /** Stop renewing (the handler finished). */
+  stop(): void;
+}
+
+interface Entry {
+  readonly ref: LeaseRef;
+  leaseMs: number;
+  renewedAt: number;
+  readonly log: () => Logger;
+  readonly onLost: (err: StaleLeaseError) => void;
+  stopped: boolean;
+}
+
 /**
- * Keeps one delivery's lease alive while its handler runs, extending it at a third of the lease so two
- * renewals can fail before it lapses. When the lease is lost, `onLost` fires so the handler's signal aborts.
+ * Keeps the leases of one consumer's running handlers alive with a single timer (a timer per delivery
+ * costs more than the delivery itself). Each lease is extended once a third of it has passed, so two
+ * renewals can fail before it lapses; when the backend says a lease is gone, its `onLost` fires.
  */
 export class LeaseRenewer {
+  private readonly entries = new Set<Entry>();
   private timer?: NodeJS.Timeout;
-  private stopped = false;
 
   constructor(
     private readonly backend: Backend,
-    private readonly ref: LeaseRef,
-    private leaseMs: number,
-    private readonly log: Logger,
-    private readonly onLost: (err: StaleLeaseError) => void,
+    private readonly leaseMs: number,
   ) {}
 
-  /** Begin renewing. */
-  start(): void {
-    this.arm();
-  }
-
-  /** Extend now to `leaseMs` from now and keep renewing at that length. */
-  async extendNow(leaseMs: number): Promise<void> {
-    this.leaseMs = leaseMs;
-    const ok = await this.backend.extend(this.ref, leaseMs);
-    if (!ok) {
-      const err = new StaleLeaseError(this.ref.queue, this.ref.id);
-      this.lost(err);
-      throw err;
+  /** Start renewing `ref`'s lease. */
+  track(ref: LeaseRef, log: () => Logger, onLost: (err: StaleLeaseError) => void): RenewedLease {
+    const entry: Entry = { ref, leaseMs: this.leaseMs, renewedAt: Date.now(), log, onLost, stopped: false };
+    this.entries.add(entry);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.sweep(), Math.max(1, Math.floor(this.leaseMs / 6)));
+      this.timer.unref();
     }
-    this.arm();
+    return {
+      extendNow: async (leaseMs) => {
+        entry.leaseMs = leaseMs;
+        if (await this.backend.extend(ref, leaseMs)) {
+          entry.renewedAt = Date.now();
+          return;
+        }
+        const err = new StaleLeaseError(ref.queue, ref.id);
+        this.lost(entry, err);
+        throw err;
+      },
+      stop: () => this.untrack(entry),
+    };
   }
 
-  /** Stop renewing (the handler finished). */
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+  private untrack(entry: Entry): void {
+    entry.stopped = true;
+    this.entries.delete(entry);
+    if (this.entries.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 
-  private arm(): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.renew(), Math.max(1, Math.floor(this.leaseMs / 3)));
-    this.timer.unref();
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of this.entries) {
+      if (now - entry.renewedAt >= entry.leaseMs / 3) void this.renew(entry, now);
+    }
   }
 
-  private async renew(): Promise<void> {
-    if (this.stopped) return;
+  private async renew(entry: Entry, now: number): Promise<void> {
+    // Mark first so the next sweep does not send a second extend while this one is in flight.
+    const previous = entry.renewedAt;
+    entry.renewedAt = now;
     try {
-      if (await this.backend.extend(this.ref, this.leaseMs)) return this.arm();
-      this.lost(new StaleLeaseError(this.ref.queue, this.ref.id));
+      if (entry.stopped || (await this.backend.extend(entry.ref, entry.leaseMs))) return;
+      this.lost(entry, new StaleLeaseError(entry.ref.queue, entry.ref.id));
     } catch (err) {
-      // A failed renewal is retried at the next third; the lease is only lost when the backend says so.
-      this.log.warn({ err }, 'lease renewal failed; retrying');
-      this.arm();
+      // A failed renewal is retried at the next sweep; the lease is only lost when the backend says so.
+      entry.renewedAt = previous;
+      entry.log().warn({ err }, 'lease renewal failed; retrying');
     }
   }
 
-  private lost(err: StaleLeaseError): void {
-    if (this.stopped) return;
-    this.stop();
-    this.log.warn('lease lost; the item will be redelivered');
-    this.onLost(err);
+  private lost(entry: Entry, err: StaleLeaseError): void {
+    if (entry.stopped) return;
+    this.untrack(entry);
+    entry.log().warn('lease lost; the item will be redelivered');
+    entry.onLost(err);
   }
 }

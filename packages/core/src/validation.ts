@@ -3,6 +3,7 @@ import { ValidationError } from './errors';
 // Words are deliberately conservative so that names and patterns mean the same on every broker
 // (AMQP routing keys, Redis keys, MongoDB fields) and never need escaping.
 const WORD = /^[A-Za-z0-9_-]+$/;
+const EVENT_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 const QUEUE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 const MAX_NAME = 255;
 
@@ -10,9 +11,7 @@ const MAX_NAME = 255;
 export function assertEventName(name: unknown, field = 'name'): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) throw new ValidationError(field, 'must be a non-empty string');
   if (name.length > MAX_NAME) throw new ValidationError(field, `must be at most ${MAX_NAME} characters`);
-  for (const word of name.split('.')) {
-    if (!WORD.test(word)) throw new ValidationError(field, `${JSON.stringify(name)} is not dot-separated words of letters, digits, '_' or '-'`);
-  }
+  if (!EVENT_NAME.test(name)) throw new ValidationError(field, `${JSON.stringify(name)} is not dot-separated words of letters, digits, '_' or '-'`);
 }
 
 /** Throw unless `pattern` is a valid topic pattern (words, `*` or `#`, dot-separated). */

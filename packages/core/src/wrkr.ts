@@ -590,14 +590,11 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       const dueAt = e.when === undefined ? undefined : parseWhen(e.when, now, `${f}.when`);
       if (dueAt !== undefined) this.need('delayed');
       const body = this.codec.encode(e.data, e.name, e.headers?.owner, `${f}.data`);
-      const message: Message = {
-        id: e.id ?? newId(),
-        name: e.name,
-        ...(e.tid !== undefined ? { tid: e.tid } : {}),
-        ...(e.headers !== undefined ? { headers: { ...e.headers } } : {}),
-        ...(body !== undefined ? { body } : {}),
-        publishedAt: now,
-      };
+      // Built field by field (no conditional spreads): this runs for every published event.
+      const message: { -readonly [K in keyof Message]: Message[K] } = { id: e.id ?? newId(), name: e.name, publishedAt: now };
+      if (e.tid !== undefined) message.tid = e.tid;
+      if (e.headers !== undefined) message.headers = { ...e.headers };
+      if (body !== undefined) message.body = body;
       return dueAt !== undefined && dueAt > now ? { message, dueAt } : { message };
     });
   }
