@@ -35,6 +35,9 @@ export class Consumer {
   private readonly active = new Map<string, { ref: LeaseRef; abort: LazyAbort; done: Promise<void> }>();
   private readonly claimAbort = new AbortController();
   private slotFreed?: () => void;
+  // Handlers running now; an item whose handler finished may still be settling (ack in flight), which
+  // keeps it in `active` for stop() but frees its slot, so the next claim overlaps the ack.
+  private running = 0;
   private loop?: Promise<void>;
   private stopping = false;
   private readonly renewer: LeaseRenewer;
@@ -88,7 +91,7 @@ export class Consumer {
   private async run(): Promise<void> {
     let errorDelay = 50;
     while (!this.stopping) {
-      const free = this.settings.concurrency - this.active.size;
+      const free = this.settings.concurrency - this.running;
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         // Let the handlers finishing in this same turn free their slots too, so one claim fills them all.
@@ -124,13 +127,21 @@ export class Consumer {
     const abort = new LazyAbort();
     const entry = { ref: ref(d), abort, done: Promise.resolve() };
     this.active.set(d.token, entry);
-    entry.done = this.process(d, abort).finally(() => {
-      this.active.delete(d.token);
+    this.running++;
+    let slotHeld = true;
+    const freeSlot = (): void => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.running--;
       this.slotFreed?.();
+    };
+    entry.done = this.process(d, abort, freeSlot).finally(() => {
+      this.active.delete(d.token);
+      freeSlot();
     });
   }
 
-  private async process(d: Delivery, abort: LazyAbort): Promise<void> {
+  private async process(d: Delivery, abort: LazyAbort, handlerDone: () => void): Promise<void> {
     const { queue } = this.settings;
     const lref = ref(d);
     let childLog: Logger | undefined;
@@ -155,6 +166,7 @@ export class Consumer {
       outcome = { ok: false, error };
     } finally {
       lease.stop();
+      handlerDone();
     }
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
