@@ -1,4 +1,15 @@
 import {
+  assertClaimOptions,
+  assertIds,
+  assertLeaseRef,
+  assertListOptions,
+  assertMessage,
+  assertMeta,
+  assertMs,
+  assertNackOutcome,
+  assertOutgoing,
+  assertScheduleRecord,
+  assertTime,
   assertId,
   assertKnownKeys,
   assertPattern,
@@ -21,19 +32,6 @@ import {
   type WorkerInfo,
 } from '@wrkr/core';
 import { ClaimWaiter } from './claim-waiter';
-import {
-  assertClaimOptions,
-  assertIds,
-  assertLeaseRef,
-  assertListOptions,
-  assertMessage,
-  assertMeta,
-  assertMs,
-  assertNackOutcome,
-  assertOutgoing,
-  assertScheduleRecord,
-  assertTime,
-} from './input';
 import { MemoryStore } from './memory-store';
 import type { NamespaceState } from './namespace-state';
 

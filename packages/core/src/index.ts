@@ -14,3 +14,4 @@ export { PayloadCipher, type EncryptionOptions } from './payload-cipher';
 export { REPLY_TO_HEADER, CORRELATION_HEADER, REPLY_EVENT } from './request-reply';
 export { newId } from './ids';
 export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo } from './wrkr';
+export * from './backend-input';

@@ -1,24 +1,11 @@
-import {
-  assertEventName,
-  assertHeaders,
-  assertId,
-  assertInt,
-  assertJson,
-  assertQueueName,
-  isPlainObject,
-  ValidationError,
-  type ClaimOptions,
-  type FailureInfo,
-  type LeaseRef,
-  type ListOptions,
-  type Message,
-  type NackOutcome,
-  type Outgoing,
-  type ScheduleRecord,
-} from '@wrkr/core';
+import { ValidationError } from './errors';
+import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './backend';
+import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertQueueName, isPlainObject } from './validation';
 
-// The backend is a public API of its own (the CLI, tests and other tools call it without core), so it
-// checks its arguments too: a bad call is refused with a ValidationError before anything is written.
+
+// Checks of Backend method arguments, for backends to call at their boundary: a backend is a public API
+// of its own (tools and tests call it without Wrkr), so a bad call is refused with a ValidationError
+// before anything is written. One copy here so every backend refuses the same things the same way.
 
 /** Throw unless `value` is an epoch-ms instant (a finite number). */
 export function assertTime(value: unknown, field: string): asserts value is number {
