@@ -112,7 +112,9 @@ async function depthThroughput(url, { depth, measure, kind, concurrency, trials 
       // Trials consume from the front; what stays behind them keeps the queue at least `depth` deep.
       await load(depth + trials * measure, 'r', 0);
     } else {
-      await load(trials * measure, 'm', 0);
+      // Each trial may take up to a few claims' worth beyond `measure` before its close drains; the
+      // margin keeps the last trial from starving.
+      await load(trials * (measure + concurrency * 4), 'm', 0);
       await load(depth, 'd', far);
     }
     const { wrkr } = await open(url, ns);
