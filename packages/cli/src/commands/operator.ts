@@ -1,0 +1,169 @@
+import { ValidationError, type EventInput, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { emit, table, type CommandIo } from '../output';
+
+/** Flags the operator commands read (beside the common ones). */
+export interface OperatorFlags {
+  json?: boolean;
+  data?: string;
+  tid?: string;
+  header?: string[];
+  when?: string;
+  'event-id'?: string;
+  every?: string;
+  cron?: string;
+  tz?: string;
+  event?: string;
+  paused?: boolean;
+  limit?: string;
+  offset?: string;
+}
+
+/** Names of the operator commands, each run against a started Wrkr. */
+export const OPERATOR_COMMANDS = ['publish', 'send', 'schedule', 'unschedule', 'trigger', 'schedules', 'stats', 'failed', 'replay', 'purge', 'workers'] as const;
+
+/** One of OPERATOR_COMMANDS. */
+export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
+
+/** Run an operator command; returns the exit code. */
+export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args: string[], flags: OperatorFlags, io: CommandIo): Promise<number> {
+  const json = flags.json;
+  switch (command) {
+    case 'publish': {
+      const [name] = positionals(args, ['name']);
+      const published = await wrkr.publish(eventFromFlags(name!, flags));
+      emit(io, json, published, () => `published ${published.id}`);
+      return 0;
+    }
+    case 'send': {
+      const [queue, name] = positionals(args, ['queue', 'name']);
+      const published = await wrkr.send(queue!, eventFromFlags(name!, flags));
+      emit(io, json, published, () => `sent ${published.id} to ${queue}`);
+      return 0;
+    }
+    case 'schedule': {
+      const [name] = positionals(args, ['name']);
+      if (flags.event === undefined) throw new ValidationError('--event', 'is required (the event name each occurrence publishes)');
+      if ((flags.every === undefined) === (flags.cron === undefined)) throw new ValidationError('--every', 'give either --every or --cron');
+      const rule = flags.every !== undefined ? { every: flags.every } : { cron: flags.cron!, ...(flags.tz !== undefined ? { tz: flags.tz } : {}) };
+      const info = await wrkr.schedule(name!, rule, eventFromFlags(flags.event, flags), flags.paused ? { active: false } : {});
+      emit(io, json, info, () => `scheduled ${info.name}: ${ruleText(info)}, next ${info.nextRunAt.toISOString()}${info.active ? '' : ' (paused)'}`);
+      return 0;
+    }
+    case 'unschedule': {
+      const [name] = positionals(args, ['name']);
+      const removed = await wrkr.unschedule(name!);
+      emit(io, json, { name, removed }, () => (removed ? `unscheduled ${name}` : `no schedule ${name}`));
+      return removed ? 0 : 1;
+    }
+    case 'trigger': {
+      const [name] = positionals(args, ['name']);
+      const published = await wrkr.trigger(name!);
+      emit(io, json, published, () => `triggered ${name}: event ${published.id}`);
+      return 0;
+    }
+    case 'schedules': {
+      const list = await wrkr.schedules();
+      emit(io, json, list, () =>
+        table(
+          ['NAME', 'RULE', 'ACTIVE', 'NEXT', 'LAST'],
+          list.map((s) => [s.name, ruleText(s), String(s.active), s.nextRunAt.toISOString(), s.lastRunAt?.toISOString() ?? '-']),
+        ),
+      );
+      return 0;
+    }
+    case 'stats': {
+      const queues = args.length > 0 ? args : await wrkr.queues();
+      const stats = await Promise.all(queues.map(async (queue) => ({ queue, ...(await wrkr.stats(queue)) })));
+      emit(io, json, stats, () =>
+        table(
+          ['QUEUE', 'READY', 'DELAYED', 'IN-FLIGHT', 'FAILED'],
+          stats.map((s) => [s.queue, String(s.ready), String(s.delayed), String(s.inFlight), String(s.failed)]),
+        ),
+      );
+      return 0;
+    }
+    case 'failed': {
+      const [queue] = positionals(args, ['queue']);
+      const items = await wrkr.failed(queue!, {
+        ...(flags.limit !== undefined ? { limit: intFlag(flags.limit, '--limit') } : {}),
+        ...(flags.offset !== undefined ? { offset: intFlag(flags.offset, '--offset') } : {}),
+      });
+      const out = items.map((f) => ({
+        queue: f.queue,
+        id: f.raw.id,
+        name: f.raw.name,
+        ...(f.event?.data !== undefined ? { data: f.event.data } : {}),
+        attempt: f.attempt,
+        error: f.error,
+        failedAt: f.failedAt.toISOString(),
+      }));
+      emit(io, json, out, () =>
+        table(
+          ['ID', 'NAME', 'ATTEMPT', 'FAILED AT', 'ERROR'],
+          out.map((f) => [f.id, f.name, String(f.attempt), f.failedAt, f.error.message]),
+        ),
+      );
+      return 0;
+    }
+    case 'replay':
+    case 'purge': {
+      const [queue, ...ids] = args;
+      if (queue === undefined) throw new ValidationError('queue', `is required: wrkr ${command} QUEUE [ID…]`);
+      const n = command === 'replay' ? await wrkr.replay(queue, ids.length > 0 ? ids : undefined) : await wrkr.purge(queue, ids.length > 0 ? ids : undefined);
+      emit(io, json, { queue, count: n }, () => `${command === 'replay' ? 'replayed' : 'purged'} ${n} failed item(s) of ${queue}`);
+      return 0;
+    }
+    case 'workers': {
+      const workers = await wrkr.workers();
+      const now = Date.now();
+      emit(io, json, workers, () =>
+        table(
+          ['ID', 'HEARTBEAT AGE', 'STARTED', 'META'],
+          workers.map((w) => [w.id, `${((now - w.heartbeatAt) / 1000).toFixed(1)}s`, new Date(w.startedAt).toISOString(), JSON.stringify(w.meta)]),
+        ),
+      );
+      return 0;
+    }
+  }
+}
+
+function positionals(args: string[], names: string[]): string[] {
+  if (args.length !== names.length) {
+    throw new ValidationError(names[args.length] ?? 'arguments', `expected ${names.map((n) => n.toUpperCase()).join(' ')} (got ${args.length} argument(s))`);
+  }
+  return args;
+}
+
+function eventFromFlags(name: string, flags: OperatorFlags): EventInput {
+  let data: unknown;
+  if (flags.data !== undefined) {
+    try {
+      data = JSON.parse(flags.data);
+    } catch (err) {
+      throw new ValidationError('--data', `is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const h of flags.header ?? []) {
+    const eq = h.indexOf('=');
+    if (eq <= 0) throw new ValidationError('--header', `${JSON.stringify(h)} must be key=value`);
+    headers[h.slice(0, eq)] = h.slice(eq + 1);
+  }
+  return {
+    name,
+    ...(data !== undefined ? { data } : {}),
+    ...(flags.tid !== undefined ? { tid: flags.tid } : {}),
+    ...(flags.header !== undefined ? { headers } : {}),
+    ...(flags['event-id'] !== undefined ? { id: flags['event-id'] } : {}),
+    ...(flags.when !== undefined ? { when: flags.when } : {}),
+  };
+}
+
+function intFlag(value: string, field: string): number {
+  if (!/^\d+$/.test(value)) throw new ValidationError(field, `must be a whole number (got ${JSON.stringify(value)})`);
+  return Number(value);
+}
+
+function ruleText(s: ScheduleInfo): string {
+  return 'every' in s.rule ? `every ${s.rule.every}ms` : `cron ${s.rule.cron}${s.rule.tz !== undefined ? ` ${s.rule.tz}` : ''}`;
+}

@@ -1,0 +1,53 @@
+import { RedisBackend } from '@wrkr/backend-redis';
+import { Wrkr } from '@wrkr/core';
+import { ensureBuilt, runCli } from './run-cli';
+
+const namespace = `cli-ops-${process.pid}-${Date.now()}`;
+const backend = `redis://127.0.0.1:6379?namespace=${namespace}`;
+const json = async (args: string[]): Promise<unknown> => {
+  const r = await runCli([...args, '--backend', backend, '--json']);
+  if (r.code !== 0) throw new Error(`wrkr ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+
+beforeAll(() => ensureBuilt(), 120_000);
+
+test('operator commands publish, send, schedule, trigger, unschedule and inspect (--json and human)', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    await wrkr.bind('mail', 'user.*');
+    expect(await json(['publish', 'user.added', '--data', '{"u":1}', '--tid', 't1', '--header', 'k=v'])).toEqual({ id: expect.any(String), dueAt: expect.any(Number) });
+    await json(['send', 'mail', 'mail.direct']);
+    expect(await json(['stats', 'mail'])).toEqual([{ queue: 'mail', ready: 2, delayed: 0, inFlight: 0, failed: 0 }]);
+
+    const item = await wrkr.fetch('mail');
+    expect(item?.event).toMatchObject({ name: 'user.added', tid: 't1', data: { u: 1 }, headers: { k: 'v' } });
+    await wrkr.nack(item!, { fail: true, error: new Error('smtp down') });
+    const failed = (await json(['failed', 'mail'])) as Array<{ id: string; error: { message: string } }>;
+    expect(failed).toEqual([expect.objectContaining({ id: item!.event.id, name: 'user.added', error: expect.objectContaining({ message: 'smtp down' }) })]);
+    expect(await json(['replay', 'mail', failed[0]!.id])).toEqual({ queue: 'mail', count: 1 });
+
+    const human = await runCli(['stats', '--backend', backend]);
+    expect(human.stdout).toMatch(/^QUEUE\s+READY\s+DELAYED\s+IN-FLIGHT\s+FAILED\nmail\s+2\s+0\s+0\s+0/);
+
+    const info = (await json(['schedule', 'nightly', '--event', 'report.run', '--cron', '0 2 * * *', '--tz', 'Europe/Amsterdam', '--paused'])) as { active: boolean; rule: unknown };
+    expect(info).toMatchObject({ active: false, rule: { cron: '0 2 * * *', tz: 'Europe/Amsterdam' } });
+    await wrkr.bind('reports', 'report.*');
+    await json(['trigger', 'nightly']);
+    expect(await wrkr.stats('reports')).toMatchObject({ ready: 1 });
+    expect(await json(['schedules'])).toEqual([expect.objectContaining({ name: 'nightly' })]);
+    expect(await json(['unschedule', 'nightly'])).toEqual({ name: 'nightly', removed: true });
+    const again = await runCli(['unschedule', 'nightly', '--backend', backend]);
+    expect(again).toMatchObject({ code: 1, stdout: 'no schedule nightly\n' });
+
+    const bad = await runCli(['publish', 'x.y', '--data', '{nope', '--backend', backend]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--data: is not valid JSON/);
+    const trig = await runCli(['trigger', 'missing', '--backend', backend]);
+    expect(trig).toMatchObject({ code: 1, stderr: expect.stringMatching(/schedule missing not found/) });
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

@@ -1,0 +1,3 @@
+export { createServer, type ServerOptions } from './create-server';
+export { listen, isLoopback } from './listen';
+export type { AuthOptions } from './auth';
