@@ -157,6 +157,14 @@ start_ferretdb() {
   say "mongo: FerretDB $FERRETDB_VERSION (SQLite, data in $data) started on 127.0.0.1:$MONGO_PORT, pid $pid, log $FERRETDB_STATE/ferretdb.log"
 }
 
+# The dashboard's end-to-end test drives a real headless Chromium (Debian's; no browser download).
+ensure_chromium() {
+  local bin=${CHROMIUM_PATH:-/usr/bin/chromium}
+  if [[ -x $bin ]]; then say "chromium: $bin present"; return; fi
+  apt_install chromium
+  say "chromium: installed"
+}
+
 mkdir -p "$CACHE_DIR"
 # Parallel runs (several test.sh at once) must not both build or start the same service.
 exec 9>"$CACHE_DIR/services.lock"
@@ -165,3 +173,4 @@ flock -w 600 9 || fail "another services.sh has held $CACHE_DIR/services.lock fo
 start_redis
 start_rabbitmq
 start_ferretdb
+ensure_chromium

@@ -29,6 +29,13 @@ export class WorkerRegistration {
     this.arm();
   }
 
+  /** Heartbeat now, so a change of meta (a new subscription) shows in `workers()` at once. */
+  refresh(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    void this.beat();
+  }
+
   /** Stop heartbeats and unregister. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);

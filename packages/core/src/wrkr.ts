@@ -289,6 +289,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     );
     this.consumers.set(queue, consumer);
     consumer.start();
+    this.registration?.refresh();
     return { queue, close: (o) => this.unsubscribe(queue, o) };
   }
 

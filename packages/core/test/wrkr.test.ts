@@ -287,7 +287,9 @@ describe('Wrkr on the embedded default backend', () => {
     const list = await a.workers();
     expect(list.map((x) => x.id)).toEqual(['worker-1']);
     expect(list[0]!.meta).toMatchObject({ role: 'test', pid: process.pid });
-    const first = list[0]!.heartbeatAt;
+    await a.subscribe('jobs', 'job.x', async () => undefined);
+    await eventually(async () => JSON.stringify((await a.workers())[0]!.meta.queues) === '["jobs"]', 1000);
+    const first = (await a.workers())[0]!.heartbeatAt;
     await eventually(async () => (await a.workers())[0]!.heartbeatAt > first, 1000);
     await a.stop();
     expect(await (await make()).workers()).toEqual([]);
