@@ -74,6 +74,8 @@ export class QueueConsumer {
   /** Lease up to `max` items. */
   async claim(options: ClaimOptions): Promise<Delivery[]> {
     const ch = await this.#open();
+    // close() may have run while the channel opened; a waiter added now would never be resolved by it.
+    if (this.#closed) return [];
     const now = this.#take(ch, options.max, options.leaseMs);
     if (now.length > 0) return now;
     if (options.waitMs <= 0 || options.signal?.aborted) return this.#get(ch, options.max, options.leaseMs);

@@ -4,11 +4,17 @@ import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import type { Backend } from '@wrkr/core';
 import { closeConnections } from './rabbitmqctl';
 
+let url: string | undefined;
+beforeAll(async () => {
+  url = await amqpUrl();
+});
+
 runConformance({
   name: 'rabbitmq',
-  createBackend: async ({ namespace }) => new RabbitMqBackend({ url: await amqpUrl(), namespace }),
+  // Synchronous so the suite reads the capabilities at registration; the URL is resolved before any test.
+  createBackend: ({ namespace }) => new RabbitMqBackend({ ...(url ? { url } : {}), namespace }),
   destroyBackend: async ({ namespace }) => {
-    const b = new RabbitMqBackend({ url: await amqpUrl(), namespace });
+    const b = new RabbitMqBackend({ ...(url ? { url } : {}), namespace });
     await b.start();
     await b.destroy();
   },
