@@ -16,6 +16,18 @@ export function routingGuard(id: string, now: number): string {
 }
 
 /**
+ * Ids (of `ids`) whose guard of the previous window is younger than a window: a router that won it
+ * may still be routing, so nobody else may take the publish over yet.
+ */
+export async function recentlyRouted(guards: Collection<GuardDoc>, ids: readonly string[], now: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const previous = ids.map((id) => routingGuard(id, now - ROUTING_WINDOW_MS));
+  const fresh = await guards.find({ _id: { $in: previous }, ts: { $gt: now - ROUTING_WINDOW_MS } }).toArray();
+  const busy = new Set(fresh.map((g) => g._id));
+  return new Set(ids.filter((id, k) => busy.has(previous[k]!)));
+}
+
+/**
  * Routes delayed publishes when due: a precise timer for the earliest due time it knows of (its own
  * publishes, and what it last read), and a poll every `pollMs` for publishes of other clients.
  */
@@ -111,7 +123,9 @@ export class DelayedRouter {
       const own = new Set((await this.guards.find({ _id: { $in: lostKeys }, inst: this.instance }).toArray()).map((g) => g._id));
       for (const k of [...lost]) if (own.has(guards[k]!._id)) lost.delete(k);
     }
-    const won = due.filter((_, k) => !lost.has(k));
+    const candidates = due.filter((_, k) => !lost.has(k));
+    const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now);
+    const won = candidates.filter((d) => !busy.has(d._id));
     if (won.length === 0) return 0;
     await this.route(won.map((d) => d.m));
     await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });

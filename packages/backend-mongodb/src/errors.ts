@@ -15,7 +15,7 @@ export function isDuplicateKey(err: unknown): boolean {
  */
 export function duplicateIndexes(err: unknown): Set<number> {
   if (!(err instanceof MongoBulkWriteError)) throw err;
-  const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as Array<{ code: number; index: number }>;
   const out = new Set<number>();
   for (const w of errors) {
     if (w.code !== DUPLICATE_KEY) throw err;

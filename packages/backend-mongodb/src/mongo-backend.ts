@@ -25,7 +25,7 @@ import {
   type WorkerInfo,
 } from '@wrkr/core';
 import { MongoClient, type Db } from 'mongodb';
-import { DelayedRouter, routingGuard } from './delayed-router';
+import { DelayedRouter, recentlyRouted, routingGuard } from './delayed-router';
 import {
   loadMessage,
   storeMessage,
@@ -313,7 +313,8 @@ export class MongoBackend implements Backend {
       const delayed = this.#db.collection<DelayedDoc>(this.#names.delayed);
       const doc = await delayed.findOne({ _id: id });
       // The routing guard of the current window: a router that holds it is delivering the publish now.
-      if (doc !== null && doc.at > now && (await this.#guards.acquire(routingGuard(id, now)))) {
+      const guards = this.#db.collection<GuardDoc>(this.#names.guards);
+      if (doc !== null && doc.at > now && (await recentlyRouted(guards, [id], now)).size === 0 && (await this.#guards.acquire(routingGuard(id, now)))) {
         removed = (await delayed.deleteOne({ _id: id })).deletedCount === 1;
       }
       const known = await this.#db.collection<QueueDoc>(this.#names.queues).find({}).toArray();
@@ -357,6 +358,8 @@ export class MongoBackend implements Backend {
             if (got.deliveries.length > 0) return got.deliveries;
             nextAt = got.nextAt;
           } catch (err) {
+            // Closing the client interrupts the query of a pending claim: it resolves empty.
+            if (this.#closed || stop.signal.aborted) return [];
             if (!isTransient(err)) throw err;
             this.#log.warn({ err, queue: store.queue }, 'claim failed on a connection problem; retrying while waiting');
           }

@@ -56,7 +56,7 @@ export function resolveOptions(options: MongoBackendOptions): ResolvedOptions {
   if (keepCompleted !== undefined) {
     if (!isPlainObject(keepCompleted)) throw new ValidationError('options.keepCompleted', 'must be { ms?, count? }');
     assertKnownKeys(keepCompleted, ['ms', 'count'], 'options.keepCompleted');
-    const { ms, count } = keepCompleted as Record<string, unknown>;
+    const { ms, count } = keepCompleted;
     if (ms !== undefined) positive(ms, 'options.keepCompleted.ms', 0);
     if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {
       throw new ValidationError('options.keepCompleted.count', 'must be an integer ≥ 0');

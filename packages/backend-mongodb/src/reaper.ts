@@ -11,10 +11,12 @@ export interface KeepCompleted {
   readonly count?: number;
 }
 
-// Deletes are batched: one delete per batch costs about what one per item would on FerretDB v1 (each
-// is a scan of the table), and on MongoDB it saves round trips.
-const FLUSH_DELAY_MS = 20;
-const MAX_BATCH = 500;
+// Deletes are batched, and spaced by four times the last batch's duration: on FerretDB v1 a delete
+// scans its whole table, so on a deep queue back-to-back deletes would starve claims. On MongoDB
+// batches are quick and the spacing stays at the minimum.
+const MIN_FLUSH_DELAY_MS = 200;
+const MAX_FLUSH_DELAY_MS = 5_000;
+const MAX_BATCH = 5_000;
 
 /**
  * Removes finished items (acked, failed, cancelled) in batches, and
@@ -25,6 +27,7 @@ export class Reaper {
   readonly #finished = new Map<string, Map<string, string>>();
   #timer?: NodeJS.Timeout;
   #flushing?: Promise<void>;
+  #delay = MIN_FLUSH_DELAY_MS;
 
   constructor(
     private readonly store: (queue: string) => Promise<QueueStore>,
@@ -36,7 +39,7 @@ export class Reaper {
   /** Queue finished item incarnations for removal. */
   finished(queue: string, items: ReadonlyArray<{ id: string; c: string }>): void {
     let m = this.#finished.get(queue);
-    if (m === undefined) this.#finished.set(queue, (m = new Map()));
+    if (m === undefined) this.#finished.set(queue, (m = new Map<string, string>()));
     for (const { id, c } of items) m.set(id, c);
     this.#arm();
   }
@@ -46,7 +49,7 @@ export class Reaper {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.flush().catch((err: unknown) => this.log.warn({ err }, 'removing finished items failed; will retry'));
-    }, FLUSH_DELAY_MS);
+    }, this.#delay);
   }
 
   /** Remove everything queued so far. */
@@ -57,17 +60,21 @@ export class Reaper {
   }
 
   async #flush(): Promise<void> {
+    const started = Date.now();
     for (const [queue, m] of this.#finished) {
-      const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
       const store = await this.store(queue);
-      const removed = await store.remove(batch, this.keep !== undefined);
-      if (removed.length > 0) {
-        const at = Date.now();
-        await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
+      while (m.size > 0) {
+        const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
+        const removed = await store.remove(batch, this.keep !== undefined);
+        if (removed.length > 0) {
+          const at = Date.now();
+          await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
+        }
+        for (const { id } of batch) m.delete(id);
       }
-      for (const { id } of batch) m.delete(id);
-      if (m.size === 0) this.#finished.delete(queue);
+      this.#finished.delete(queue);
     }
+    this.#delay = Math.min(MAX_FLUSH_DELAY_MS, Math.max(MIN_FLUSH_DELAY_MS, 4 * (Date.now() - started)));
     if (this.#finished.size > 0) this.#arm();
   }
 

@@ -28,5 +28,5 @@ runConformance({
   interruptConnections: async () => {
     proxy.cut();
   },
-  timing: { dueToleranceMs: 250, testTimeoutMs: 180_000, patienceMs: 10_000 },
+  timing: { dueToleranceMs: 250, testTimeoutMs: 300_000, patienceMs: 10_000 },
 });

@@ -1,0 +1,178 @@
+'use strict';
+/**
+ * `npm run bench -- mongodb` (after `npm run build`): wrkr on MongoBackend beside Agenda 6
+ * (@agendajs/mongo-backend) on the same server (WRKR_MONGO_URL, default the local FerretDB on 27017).
+ *   - end to end: 10,000 small jobs at concurrency 1 and 50 (first enqueue → last handler done)
+ *   - lateness: 1,000 jobs due at one instant, handler start − due (p50/p99/max)
+ *   - depth: wrkr throughput with 10,000 vs BENCH_DEPTH (default 100,000) items present
+ * Env: BENCH_JOBS (10000), BENCH_LATE (1000), BENCH_DEPTH (100000), BENCH_SKIP_AGENDA=1.
+ */
+const { randomBytes } = require('node:crypto');
+const { MongoClient } = require('mongodb');
+const { Wrkr } = require('@wrkr/core');
+const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
+
+const URL_ = process.env.WRKR_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
+const DB = 'wrkr_bench';
+const JOBS = Number(process.env.BENCH_JOBS ?? 10_000);
+const LATE = Number(process.env.BENCH_LATE ?? 1_000);
+const DEPTH = Number(process.env.BENCH_DEPTH ?? 100_000);
+// Agenda on FerretDB v1 can take hours for 10,000 jobs; each Agenda scenario stops after this budget and
+// reports the rate of what it finished.
+const AGENDA_BUDGET_MS = Number(process.env.BENCH_AGENDA_BUDGET_MS ?? 120_000);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const ns = () => `bench_${randomBytes(4).toString('hex')}`;
+
+function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+function summary(v) {
+  return `p50 ${percentile(v, 50)} ms, p99 ${percentile(v, 99)} ms, max ${Math.max(...v)} ms (n=${v.length})`;
+}
+function counter(n) {
+  let seen = 0;
+  let resolve;
+  const done = new Promise((r) => (resolve = r));
+  return { tick: () => ++seen === n && resolve(Date.now()), done, get seen() { return seen; } };
+}
+function within(p, ms, what) {
+  let t;
+  return Promise.race([p.finally(() => clearTimeout(t)), new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} did not finish within ${ms} ms`)), ms)))]);
+}
+
+async function withWrkr(admin, fn) {
+  const namespace = ns();
+  const wrkr = new Wrkr({ backend: new MongoBackend({ url: URL_, dbName: DB, namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    return await fn(wrkr, namespace);
+  } finally {
+    await wrkr.stop({ timeout: '5s' });
+    await dropNamespace(admin.db(DB), namespace);
+  }
+}
+
+async function wrkrEndToEnd(admin, concurrency) {
+  return withWrkr(admin, async (wrkr) => {
+    const c = counter(JOBS);
+    wrkr.on('completed', () => c.tick());
+    await wrkr.subscribe('e2e', 'bench.e2e', async () => undefined, { concurrency });
+    const t0 = Date.now();
+    for (let i = 0; i < JOBS; i += 500) await wrkr.publish(Array.from({ length: Math.min(500, JOBS - i) }, (_, k) => ({ name: 'bench.e2e', data: { i: i + k } })));
+    const t1 = await within(c.done, 1_800_000, 'wrkr end-to-end');
+    return (JOBS * 1000) / (t1 - t0);
+  });
+}
+
+async function wrkrLateness(admin) {
+  return withWrkr(admin, async (wrkr) => {
+    const late = [];
+    const c = counter(LATE);
+    await wrkr.subscribe('late', 'bench.late', async (event) => {
+      late.push(Date.now() - event.data.due);
+      c.tick();
+    }, { concurrency: 50 });
+    const due = Date.now() + 5_000;
+    await wrkr.publish(Array.from({ length: LATE }, () => ({ name: 'bench.late', data: { due }, when: new Date(due) })));
+    await within(c.done, 600_000, 'wrkr lateness');
+    return late;
+  });
+}
+
+/** Throughput (jobs/s) consuming `sample` items from a queue that holds `depth` items. */
+async function wrkrDepth(admin, depth, sample) {
+  return withWrkr(admin, async (wrkr, namespace) => {
+    const filler = new MongoBackend({ url: URL_, dbName: DB, namespace });
+    await filler.start();
+    const t = Date.now();
+    for (let i = 0; i < depth; i += 5000) {
+      await filler.send('depth', Array.from({ length: Math.min(5000, depth - i) }, (_, k) => ({ message: { id: `d${String(i + k).padStart(8, '0')}`, name: 'bench.depth', body: '{"i":1}', publishedAt: Date.now() } })));
+    }
+    process.stdout.write(`  (filled ${depth} items in ${Date.now() - t} ms)\n`);
+    await filler.close();
+    const c = counter(sample);
+    wrkr.on('completed', () => c.tick());
+    const t0 = Date.now();
+    await wrkr.subscribe('depth', 'bench.depth', async () => undefined, { concurrency: 50 });
+    const t1 = await within(c.done, 1_800_000, `wrkr depth ${depth}`);
+    return (sample * 1000) / (t1 - t0);
+  });
+}
+
+async function withAgenda(admin, concurrency, fn) {
+  const { Agenda } = await import('agenda');
+  const { MongoBackend: AgendaMongo } = await import('@agendajs/mongo-backend');
+  const collection = `agenda_${randomBytes(4).toString('hex')}`;
+  const agenda = new Agenda({ backend: new AgendaMongo({ mongo: admin.db(DB), collection }), processEvery: 100, maxConcurrency: 50, defaultConcurrency: concurrency, defaultLockLimit: 0, lockLimit: 0 });
+  try {
+    return await fn(agenda);
+  } finally {
+    await agenda.stop().catch(() => undefined);
+    await admin.db(DB).collection(collection).drop().catch(() => undefined);
+  }
+}
+
+async function agendaEndToEnd(admin, concurrency) {
+  return withAgenda(admin, concurrency, async (agenda) => {
+    const c = counter(JOBS);
+    agenda.define('e2e', async () => { c.tick(); }, { concurrency });
+    await agenda.start();
+    const t0 = Date.now();
+    for (let i = 0; i < JOBS; i += 100) await Promise.all(Array.from({ length: Math.min(100, JOBS - i) }, (_, k) => agenda.now('e2e', { i: i + k })));
+    const t1 = await Promise.race([c.done, sleep(AGENDA_BUDGET_MS).then(() => Date.now())]);
+    return { rate: (c.seen * 1000) / (t1 - t0), done: c.seen };
+  });
+}
+
+async function agendaLateness(admin) {
+  return withAgenda(admin, 50, async (agenda) => {
+    const late = [];
+    const c = counter(LATE);
+    agenda.define('late', async (job) => { late.push(Date.now() - job.attrs.data.due); c.tick(); }, { concurrency: 50 });
+    await agenda.start();
+    const due = Date.now() + 10_000;
+    for (let i = 0; i < LATE; i += 100) await Promise.all(Array.from({ length: Math.min(100, LATE - i) }, () => agenda.schedule(new Date(due), 'late', { due })));
+    await Promise.race([c.done, sleep(due - Date.now() + AGENDA_BUDGET_MS)]);
+    return late;
+  });
+}
+
+async function main() {
+  const admin = await new MongoClient(URL_).connect();
+  const info = await admin.db('admin').command({ buildInfo: 1 });
+  process.stdout.write(`server: ${info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${info.version}`} at ${URL_}; ${JOBS} jobs, ${LATE} due at once, depth ${DEPTH}\n`);
+  const skipAgenda = process.env.BENCH_SKIP_AGENDA === '1';
+  try {
+    for (const concurrency of [1, 50]) {
+      const w = await wrkrEndToEnd(admin, concurrency);
+      process.stdout.write(`wrkr   end-to-end concurrency ${concurrency}: ${w.toFixed(0)} jobs/s\n`);
+      if (!skipAgenda) {
+        const a = await agendaEndToEnd(admin, concurrency);
+        const partial = a.done < JOBS ? ` (only ${a.done} of ${JOBS} done within ${AGENDA_BUDGET_MS / 1000} s)` : '';
+        process.stdout.write(`agenda end-to-end concurrency ${concurrency}: ${a.rate.toFixed(1)} jobs/s${partial}  → wrkr/agenda ${(w / a.rate).toFixed(1)}× (target ≥ 5×)\n`);
+      }
+    }
+    process.stdout.write(`wrkr   lateness (${LATE} due at once): ${summary(await wrkrLateness(admin))} (target p99 ≤ 100 ms)\n`);
+    if (!skipAgenda) {
+      const late = await agendaLateness(admin);
+      const partial = late.length < LATE ? ` — only ${late.length} of ${LATE} ran within ${AGENDA_BUDGET_MS / 1000} s of their due time` : '';
+      process.stdout.write(`agenda lateness (${LATE} due at once): ${late.length ? summary(late) : 'none ran'}${partial}\n`);
+    }
+    const sample = 2_000;
+    const shallow = await wrkrDepth(admin, 10_000, sample);
+    const deep = await wrkrDepth(admin, DEPTH, sample);
+    process.stdout.write(`wrkr   depth: ${shallow.toFixed(0)} jobs/s with 10,000 present, ${deep.toFixed(0)} jobs/s with ${DEPTH} present → ratio ${(deep / shallow).toFixed(2)} (target ≥ 0.7)\n`);
+  } finally {
+    await admin.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** The FerretDB binary scripts/services.sh builds and caches. */
+export const FERRETDB_BIN = process.env.WRKR_FERRETDB_BIN ?? path.join(process.env.WRKR_CACHE ?? path.join(homedir(), '.cache', 'wrkr'), 'bin', 'ferretdb');
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * A private FerretDB (SQLite) on its own port and data directory, so a test can kill and restart it
+ * without disturbing the shared server other tests use.
+ */
+export class FerretDbServer {
+  #child?: ChildProcess;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'wrkr-mongo-restart-'));
+
+  private constructor(readonly port: number) {}
+
+  /** Start a server on a free port. */
+  static async start(): Promise<FerretDbServer> {
+    const server = new FerretDbServer(await freePort());
+    await server.restart();
+    return server;
+  }
+
+  /** Connection string. */
+  get url(): string {
+    return `mongodb://127.0.0.1:${this.port}/`;
+  }
+
+  /** (Re)start on the same port and data. */
+  async restart(): Promise<void> {
+    this.#child = spawn(
+      FERRETDB_BIN,
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${this.dir}/`,
+        `--listen-addr=127.0.0.1:${this.port}`,
+        `--state-dir=${this.dir}`,
+        '--telemetry=disable',
+        '--debug-addr=-',
+        '--log-level=ERROR',
+      ],
+      { stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 20_000;
+    while (!(await answers(this.port))) {
+      if (Date.now() > deadline) throw new Error(`FerretDB did not listen on ${this.port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Kill the server (SIGKILL: no clean shutdown) and wait for it to exit. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kill and delete the data. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** True when the cached binary exists. */
+  static available(): boolean {
+    return existsSync(FERRETDB_BIN);
+  }
+}
