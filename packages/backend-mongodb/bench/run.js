@@ -11,6 +11,7 @@ const { randomBytes } = require('node:crypto');
 const { MongoClient } = require('mongodb');
 const { Wrkr } = require('@wrkr/core');
 const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
+const { latenessSummary, counter, within, sleep } = require('../../../bench/measure');
 
 const URL_ = process.env.WRKR_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const DB = 'wrkr_bench';
@@ -21,25 +22,11 @@ const DEPTH = Number(process.env.BENCH_DEPTH ?? 100_000);
 // reports the rate of what it finished.
 const AGENDA_BUDGET_MS = Number(process.env.BENCH_AGENDA_BUDGET_MS ?? 120_000);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const ns = () => `bench_${randomBytes(4).toString('hex')}`;
 
-function percentile(values, p) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-}
 function summary(v) {
-  return `p50 ${percentile(v, 50)} ms, p99 ${percentile(v, 99)} ms, max ${Math.max(...v)} ms (n=${v.length})`;
-}
-function counter(n) {
-  let seen = 0;
-  let resolve;
-  const done = new Promise((r) => (resolve = r));
-  return { tick: () => ++seen === n && resolve(Date.now()), done, get seen() { return seen; } };
-}
-function within(p, ms, what) {
-  let t;
-  return Promise.race([p.finally(() => clearTimeout(t)), new Promise((_, rej) => (t = setTimeout(() => rej(new Error(`${what} did not finish within ${ms} ms`)), ms)))]);
+  const { p50, p99, max, n } = latenessSummary(v);
+  return `p50 ${p50} ms, p99 ${p99} ms, max ${max} ms (n=${n})`;
 }
 
 async function withWrkr(admin, fn) {

@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import {
+  assertClaimOptions,
   assertId,
+  assertIds,
+  assertLeaseRef,
+  assertListOptions,
+  assertMessage,
+  assertMeta,
+  assertMs,
+  assertNackOutcome,
+  assertOutgoing,
   assertPattern,
   assertQueueName,
+  assertScheduleRecord,
+  assertTime,
   BACKEND_CONTRACT_VERSION,
   ClosedError,
   matchPattern,
   NotStartedError,
   silentLogger,
   ValidationError,
+  WakeTickets,
   type Backend,
   type BackendCapabilities,
   type ClaimOptions,
@@ -43,26 +55,13 @@ import {
 } from './documents';
 import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
-import {
-  assertClaimOptions,
-  assertIds,
-  assertLeaseRef,
-  assertListOptions,
-  assertMessage,
-  assertMeta,
-  assertMs,
-  assertNackOutcome,
-  assertOutgoing,
-  assertScheduleRecord,
-  assertTime,
-} from './input';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
 import { ScheduleStore } from './schedule-store';
-import { sharedWakeups, type Wakeups } from './wakeups';
+import { sharedWakeups } from './wakeups';
 import { WorkerStore } from './worker-store';
 
 const CAPABILITIES: BackendCapabilities = Object.freeze({
@@ -97,7 +96,7 @@ export class MongoBackend implements Backend {
   readonly #names: CollectionNames;
   readonly #log: Logger;
   readonly #instance = randomUUID();
-  readonly #wakeups: Wakeups;
+  readonly #wakeups: WakeTickets;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
   readonly #router: DelayedRouter;

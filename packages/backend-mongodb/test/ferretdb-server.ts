@@ -1,27 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, isPortOpen } from '@wrkr/backend-tests';
 
 /** The FerretDB binary scripts/services.sh builds and caches. */
 export const FERRETDB_BIN = process.env.WRKR_FERRETDB_BIN ?? path.join(process.env.WRKR_CACHE ?? path.join(homedir(), '.cache', 'wrkr'), 'bin', 'ferretdb');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
-}
 
 /**
  * A private FerretDB (SQLite) on its own port and data directory, so a test can kill and restart it
@@ -61,7 +45,7 @@ export class FerretDbServer {
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 20_000;
-    while (!(await answers(this.port))) {
+    while (!(await isPortOpen('127.0.0.1', this.port))) {
       if (Date.now() > deadline) throw new Error(`FerretDB did not listen on ${this.port}`);
       await new Promise((r) => setTimeout(r, 100));
     }

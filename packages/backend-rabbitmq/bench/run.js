@@ -13,37 +13,10 @@ const { randomBytes } = require('node:crypto');
 const amqp = require('amqplib');
 const { Wrkr } = require('@wrkr/core');
 const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
+const { latenessSummary, counter, within, sleep, fmt, benchArgs } = require('../../../bench/measure');
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const onlyArg = args[args.indexOf('--only') + 1];
-const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
-const enabled = (name) => !only || only.has(name);
-
-const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function counter(count) {
-  let seen = 0;
-  let resolve;
-  const done = new Promise((r) => (resolve = r));
-  return { tick: () => ++seen === count && resolve(Date.now()), done, get seen() { return seen; } };
-}
-
-async function within(promise, ms, what) {
-  let timer;
-  try {
-    return await Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const { quick, enabled } = benchArgs();
 
 async function openWrkr() {
   const namespace = `bench_${randomBytes(4).toString('hex')}`;
@@ -141,7 +114,7 @@ async function rawBurst(n) {
     await within(c.done, 120_000, 'raw burst');
     await sub.close();
     await pub.deleteQueue(queue);
-    return { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.max(...late), n: late.length };
+    return latenessSummary(late);
   } finally {
     await conn.close();
   }
@@ -161,7 +134,7 @@ async function lateness(dues) {
       await wrkr.publish(dues.slice(i, i + 1000).map((due) => ({ name: 'bench.late', data: { due }, when: new Date(due) })));
     }
     await within(c.done, 120_000, 'wrkr delayed');
-    return { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.max(...late), early: late.filter((l) => l < 0).length, n: late.length };
+    return { ...latenessSummary(late), early: late.filter((l) => l < 0).length };
   } finally {
     await close();
   }

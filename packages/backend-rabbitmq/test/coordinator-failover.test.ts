@@ -1,33 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
-import { amqpUrl } from '@wrkr/backend-tests';
-import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import type { Message } from '@wrkr/core';
+import { backendClients } from './backend-clients';
 
 const message = (name: string, id: string): Message => ({ id, name, publishedAt: Date.now() });
 
 describe('coordinator state journal and failover', () => {
-  let url: string;
-  let namespace: string;
-  const clients: RabbitMqBackend[] = [];
-  const client = async () => {
-    const b = new RabbitMqBackend({ url, namespace });
-    clients.push(b);
-    await b.start();
-    return b;
-  };
-
-  beforeEach(async () => {
-    url = await amqpUrl();
-    namespace = `t_${randomBytes(5).toString('hex')}`;
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    const cleanup = new RabbitMqBackend({ url, namespace });
-    await cleanup.start();
-    await cleanup.destroy();
-  });
+  const fixture = backendClients();
+  const client = () => fixture.client();
 
   it('compacts the journal, and a new coordinator rebuilds pending delays, cancels and schedules from it', async () => {
     const a = await client();
@@ -42,9 +21,9 @@ describe('coordinator state journal and failover', () => {
     await a.close();
     // The coordinator held its journal unacked; closed, it is back in the queue: fewer messages than
     // the 92 batches written, because a snapshot replaced the older ones.
-    const conn = await connect(url);
+    const conn = await connect(fixture.url);
     const ch = await conn.createChannel();
-    const journal = await ch.checkQueue(`wrkr.${namespace}.journal`);
+    const journal = await ch.checkQueue(`wrkr.${fixture.namespace}.journal`);
     await conn.close();
     expect(journal.messageCount).toBeGreaterThan(0);
     expect(journal.messageCount).toBeLessThan(80);

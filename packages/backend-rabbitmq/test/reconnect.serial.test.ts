@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { amqpUrl } from '@wrkr/backend-tests';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import type { Delivery, Message } from '@wrkr/core';
+import { backendClients } from './backend-clients';
 import { closeConnections, restartBroker } from './rabbitmqctl';
 
 // A `.serial.test.ts` file: stop_app/start_app disrupts everyone on this broker, so scripts/test.sh runs
@@ -29,27 +29,8 @@ async function drain(b: RabbitMqBackend, queue: string, count: number, ms: numbe
 }
 
 describe('reconnect', () => {
-  let url: string;
-  let namespace: string;
-  const clients: RabbitMqBackend[] = [];
-  const client = async () => {
-    const b = new RabbitMqBackend({ url, namespace, delayHoldMs: 1000 });
-    clients.push(b);
-    await b.start();
-    return b;
-  };
-
-  beforeEach(async () => {
-    url = await amqpUrl();
-    namespace = `t_${randomBytes(5).toString('hex')}`;
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    const cleanup = new RabbitMqBackend({ url, namespace });
-    await cleanup.start();
-    await cleanup.destroy();
-  });
+  const fixture = backendClients({ delayHoldMs: 1000 });
+  const client = () => fixture.client();
 
   it('after close_connection a waiting consumer resumes, publishes keep working, delayed items and schedules survive', async () => {
     const b = await client();

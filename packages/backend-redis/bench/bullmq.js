@@ -3,7 +3,8 @@
 const { randomBytes } = require('node:crypto');
 const { Redis } = require('ioredis');
 const { Queue, Worker } = require('bullmq');
-const { counter, within, usedMemory, sleep } = require('./measure');
+const { counter, within, sleep } = require('../../../bench/measure');
+const { usedMemory } = require('./redis-memory');
 
 function connection(url) {
   const u = new URL(url);

@@ -8,18 +8,12 @@
  * REDIS_URL (default redis://127.0.0.1:6379/0) picks the server; every system uses a unique key prefix
  * and deletes its keys afterwards.
  */
-const { latenessSummary } = require('./measure');
+const { latenessSummary, fmt, benchArgs } = require('../../../bench/measure');
 const systems = [require('./wrkr'), require('./bullmq'), require('./bee-queue')];
 const wrkr = systems[0];
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const onlyArg = args[args.indexOf('--only') + 1];
-const only = args.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
-const enabled = (name) => !only || only.has(name);
-
-const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
+const { quick, enabled } = benchArgs();
 const ratio = (a, b) => (a / b).toFixed(2);
 
 async function endToEnd() {

@@ -4,7 +4,8 @@ const { randomBytes } = require('node:crypto');
 const { Redis } = require('ioredis');
 const { Wrkr } = require('@wrkr/core');
 const { RedisBackend } = require('@wrkr/backend-redis');
-const { counter, within, usedMemory, sleep } = require('./measure');
+const { counter, within, sleep } = require('../../../bench/measure');
+const { usedMemory } = require('./redis-memory');
 
 function namespace() {
   return `bench_${randomBytes(4).toString('hex')}`;

@@ -1,50 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from '@wrkr/core';
-
-/**
- * A claim's registration for wake-ups. Taken before the claim script runs, so an announcement that
- * arrives while the script is in flight is not lost.
- */
-export interface WakeTicket {
-  /** True once the queue was announced (or everything was woken) since the ticket was taken. */
-  readonly woken: boolean;
-  /** Resolve at `until` (epoch ms), on a wake-up, or on abort, whichever is first. */
-  wait(until: number, signal?: AbortSignal): Promise<void>;
-  /** Stop receiving wake-ups. */
-  release(): void;
-}
-
-class Ticket implements WakeTicket {
-  woken = false;
-  private resolve?: () => void;
-
-  constructor(private readonly onRelease: (t: Ticket) => void) {}
-
-  wake(): void {
-    this.woken = true;
-    this.resolve?.();
-  }
-
-  wait(until: number, signal?: AbortSignal): Promise<void> {
-    if (this.woken || signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.resolve = undefined;
-        resolve();
-      };
-      // A local timer, not a blocking-command timeout: Redis checks those only every 1/hz seconds.
-      const timer = setTimeout(done, Math.max(0, until - Date.now()));
-      signal?.addEventListener('abort', done, { once: true });
-      this.resolve = done;
-    });
-  }
-
-  release(): void {
-    this.onRelease(this);
-  }
-}
+import { WakeTickets, type Logger, type WakeTicket } from '@wrkr/core';
 
 /**
  * Wake-ups for waiting claims over one pub/sub connection: scripts PUBLISH the name of every queue that
@@ -53,7 +8,7 @@ class Ticket implements WakeTicket {
  * announcement lost while disconnected never leaves a consumer parked.
  */
 export class WakeHub {
-  private readonly tickets = new Map<string, Set<Ticket>>();
+  private readonly tickets = new WakeTickets();
   private watchdog?: NodeJS.Timeout;
   private closed = false;
 
@@ -73,7 +28,7 @@ export class WakeHub {
     this.sub.on('message', (channel: string, queue: string) => {
       if (channel !== this.channel) return;
       if (queue === '*') this.wakeAll();
-      else this.wakeQueue(queue);
+      else this.tickets.wake(queue);
     });
     this.sub.on('ready', () => {
       // ioredis re-subscribes on its own, but only our own confirmed SUBSCRIBE says when it is safe to
@@ -90,19 +45,12 @@ export class WakeHub {
 
   /** Register for wake-ups of `queue`. */
   ticket(queue: string): WakeTicket {
-    let set = this.tickets.get(queue);
-    if (!set) this.tickets.set(queue, (set = new Set()));
-    const t = new Ticket((x) => {
-      set.delete(x);
-      if (set.size === 0 && this.tickets.get(queue) === set) this.tickets.delete(queue);
-    });
-    set.add(t);
-    return t;
+    return this.tickets.ticket(queue);
   }
 
   /** Wake every waiter (they re-check their queues). */
   wakeAll(): void {
-    for (const set of this.tickets.values()) for (const t of set) t.wake();
+    this.tickets.wakeAll();
   }
 
   /** Stop the watchdog and wake everyone so pending claims finish. */
@@ -110,11 +58,6 @@ export class WakeHub {
     this.closed = true;
     clearInterval(this.watchdog);
     this.wakeAll();
-  }
-
-  private wakeQueue(queue: string): void {
-    const set = this.tickets.get(queue);
-    if (set) for (const t of set) t.wake();
   }
 
   private async check(): Promise<void> {

@@ -15,3 +15,4 @@ export { REPLY_TO_HEADER, CORRELATION_HEADER, REPLY_EVENT } from './request-repl
 export { newId } from './ids';
 export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo } from './wrkr';
 export * from './backend-input';
+export { WakeTickets, type WakeTicket } from './wake-tickets';

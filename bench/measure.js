@@ -1,5 +1,5 @@
 'use strict';
-/** Small measuring helpers shared by the bench scenarios. */
+/** Measuring helpers shared by every bench script (the root ones and each package's bench folder). */
 
 /** Percentile (0–100) of a numeric array, nearest-rank. */
 function percentile(values, p) {
@@ -40,18 +40,22 @@ function within(promise, ms, what) {
   ]);
 }
 
-/** Redis `used_memory` in bytes, read once no lazily freed (UNLINKed) objects are pending. */
-async function usedMemory(redis) {
-  for (;;) {
-    const info = await redis.info('memory');
-    if (Number(/lazyfree_pending_objects:(\d+)/.exec(info)?.[1] ?? 0) === 0) return Number(/used_memory:(\d+)/.exec(info)[1]);
-    await sleep(50);
-  }
-}
-
 /** Resolve after `ms`. */
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-module.exports = { percentile, latenessSummary, counter, within, usedMemory, sleep };
+/** Whole number with thousands separators (or the value as text when not finite). */
+function fmt(n) {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
+
+/** The bench flags: `--quick` (smaller runs) and `--only a,b` (run only those scenarios). */
+function benchArgs(argv = process.argv.slice(2)) {
+  const quick = argv.includes('--quick');
+  const onlyArg = argv[argv.indexOf('--only') + 1];
+  const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+  return { quick, enabled: (name) => !only || only.has(name) };
+}
+
+module.exports = { percentile, latenessSummary, counter, within, sleep, fmt, benchArgs };
