@@ -106,23 +106,42 @@ async function agendaEndToEnd(admin, concurrency) {
     const c = counter(JOBS);
     agenda.define('e2e', async () => { c.tick(); }, { concurrency });
     await agenda.start();
+    // The budget covers enqueueing too: on FerretDB v1 Agenda enqueues only a few jobs per second.
     const t0 = Date.now();
-    for (let i = 0; i < JOBS; i += 100) await Promise.all(Array.from({ length: Math.min(100, JOBS - i) }, (_, k) => agenda.now('e2e', { i: i + k })));
-    const t1 = await Promise.race([c.done, sleep(AGENDA_BUDGET_MS).then(() => Date.now())]);
-    return { rate: (c.seen * 1000) / (t1 - t0), done: c.seen };
+    const end = t0 + AGENDA_BUDGET_MS;
+    let queued = 0;
+    while (queued < JOBS && Date.now() < end) {
+      const n = Math.min(100, JOBS - queued);
+      await Promise.all(Array.from({ length: n }, (_, k) => agenda.now('e2e', { i: queued + k })));
+      queued += n;
+    }
+    const t1 = await Promise.race([c.done, sleep(Math.max(0, end - Date.now())).then(() => Date.now())]);
+    return { rate: (c.seen * 1000) / (t1 - t0), done: c.seen, queued };
   });
 }
 
 async function agendaLateness(admin) {
   return withAgenda(admin, 50, async (agenda) => {
     const late = [];
-    const c = counter(LATE);
-    agenda.define('late', async (job) => { late.push(Date.now() - job.attrs.data.due); c.tick(); }, { concurrency: 50 });
+    let queued = 0;
+    let enqueued = false;
+    let allRan;
+    const ran = new Promise((r) => (allRan = r));
+    agenda.define('late', async (job) => {
+      late.push(Date.now() - job.attrs.data.due);
+      if (enqueued && late.length === queued) allRan();
+    }, { concurrency: 50 });
     await agenda.start();
-    const due = Date.now() + 10_000;
-    for (let i = 0; i < LATE; i += 100) await Promise.all(Array.from({ length: Math.min(100, LATE - i) }, () => agenda.schedule(new Date(due), 'late', { due })));
-    await Promise.race([c.done, sleep(due - Date.now() + AGENDA_BUDGET_MS)]);
-    return late;
+    // Whatever Agenda manages to enqueue within the budget is due together right after it.
+    const due = Date.now() + AGENDA_BUDGET_MS + 5_000;
+    while (queued < LATE && Date.now() < due - 5_000) {
+      const n = Math.min(100, LATE - queued);
+      await Promise.all(Array.from({ length: n }, () => agenda.schedule(new Date(due), 'late', { due })));
+      queued += n;
+    }
+    enqueued = true;
+    await Promise.race([ran, sleep(due - Date.now() + AGENDA_BUDGET_MS)]);
+    return { late, queued };
   });
 }
 
@@ -137,15 +156,16 @@ async function main() {
       process.stdout.write(`wrkr   end-to-end concurrency ${concurrency}: ${w.toFixed(0)} jobs/s\n`);
       if (!skipAgenda) {
         const a = await agendaEndToEnd(admin, concurrency);
-        const partial = a.done < JOBS ? ` (only ${a.done} of ${JOBS} done within ${AGENDA_BUDGET_MS / 1000} s)` : '';
+        const partial = a.done < JOBS ? ` (${a.queued} enqueued and ${a.done} done of ${JOBS} within ${AGENDA_BUDGET_MS / 1000} s)` : '';
         process.stdout.write(`agenda end-to-end concurrency ${concurrency}: ${a.rate.toFixed(1)} jobs/s${partial}  → wrkr/agenda ${(w / a.rate).toFixed(1)}× (target ≥ 5×)\n`);
       }
     }
     process.stdout.write(`wrkr   lateness (${LATE} due at once): ${summary(await wrkrLateness(admin))} (target p99 ≤ 100 ms)\n`);
     if (!skipAgenda) {
-      const late = await agendaLateness(admin);
-      const partial = late.length < LATE ? ` — only ${late.length} of ${LATE} ran within ${AGENDA_BUDGET_MS / 1000} s of their due time` : '';
-      process.stdout.write(`agenda lateness (${LATE} due at once): ${late.length ? summary(late) : 'none ran'}${partial}\n`);
+      const { late, queued } = await agendaLateness(admin);
+      const partial = queued < LATE ? ` — only ${queued} of ${LATE} could be enqueued within ${AGENDA_BUDGET_MS / 1000} s` : '';
+      const missing = late.length < queued ? `, ${queued - late.length} had not run ${AGENDA_BUDGET_MS / 1000} s after their due time` : '';
+      process.stdout.write(`agenda lateness (${queued} due at once): ${late.length ? summary(late) : 'none ran'}${partial}${missing}\n`);
     }
     const sample = 2_000;
     const shallow = await wrkrDepth(admin, 10_000, sample);

@@ -61,21 +61,38 @@ export class Reaper {
 
   async #flush(): Promise<void> {
     const started = Date.now();
-    for (const [queue, m] of this.#finished) {
-      const store = await this.store(queue);
-      while (m.size > 0) {
-        const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
-        const removed = await store.remove(batch, this.keep !== undefined);
-        if (removed.length > 0) {
-          const at = Date.now();
-          await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
+    // Only what is queued now: items finished during this flush wait for the next one, so a busy
+    // queue gets one delete per spacing interval instead of back-to-back deletes.
+    const work = [...this.#finished];
+    this.#finished.clear();
+    try {
+      for (const [queue, m] of work) {
+        const store = await this.store(queue);
+        while (m.size > 0) {
+          const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
+          const removed = await store.remove(batch, this.keep !== undefined);
+          if (removed.length > 0) {
+            const at = Date.now();
+            await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
+          }
+          for (const { id } of batch) m.delete(id);
         }
-        for (const { id } of batch) m.delete(id);
       }
-      this.#finished.delete(queue);
+    } finally {
+      this.#delay = Math.min(MAX_FLUSH_DELAY_MS, Math.max(MIN_FLUSH_DELAY_MS, 4 * (Date.now() - started)));
+      // What a failed flush did not remove is queued again (ahead of nothing: a later finish of the same id wins).
+      for (const [queue, m] of work) if (m.size > 0) this.#requeue(queue, m);
+      if (this.#finished.size > 0) this.#arm();
     }
-    this.#delay = Math.min(MAX_FLUSH_DELAY_MS, Math.max(MIN_FLUSH_DELAY_MS, 4 * (Date.now() - started)));
-    if (this.#finished.size > 0) this.#arm();
+  }
+
+  #requeue(queue: string, left: Map<string, string>): void {
+    const m = this.#finished.get(queue);
+    if (m === undefined) {
+      this.#finished.set(queue, left);
+      return;
+    }
+    for (const [id, c] of left) if (!m.has(id)) m.set(id, c);
   }
 
   /** Apply `keepCompleted` to the completed items of `queues`. */
