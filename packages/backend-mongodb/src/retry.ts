@@ -1,7 +1,12 @@
-import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 
-/** True for failures where the server may not have seen the request, or the reply was lost. */
+/**
+ * True for failures where the server may not have seen the request, or the reply was lost, and for
+ * FerretDB's SQLite backend refusing a write while another connection holds the database lock
+ * (`SQLITE_BUSY`: the statement was rolled back, so running it again is the fix).
+ */
 export function isTransient(err: unknown): boolean {
+  if (err instanceof MongoServerError) return err.message.includes('SQLITE_BUSY');
   return (
     (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError) &&
     !(err instanceof MongoTopologyClosedError)
