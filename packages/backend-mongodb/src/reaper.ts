@@ -68,8 +68,9 @@ export class Reaper {
     try {
       for (const [queue, m] of work) {
         const store = await this.store(queue);
-        while (m.size > 0) {
-          const batch = [...m].slice(0, MAX_BATCH).map(([id, c]) => ({ id, c }));
+        const items = [...m].map(([id, c]) => ({ id, c }));
+        for (let i = 0; i < items.length; i += MAX_BATCH) {
+          const batch = items.slice(i, i + MAX_BATCH);
           const removed = await store.remove(batch, this.keep !== undefined);
           if (removed.length > 0) {
             const at = Date.now();
@@ -80,7 +81,7 @@ export class Reaper {
       }
     } finally {
       this.#delay = Math.min(MAX_FLUSH_DELAY_MS, Math.max(MIN_FLUSH_DELAY_MS, 4 * (Date.now() - started)));
-      // What a failed flush did not remove is queued again (ahead of nothing: a later finish of the same id wins).
+      // What a failed flush did not remove is queued again; an incarnation queued since then is newer and wins.
       for (const [queue, m] of work) if (m.size > 0) this.#requeue(queue, m);
       if (this.#finished.size > 0) this.#arm();
     }
