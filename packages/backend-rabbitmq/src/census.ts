@@ -9,7 +9,7 @@ const REPLY_TO = 'amq.rabbitmq.reply-to';
 const ANSWER_WAIT_MS = 500;
 
 /** What one client holds of a queue. */
-export interface HeldCounts {
+export interface ClientCounts {
   /** Deliveries leased to a claim. */
   readonly leased: number;
   /** Deliveries prefetched into the client's buffer and not leased yet (still ready, for the contract). */
@@ -18,8 +18,8 @@ export interface HeldCounts {
 
 interface Round {
   readonly need: number;
-  readonly got: HeldCounts[];
-  readonly done: (counts: HeldCounts[]) => void;
+  readonly got: ClientCounts[];
+  readonly done: (counts: ClientCounts[]) => void;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -39,7 +39,7 @@ export class Census {
   constructor(
     private readonly conn: ConnectionManager,
     private readonly names: Names,
-    private readonly local: (queue: string) => HeldCounts,
+    private readonly local: (queue: string) => ClientCounts,
     private readonly log: Logger,
   ) {
     conn.on('connected', () => {
@@ -67,10 +67,10 @@ export class Census {
   }
 
   /** What all `clients` live clients hold of `queue`, summed. */
-  async count(queue: string, clients: number): Promise<HeldCounts> {
+  async count(queue: string, clients: number): Promise<ClientCounts> {
     const ch = await this.#open();
     const id = randomToken();
-    const answers = await new Promise<HeldCounts[]>((resolve) => {
+    const answers = await new Promise<ClientCounts[]>((resolve) => {
       const timer = setTimeout(() => {
         this.#rounds.delete(id);
         resolve(round.got);
@@ -90,7 +90,7 @@ export class Census {
   #collect(correlationId: string, content: Buffer): void {
     const round = this.#rounds.get(correlationId);
     if (!round) return;
-    round.got.push(JSON.parse(content.toString('utf8')) as HeldCounts);
+    round.got.push(JSON.parse(content.toString('utf8')) as ClientCounts);
     if (round.got.length < round.need) return;
     clearTimeout(round.timer);
     this.#rounds.delete(correlationId);

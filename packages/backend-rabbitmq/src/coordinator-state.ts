@@ -59,11 +59,19 @@ export function delayKey(id: string, queue: string | undefined): string {
   return queue === undefined ? `p|${id}` : `q|${queue}|${id}`;
 }
 
+/** Items of one queue the coordinator holds. */
+export interface HeldCounts {
+  /** Delayed sends and retries not yet due. */
+  readonly delayed: number;
+  /** Leases handed over by clients that closed, in flight until they end. */
+  readonly leased: number;
+}
+
 /**
  * Items of `queue` the coordinator holds: delayed ones sent to it (delayed publishes belong to no queue
  * until they are routed at their due time), and leases handed over by clients that closed.
  */
-export function countHeld(state: CoordinatorState, queue: string): { delayed: number; leased: number } {
+export function countHeld(state: CoordinatorState, queue: string): HeldCounts {
   let delayed = 0;
   let leased = 0;
   for (const e of Object.values(state.delayed)) {

@@ -184,6 +184,7 @@ export class Coordinator {
     const publishes: Publish[] = [];
     const replies: Reply[] = [];
     const acks: ConsumeMessage[] = [];
+    const reads: Array<{ cmd: Command; replyTo: string | undefined; correlationId: string }> = [];
     let dirty = false;
     const released = batch.filter((b) => b.released);
     if (released.length > 0) {
@@ -208,23 +209,27 @@ export class Coordinator {
       acks.push(msg);
       const correlationId = String(msg.properties.correlationId ?? '');
       const replyTo = msg.properties.replyTo as string | undefined;
-      let body: unknown;
       const cached = this.#results.get(correlationId);
       if (cached !== undefined) {
-        body = cached.body;
-      } else {
-        const cmd = JSON.parse(msg.content.toString('utf8')) as Command;
-        try {
-          body = { ok: await this.#apply(state, cmd, publishes) };
-        } catch (err) {
-          body = { error: (err as Error).message };
-        }
-        if (!READ_ONLY.has(cmd.op)) {
-          dirty = true;
-          this.#remember(correlationId, body);
-        }
+        if (replyTo) replies.push({ to: replyTo, correlationId, body: cached.body });
+        continue;
       }
+      const cmd = JSON.parse(msg.content.toString('utf8')) as Command;
+      if (READ_ONLY.has(cmd.op)) {
+        // Answered from the state the whole batch leaves, since every reply goes out after the batch's
+        // publishes: a count read before a carrier later in the batch was dispatched would count that
+        // item here and again in the queue the dispatch wrote it to.
+        reads.push({ cmd, replyTo, correlationId });
+        continue;
+      }
+      const body = await this.#settle(state, cmd, publishes);
+      dirty = true;
+      this.#remember(correlationId, body);
       if (replyTo) replies.push({ to: replyTo, correlationId, body });
+    }
+    for (const r of reads) {
+      const body = await this.#settle(state, r.cmd, publishes);
+      if (r.replyTo) replies.push({ to: r.replyTo, correlationId: r.correlationId, body });
     }
     await this.#publishAll(ch, publishes);
     if (dirty) {
@@ -239,6 +244,15 @@ export class Coordinator {
     }
     for (const r of replies) ch.sendToQueue(r.to, Buffer.from(JSON.stringify(r.body)), { correlationId: r.correlationId });
     for (const m of acks) ch.ack(m);
+  }
+
+  /** Apply one command; its answer, or the error it threw, is the reply body. */
+  async #settle(state: CoordinatorState, cmd: Command, publishes: Publish[]): Promise<unknown> {
+    try {
+      return { ok: await this.#apply(state, cmd, publishes) };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
   }
 
   #remember(id: string, body: unknown): void {

@@ -33,7 +33,8 @@ import { ConfirmPublisher, type Outbound } from './confirm-publisher';
 import { ConnectionManager } from './connection';
 import { Coordinator } from './coordinator';
 import { DelayLadder } from './delay-ladder';
-import { Census } from './census';
+import { Census, type ClientCounts } from './census';
+import type { HeldCounts } from './coordinator-state';
 import { FailedStore } from './failed-store';
 import { randomToken } from './ids';
 import { LeaseTable, type Lease } from './leases';
@@ -286,24 +287,23 @@ export class RabbitMqBackend implements Backend {
   async stats(queue: string): Promise<QueueStats> {
     assertQueueName(queue);
     this.#ready();
-    const [failed, held, clients] = await Promise.all([
-      this.#declarer.check(this.names.failed(queue)),
-      this.#call<{ delayed: number; leased: number }>({ op: 'heldCount', queue }),
-      this.#declarer.check(this.names.commands),
-    ]);
-    // The broker's ready count and what clients hold are read separately while items may move between
-    // them (a delivery into a client's buffer, a hand-back): read the clients before and after the
-    // broker, and take the broker's count only when nothing moved in between.
-    const count = () => this.#census.count(queue, clients?.consumerCount ?? 1);
-    let before = await count();
+    const [failed, clients] = await Promise.all([this.#declarer.check(this.names.failed(queue)), this.#declarer.check(this.names.commands)]);
+    // Three places hold a queue's items: the broker queue (ready), the clients (leases, prefetched
+    // buffers) and the coordinator (delayed items, handed-over leases), and items move between them
+    // while they are read (a due item released to the broker, a delivery into a buffer). So the clients
+    // and the coordinator are read before and after the broker, and the broker's count is taken only
+    // when neither moved in between: otherwise one item could be counted in two places, or in none.
+    const read = () => Promise.all([this.#call<HeldCounts>({ op: 'heldCount', queue }), this.#census.count(queue, clients?.consumerCount ?? 1)]);
+    let before = await read();
     for (let round = 0; ; round++) {
       const ready = await this.#declarer.check(this.names.queue(queue));
-      const after = await count();
-      if ((after.buffered === before.buffered && after.leased === before.leased) || round >= STATS_ROUNDS) {
+      const after = await read();
+      const [held, inClients] = after;
+      if (sameHeld(before, after) || round >= STATS_ROUNDS) {
         return {
-          ready: (ready?.messageCount ?? 0) + after.buffered,
+          ready: (ready?.messageCount ?? 0) + inClients.buffered,
           delayed: held.delayed,
-          inFlight: after.leased + held.leased,
+          inFlight: inClients.leased + held.leased,
           failed: failed?.messageCount ?? 0,
         };
       }
@@ -460,6 +460,11 @@ export class RabbitMqBackend implements Backend {
     ]);
     for (const l of leases) settle(l.channel, l.raw);
   }
+}
+
+/** True when two reads of (coordinator, clients) counts agree: nothing moved between them. */
+function sameHeld([h1, c1]: readonly [HeldCounts, ClientCounts], [h2, c2]: readonly [HeldCounts, ClientCounts]): boolean {
+  return h1.delayed === h2.delayed && h1.leased === h2.leased && c1.buffered === c2.buffered && c1.leased === c2.leased;
 }
 
 /** Ack (or requeue) a delivery on its own channel; false when that channel is gone (the broker requeued it). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Backend, Delivery } from '@wrkr/core';
 import { assertSameMessage, assertStats, plain, CLOCK_SLACK_MS } from '../assertions';
+import { sleep } from '../eventually';
 import { expectNothing, mustClaim, ref } from '../consume';
 import { message, scheduleRecord } from '../fixtures';
 import { defineGroup, type GroupKit } from '../suite';
@@ -47,9 +48,16 @@ async function checkEverything(b: Backend, w: Written, kit: GroupKit, leaseHonou
   const sort = (xs: Array<{ queue: string; pattern: string }>) => xs.map((x) => `${x.queue} ${x.pattern}`).sort();
   assert.deepEqual(plain(sort(await b.bindings())), ['q other.event', 'q persist.#']);
   assert.deepEqual(plain(await b.queues()), ['q']);
-  const stats = await b.stats('q');
-  if (leaseHonoured) assertStats(stats, { ready: 1, delayed: 1, inFlight: 1, failed: 1 }, 'q');
-  else assert.deepEqual([stats.ready + stats.delayed + stats.inFlight, stats.failed], [3, 1], 'three items in the queue and one failed');
+  if (leaseHonoured) {
+    assertStats(await b.stats('q'), { ready: 1, delayed: 1, inFlight: 1, failed: 1 }, 'q');
+  } else {
+    // A restart may outlast the lease and the due time, and the delayed publish belongs to no queue until
+    // it is routed at its due time, so the queue holds three items or four depending on how long the
+    // restart took. Once everything is due it is four, each counted once in some state.
+    await sleep(w.delayedAt + timing.dueToleranceMs - Date.now());
+    const stats = await b.stats('q');
+    assert.deepEqual([stats.ready + stats.delayed + stats.inFlight, stats.failed], [4, 1], 'four items in the queue (the delayed publish routed) and one failed');
+  }
   assert.deepEqual(plain(await b.getSchedule('persisted')), plain(w.schedule));
   assert.deepEqual((await b.failed('q')).map((f) => [f.message.id, f.error.message]), [[w.failedId, 'kept']]);
   const byId = new Map<string, Delivery>();

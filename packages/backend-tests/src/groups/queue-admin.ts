@@ -61,6 +61,24 @@ export const queueAdminTests = defineGroup('11. unbind, queues, deleteQueue, sta
     assertStats(await b.stats('other'), {}, 'another queue');
   });
 
+  test('stats stay exact while delayed items come due: each item counted once, in one state', ['delayed'], async () => {
+    const b = await h.client();
+    const n = 40;
+    const first = Date.now() + 200;
+    const spacingMs = 25;
+    await b.send('q', messages('s.due', n).map((m, i) => ({ message: m, dueAt: first + i * spacingMs })));
+    const end = first + n * spacingMs + timing.dueToleranceMs;
+    let reads = 0;
+    while (Date.now() < end) {
+      const s = await b.stats('q');
+      assert.deepEqual([s.ready + s.delayed + s.inFlight, s.failed], [n, 0], `read ${reads} at ${Date.now() - first} ms after the first due time: ${JSON.stringify(s)}`);
+      reads++;
+    }
+    assert.ok(reads >= 5, `only ${reads} stats reads while items came due`);
+    const s = await b.stats('q');
+    assert.equal(s.ready + s.delayed + s.inFlight, n, 'all due');
+  });
+
   test('deleteQueue removes its bindings, ready, delayed, in-flight and failed items; the name can be reused', ['delayed', 'failedStore'], async () => {
     const b = await h.client();
     await b.bind('doomed', 'd.#');
