@@ -1,16 +1,154 @@
 import type { Backend, Message, ScheduleRecord } from './backend';
+import type { Codec } from './codec';
+import { NotFoundError, ValidationError } from './errors';
+import type { EventInput, Headers, Published } from './event';
+import { published, type EventEncoder } from './event-encoder';
+import { newId } from './ids';
 import type { Logger } from './logger';
-import { nextOccurrence } from './schedule-rule';
+import { nextOccurrence, parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
+import { assertKnownKeys, isPlainObject } from './validation';
 
-/** The message an occurrence publishes; its id is fixed by schedule and time, so a retried fire cannot duplicate it. */
-export function occurrenceMessage(record: ScheduleRecord, runAt: number): Message {
+/** Header naming the schedule an event was published by. */
+export const SCHEDULE_HEADER = 'wrkr-schedule';
+/** Header marking an occurrence published outside its series by `trigger()` (value `manual`). */
+export const TRIGGER_HEADER = 'wrkr-trigger';
+
+/** A schedule as listed by `schedules()`. */
+export interface ScheduleInfo {
+  /** Unique name. */
+  readonly name: string;
+  /** `{ every: ms }` or `{ cron, tz? }`. */
+  readonly rule: StoredRule;
+  /** Event each occurrence publishes. */
+  readonly event: { name: string; tid?: string; data?: unknown; headers?: Headers };
+  /** False while paused. */
+  readonly active: boolean;
+  /** Next occurrence. */
+  readonly nextRunAt: Date;
+  /** Last fired occurrence. */
+  readonly lastRunAt?: Date;
+}
+
+/**
+ * The message an occurrence publishes. A series occurrence's id is fixed by schedule and time, so a
+ * retried fire cannot duplicate it; a manual one is a new event, marked so handlers can tell.
+ */
+export function occurrenceMessage(record: ScheduleRecord, runAt: number, trigger: 'series' | 'manual' = 'series'): Message {
+  const manual = trigger === 'manual';
   return {
-    id: `sched.${record.name}.${runAt}`,
+    id: manual ? newId() : `sched.${record.name}.${runAt}`,
     name: record.event.name,
     ...(record.event.tid !== undefined ? { tid: record.event.tid } : {}),
-    headers: { ...(record.event.headers ?? {}), 'wrkr-schedule': record.name },
+    headers: { ...(record.event.headers ?? {}), [SCHEDULE_HEADER]: record.name, ...(manual ? { [TRIGGER_HEADER]: 'manual' } : {}) },
     ...(record.event.body !== undefined ? { body: record.event.body } : {}),
     publishedAt: runAt,
+  };
+}
+
+/**
+ * Wrkr's schedule methods behind the started and capability checks: validates and stores records,
+ * publishes manual occurrences and pokes this process's Scheduler (if it runs one) after each change.
+ */
+export class ScheduleAdmin {
+  constructor(
+    private readonly backend: Backend,
+    private readonly codec: Codec,
+    private readonly encoder: EventEncoder,
+    private readonly scheduler: Scheduler | undefined,
+  ) {}
+
+  /** Create or replace schedule `name`; an existing one keeps its paused state (unless `active` says) and last run. */
+  async upsert(name: string, rule: ScheduleRuleInput, event: Omit<EventInput, 'when' | 'id'>, options: { active?: boolean }): Promise<ScheduleInfo> {
+    assertKnownKeys(options, ['active'], 'options');
+    const stored = parseScheduleRule(rule);
+    if (!isPlainObject(event)) throw new ValidationError('event', 'must be an object');
+    assertKnownKeys(event, ['name', 'tid', 'data', 'headers'], 'event');
+    const [item] = this.encoder.toOutgoing({ ...event, id: 'template' }, 'event');
+    const existing = await this.backend.getSchedule(name);
+    const now = Date.now();
+    const record: ScheduleRecord = {
+      name,
+      rule: stored,
+      event: {
+        name: item!.message.name,
+        ...(item!.message.tid !== undefined ? { tid: item!.message.tid } : {}),
+        ...(event.headers !== undefined ? { headers: item!.message.headers! } : {}),
+        ...(item!.message.body !== undefined ? { body: item!.message.body } : {}),
+      },
+      active: options.active ?? existing?.active ?? true,
+      nextRunAt: nextOccurrence(stored, now),
+      ...(existing?.lastRunAt !== undefined ? { lastRunAt: existing.lastRunAt } : {}),
+      updatedAt: Math.max(now, (existing?.updatedAt ?? 0) + 1),
+    };
+    await this.backend.upsertSchedule(record);
+    this.scheduler?.poke();
+    return toScheduleInfo(this.codec, record);
+  }
+
+  /** Remove a schedule; false when there was none. */
+  async remove(name: string): Promise<boolean> {
+    const removed = await this.backend.removeSchedule(name);
+    this.scheduler?.poke();
+    return removed;
+  }
+
+  /** Pause or resume a schedule; resuming restarts its series from now. */
+  async setActive(name: string, active: boolean): Promise<ScheduleInfo> {
+    const existing = await this.backend.getSchedule(name);
+    if (!existing) throw new NotFoundError('schedule', name);
+    const now = Date.now();
+    const record: ScheduleRecord = {
+      ...existing,
+      active,
+      nextRunAt: active && !existing.active ? nextOccurrence(existing.rule, now) : existing.nextRunAt,
+      updatedAt: Math.max(now, existing.updatedAt + 1),
+    };
+    await this.backend.upsertSchedule(record);
+    this.scheduler?.poke();
+    return toScheduleInfo(this.codec, record);
+  }
+
+  /** Publish a schedule's event now, outside its series. */
+  async trigger(name: string): Promise<Published> {
+    const record = await this.backend.getSchedule(name);
+    if (!record) throw new NotFoundError('schedule', name);
+    const message = occurrenceMessage(record, Date.now(), 'manual');
+    await this.backend.publish([{ message }]);
+    return published({ message });
+  }
+
+  /** One schedule, or undefined. */
+  async get(name: string): Promise<ScheduleInfo | undefined> {
+    const record = await this.backend.getSchedule(name);
+    return record && toScheduleInfo(this.codec, record);
+  }
+
+  /** Every schedule. */
+  async list(): Promise<ScheduleInfo[]> {
+    return (await this.backend.listSchedules()).map((r) => toScheduleInfo(this.codec, r));
+  }
+}
+
+/** A stored record as users see it; data that no longer decodes (a key removed) is left out rather than failing the listing. */
+function toScheduleInfo(codec: Codec, r: ScheduleRecord): ScheduleInfo {
+  let data: unknown;
+  try {
+    data = codec.decode(r.event.body, r.event.name);
+  } catch {
+    data = undefined;
+  }
+  return {
+    name: r.name,
+    rule: r.rule,
+    event: {
+      name: r.event.name,
+      ...(r.event.tid !== undefined ? { tid: r.event.tid } : {}),
+      ...(data !== undefined ? { data } : {}),
+      ...(r.event.headers !== undefined ? { headers: { ...r.event.headers } } : {}),
+    },
+    active: r.active,
+    nextRunAt: new Date(r.nextRunAt),
+    ...(r.lastRunAt !== undefined ? { lastRunAt: new Date(r.lastRunAt) } : {}),
   };
 }
 

@@ -1,32 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, Message, Outgoing, QueueStats, ScheduleRecord, WorkerInfo } from './backend';
+import type { Backend, FailedItem, Message, QueueStats, WorkerInfo } from './backend';
 import { BACKEND_CONTRACT_VERSION } from './backend';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
-import { parseDuration, parseWhen, type Duration } from './duration';
-import { ClosedError, NotFoundError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
+import { parseDuration, type Duration } from './duration';
+import { ClosedError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
 import type { EventInput, Headers, Published, WrkrEvent } from './event';
+import { EventEncoder, published } from './event-encoder';
 import type { Handler, SubscribeOptions } from './handler';
 import { newId } from './ids';
 import { silentLogger, type Logger } from './logger';
 import type { EncryptionOptions } from './payload-cipher';
 import { CORRELATION_HEADER, REPLY_TO_HEADER, ReplyInbox, sendReply } from './request-reply';
 import { RetryPolicy } from './retry-policy';
-import { nextOccurrence, parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
-import { Scheduler } from './scheduler';
-import {
-  assertEventName,
-  assertHeaders,
-  assertId,
-  assertInt,
-  assertKnownKeys,
-  assertPattern,
-  assertQueueName,
-  isPlainObject,
-} from './validation';
+import type { ScheduleRuleInput } from './schedule-rule';
+import { ScheduleAdmin, Scheduler, type ScheduleInfo } from './scheduler';
+import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName, isPlainObject } from './validation';
 import { toFailureInfo, type WrkrEventMap } from './wrkr-events';
 import { WorkerRegistration } from './worker-registration';
 
@@ -84,23 +76,8 @@ export interface FailedEvent<T = unknown> {
   readonly failedAt: Date;
 }
 
-/** A schedule as listed by `schedules()`. */
-export interface ScheduleInfo {
-  /** Unique name. */
-  readonly name: string;
-  /** `{ every: ms }` or `{ cron, tz? }`. */
-  readonly rule: StoredRule;
-  /** Event each occurrence publishes. */
-  readonly event: { name: string; tid?: string; data?: unknown; headers?: Headers };
-  /** False while paused. */
-  readonly active: boolean;
-  /** Next occurrence. */
-  readonly nextRunAt: Date;
-  /** Last fired occurrence. */
-  readonly lastRunAt?: Date;
-}
+export type { ScheduleInfo } from './scheduler';
 
-const EVENT_KEYS = ['name', 'tid', 'data', 'headers', 'id', 'when'];
 const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout'];
 const DEFAULT_LEASE = '30s';
 
@@ -114,10 +91,12 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** The logger in use. */
   readonly log: Logger;
   private readonly codec: Codec;
+  private readonly encoder: EventEncoder;
   private readonly instanceId = randomUUID();
   private readonly consumers = new Map<string, Consumer>();
   private readonly registration?: WorkerRegistration;
   private readonly scheduler?: Scheduler;
+  private readonly scheduleAdmin: ScheduleAdmin;
   private inbox?: ReplyInbox;
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
   private starting?: Promise<void>;
@@ -133,6 +112,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     const maxBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     assertInt(maxBytes, 'options.maxPayloadBytes', 1);
     this.codec = new Codec(maxBytes, options.encryption);
+    this.encoder = new EventEncoder(this.codec, this.backend);
 
     if (options.worker !== false) {
       const w = options.worker ?? {};
@@ -155,6 +135,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       assertKnownKeys(s, ['poll'], 'options.scheduler');
       this.scheduler = new Scheduler(this.backend, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
     }
+    this.scheduleAdmin = new ScheduleAdmin(this.backend, this.codec, this.encoder, this.scheduler);
   }
 
   /** This process's worker id (undefined with `worker: false`). */
@@ -216,7 +197,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   publish(events: EventInput[]): Promise<Published[]>;
   async publish(input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
-    const items = this.toOutgoing(input);
+    const items = this.encoder.toOutgoing(input);
     await this.backend.publish(items);
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
@@ -227,7 +208,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   async send(queue: string, input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     assertQueueName(queue);
-    const items = this.toOutgoing(input);
+    const items = this.encoder.toOutgoing(input);
     await this.backend.send(queue, items);
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
@@ -308,7 +289,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     const timeoutMs = parseDuration(options.timeout ?? '30s', 'options.timeout');
     this.inbox ??= new ReplyInbox(this.backend, this.codec, this.log, this.instanceId);
     const id = newId();
-    const [item] = this.toOutgoing({
+    const [item] = this.encoder.toOutgoing({
       id,
       name,
       ...(data !== undefined ? { data } : {}),
@@ -464,30 +445,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertId(name, 'name');
     this.need('schedules');
-    assertKnownKeys(options, ['active'], 'options');
-    const stored = parseScheduleRule(rule);
-    if (!isPlainObject(event)) throw new ValidationError('event', 'must be an object');
-    assertKnownKeys(event, ['name', 'tid', 'data', 'headers'], 'event');
-    const [item] = this.toOutgoing({ ...event, id: 'template' }, 'event');
-    const existing = await this.backend.getSchedule(name);
-    const now = Date.now();
-    const record: ScheduleRecord = {
-      name,
-      rule: stored,
-      event: {
-        name: item!.message.name,
-        ...(item!.message.tid !== undefined ? { tid: item!.message.tid } : {}),
-        ...(event.headers !== undefined ? { headers: item!.message.headers! } : {}),
-        ...(item!.message.body !== undefined ? { body: item!.message.body } : {}),
-      },
-      active: options.active ?? existing?.active ?? true,
-      nextRunAt: nextOccurrence(stored, now),
-      ...(existing?.lastRunAt !== undefined ? { lastRunAt: existing.lastRunAt } : {}),
-      updatedAt: Math.max(now, (existing?.updatedAt ?? 0) + 1),
-    };
-    await this.backend.upsertSchedule(record);
-    this.scheduler?.poke();
-    return this.toScheduleInfo(record);
+    return this.scheduleAdmin.upsert(name, rule, event, options);
   }
 
   /** Remove a schedule; false when there was none. */
@@ -495,109 +453,35 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertId(name, 'name');
     this.need('schedules');
-    const removed = await this.backend.removeSchedule(name);
-    this.scheduler?.poke();
-    return removed;
+    return this.scheduleAdmin.remove(name);
   }
 
   /** Pause (`active: false`) or resume a schedule; resuming restarts its series from now. */
   async setScheduleActive(name: string, active: boolean): Promise<ScheduleInfo> {
     this.assertStarted();
     this.need('schedules');
-    const existing = await this.backend.getSchedule(name);
-    if (!existing) throw new NotFoundError('schedule', name);
-    const now = Date.now();
-    const record: ScheduleRecord = {
-      ...existing,
-      active,
-      nextRunAt: active && !existing.active ? nextOccurrence(existing.rule, now) : existing.nextRunAt,
-      updatedAt: Math.max(now, existing.updatedAt + 1),
-    };
-    await this.backend.upsertSchedule(record);
-    this.scheduler?.poke();
-    return this.toScheduleInfo(record);
+    return this.scheduleAdmin.setActive(name, active);
   }
 
   /** Publish a schedule's event now, outside its series; returns the published event id. */
   async trigger(name: string): Promise<Published> {
     this.assertStarted();
     this.need('schedules');
-    const record = await this.backend.getSchedule(name);
-    if (!record) throw new NotFoundError('schedule', name);
-    const message: Message = {
-      id: newId(),
-      name: record.event.name,
-      ...(record.event.tid !== undefined ? { tid: record.event.tid } : {}),
-      headers: { ...(record.event.headers ?? {}), 'wrkr-schedule': name, 'wrkr-trigger': 'manual' },
-      ...(record.event.body !== undefined ? { body: record.event.body } : {}),
-      publishedAt: Date.now(),
-    };
-    await this.backend.publish([{ message }]);
-    return { id: message.id, dueAt: message.publishedAt };
+    return this.scheduleAdmin.trigger(name);
   }
 
   /** One schedule, or undefined. */
   async getSchedule(name: string): Promise<ScheduleInfo | undefined> {
     this.assertStarted();
     this.need('schedules');
-    const record = await this.backend.getSchedule(name);
-    return record && this.toScheduleInfo(record);
+    return this.scheduleAdmin.get(name);
   }
 
   /** Every schedule with its next and last run. */
   async schedules(): Promise<ScheduleInfo[]> {
     this.assertStarted();
     this.need('schedules');
-    return (await this.backend.listSchedules()).map((r) => this.toScheduleInfo(r));
-  }
-
-  private toScheduleInfo(r: ScheduleRecord): ScheduleInfo {
-    let data: unknown;
-    try {
-      data = this.codec.decode(r.event.body, r.event.name);
-    } catch {
-      data = undefined;
-    }
-    return {
-      name: r.name,
-      rule: r.rule,
-      event: {
-        name: r.event.name,
-        ...(r.event.tid !== undefined ? { tid: r.event.tid } : {}),
-        ...(data !== undefined ? { data } : {}),
-        ...(r.event.headers !== undefined ? { headers: { ...r.event.headers } } : {}),
-      },
-      active: r.active,
-      nextRunAt: new Date(r.nextRunAt),
-      ...(r.lastRunAt !== undefined ? { lastRunAt: new Date(r.lastRunAt) } : {}),
-    };
-  }
-
-  /** Validate and encode events; nothing is written when any of them is bad. */
-  private toOutgoing(input: EventInput | EventInput[], field = 'event'): Outgoing[] {
-    const list = Array.isArray(input) ? input : [input];
-    if (list.length === 0) throw new ValidationError(field, 'no events given');
-    const now = Date.now();
-    return list.map((e, i) => {
-      const f = Array.isArray(input) ? `${field}[${i}]` : field;
-      if (!isPlainObject(e)) throw new ValidationError(f, 'must be an object');
-      assertKnownKeys(e, EVENT_KEYS, f);
-      assertEventName(e.name, `${f}.name`);
-      if (e.tid !== undefined && (typeof e.tid !== 'string' || e.tid.length === 0 || e.tid.length > 200)) {
-        throw new ValidationError(`${f}.tid`, 'must be a string of 1–200 characters');
-      }
-      if (e.headers !== undefined) assertHeaders(e.headers, `${f}.headers`);
-      if (e.id !== undefined) assertId(e.id, `${f}.id`);
-      const dueAt = e.when === undefined ? undefined : parseWhen(e.when, now, `${f}.when`);
-      if (dueAt !== undefined) this.need('delayed');
-      const body = this.codec.encode(e.data, e.name, e.headers?.owner, `${f}.data`);
-      // Built field by field (no conditional spreads): this runs for every published event.
-      const message: { -readonly [K in keyof Message]: Message[K] } = { id: e.id ?? newId(), name: e.name, publishedAt: now };
-      if (e.tid !== undefined) message.tid = e.tid;
-      if (e.headers !== undefined) message.headers = { ...e.headers };
-      if (body !== undefined) message.body = body;
-      return dueAt !== undefined && dueAt > now ? { message, dueAt } : { message };
-    });
+    return this.scheduleAdmin.list();
   }
 
   private assertStarted(): void {
@@ -615,10 +499,6 @@ function toPatterns(patterns: string | string[]): string[] {
   const list = Array.isArray(patterns) ? patterns : [patterns];
   list.forEach((p, i) => assertPattern(p, Array.isArray(patterns) ? `patterns[${i}]` : 'pattern'));
   return list;
-}
-
-function published(o: Outgoing): Published {
-  return { id: o.message.id, dueAt: o.dueAt ?? o.message.publishedAt };
 }
 
 function leaseRef(item: Pick<PulledItem, 'queue' | 'token'> & { event: { id: string } }): { queue: string; id: string; token: string } {
