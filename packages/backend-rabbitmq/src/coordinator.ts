@@ -1,9 +1,10 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import type { Logger, Message, ScheduleRecord } from '@wrkr/core';
+import type { Logger, Message } from '@wrkr/core';
 import { H, numberHeader, toAmqp } from './amqp-message';
-import { READ_ONLY, type Command, type DelayedItem } from './commands';
+import { READ_ONLY, type Command } from './commands';
 import type { ConnectionManager } from './connection';
-import { countHeld, delayKey, toWorkerInfo, type CoordinatorState, type DelayedEntry } from './coordinator-state';
+import { applyCommand, type CommandContext, type Publish } from './coordinator-commands';
+import { delayKey, type CoordinatorState, type DelayedEntry } from './coordinator-state';
 import type { DelayLadder } from './delay-ladder';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
@@ -18,13 +19,6 @@ const RESUBSCRIBE_DELAY_MS = 200;
 export interface CoordinatorOptions {
   /** Delayed items due within this many ms are held in memory and released on their exact ms; later ones ride the ladder. */
   readonly holdMs: number;
-}
-
-interface Publish {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly content: Buffer;
-  readonly options: Options.Publish;
 }
 
 /** A message from the command queue, or a carrier the hold timer already published (awaiting its confirm). */
@@ -249,10 +243,23 @@ export class Coordinator {
   /** Apply one command; its answer, or the error it threw, is the reply body. */
   async #settle(state: CoordinatorState, cmd: Command, publishes: Publish[]): Promise<unknown> {
     try {
-      return { ok: await this.#apply(state, cmd, publishes) };
+      return { ok: await applyCommand(state, cmd, this.#context(publishes)) };
     } catch (err) {
       return { error: (err as Error).message };
     }
+  }
+
+  #context(publishes: Publish[]): CommandContext {
+    return {
+      now: Date.now(),
+      journal: this.#journal!,
+      declarer: this.declarer,
+      names: this.names,
+      publishes,
+      // Far items ride the ladder; until it is declared they wait in the command queue like near ones.
+      carrierRoute: (remaining) =>
+        remaining > this.options.holdMs && this.#ladderReady ? this.#ladderRoute(remaining) : { exchange: '', routingKey: this.names.commands },
+    };
   }
 
   #remember(id: string, body: unknown): void {
@@ -386,128 +393,6 @@ export class Coordinator {
           }),
       ),
     );
-  }
-
-  async #apply(state: CoordinatorState, cmd: Command, publishes: Publish[]): Promise<unknown> {
-    const now = Date.now();
-    switch (cmd.op) {
-      case 'ensureQueue': {
-        await this.declarer.queue(cmd.queue);
-        const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
-        if (!list.includes(cmd.queue)) list.push(cmd.queue);
-        return true;
-      }
-      case 'bind': {
-        await this.declarer.queue(cmd.queue);
-        await this.declarer.run((t) => t.bindQueue(this.names.queue(cmd.queue), this.names.exchange, cmd.pattern));
-        if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
-        const list = (state.bindings[cmd.queue] ??= []);
-        if (!list.includes(cmd.pattern)) list.push(cmd.pattern);
-        return true;
-      }
-      case 'unbind': {
-        const list = state.bindings[cmd.queue];
-        if (!list?.includes(cmd.pattern)) return true;
-        await this.declarer.run((t) => t.unbindQueue(this.names.queue(cmd.queue), this.names.exchange, cmd.pattern));
-        state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);
-        if (state.bindings[cmd.queue]!.length === 0) delete state.bindings[cmd.queue];
-        return true;
-      }
-      case 'bindings':
-        return Object.entries(state.bindings)
-          .filter(([q]) => cmd.queue === undefined || q === cmd.queue)
-          .flatMap(([queue, patterns]) => patterns.map((pattern) => ({ queue, pattern })));
-      case 'queues':
-        return [...state.queues].sort();
-      case 'knownObjects':
-        return { queues: [...new Set([...state.queues, ...(state.declared ?? [])])] };
-      case 'deleteQueue': {
-        await this.declarer.run(async (t) => {
-          await t.deleteQueue(this.names.queue(cmd.queue));
-          await t.deleteQueue(this.names.failed(cmd.queue));
-        });
-        delete state.bindings[cmd.queue];
-        state.queues = state.queues.filter((q) => q !== cmd.queue);
-        if (state.declared) state.declared = state.declared.filter((q) => q !== cmd.queue);
-        for (const [k, e] of Object.entries(state.delayed)) if (e.queue === cmd.queue) this.#journal!.deleteDelayed(state, k);
-        return true;
-      }
-      case 'delay':
-        for (const item of cmd.items) this.#delay(state, item, publishes, now);
-        return true;
-      case 'cancel': {
-        let removed = false;
-        for (const [k, e] of Object.entries(state.delayed)) {
-          if (e.id === cmd.id && !e.lease) {
-            this.#journal!.deleteDelayed(state, k);
-            removed = true;
-          }
-        }
-        return removed;
-      }
-      case 'heldCount':
-        return countHeld(state, cmd.queue);
-      case 'upsertSchedule':
-        state.schedules[cmd.record.name] = cmd.record;
-        return true;
-      case 'removeSchedule': {
-        const had = cmd.name in state.schedules;
-        delete state.schedules[cmd.name];
-        return had;
-      }
-      case 'getSchedule':
-        return state.schedules[cmd.name] ?? null;
-      case 'listSchedules':
-        return Object.values(state.schedules).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      case 'fireSchedule': {
-        const s = state.schedules[cmd.name];
-        if (!s || s.nextRunAt !== cmd.expected.runAt || s.updatedAt !== cmd.expected.updatedAt) return false;
-        const next: ScheduleRecord = { ...s, nextRunAt: cmd.nextRunAt, lastRunAt: cmd.expected.runAt };
-        state.schedules[cmd.name] = next;
-        state.outbox.push({ message: cmd.message });
-        return true;
-      }
-      case 'registerWorker': {
-        this.#expireWorkers(state, now);
-        const w = state.workers[cmd.id];
-        if (w && w.instance !== cmd.instance) return false;
-        state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
-        return true;
-      }
-      case 'heartbeat': {
-        this.#expireWorkers(state, now);
-        const w = state.workers[cmd.id];
-        if (w && w.instance !== cmd.instance) return false;
-        state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta ?? w?.meta ?? {}, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
-        return true;
-      }
-      case 'unregisterWorker': {
-        if (state.workers[cmd.id]?.instance === cmd.instance) delete state.workers[cmd.id];
-        return true;
-      }
-      case 'workers':
-        return Object.entries(state.workers)
-          .filter(([, w]) => w.expiresAt > now)
-          .map(([id, w]) => toWorkerInfo(id, w))
-          .sort((a, b) => (a.id < b.id ? -1 : 1));
-    }
-  }
-
-  #expireWorkers(state: CoordinatorState, now: number): void {
-    for (const [id, w] of Object.entries(state.workers)) if (w.expiresAt <= now) delete state.workers[id];
-  }
-
-  #delay(state: CoordinatorState, item: DelayedItem, publishes: Publish[], now: number): void {
-    const key = delayKey(item.message.id, item.queue);
-    if (state.delayed[key]) return;
-    this.#journal!.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
-    const extra: Record<string, string | number> = { [H.dueAt]: item.dueAt, [H.nonce]: item.nonce, [H.prior]: item.prior };
-    if (item.queue !== undefined) extra[H.target] = item.queue;
-    const { content, options } = toAmqp(item.message, extra);
-    const remaining = item.dueAt - now;
-    // Far items ride the ladder; until it is declared they wait in the command queue like near ones.
-    const route = remaining > this.options.holdMs && this.#ladderReady ? this.#ladderRoute(remaining) : { exchange: '', routingKey: this.names.commands };
-    publishes.push({ ...route, content, options });
   }
 }
 

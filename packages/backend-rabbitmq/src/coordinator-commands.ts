@@ -1,0 +1,169 @@
+import type { Options } from 'amqplib';
+import { H, toAmqp } from './amqp-message';
+import type { Command, DelayedItem } from './commands';
+import { countHeld, delayKey, toWorkerInfo, type CoordinatorState } from './coordinator-state';
+import type { Names } from './names';
+import type { QueueDeclarer } from './queue-declarer';
+import type { StateJournal } from './state-journal';
+
+/** One AMQP publish the coordinator sends after the batch's commands have run. */
+export interface Publish {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly content: Buffer;
+  readonly options: Options.Publish;
+}
+
+/** What a command handler works with besides the state; `now` is read once per command. */
+export interface CommandContext {
+  readonly now: number;
+  readonly journal: StateJournal;
+  readonly declarer: QueueDeclarer;
+  readonly names: Names;
+  /** The batch's publishes, sent before any reply. */
+  readonly publishes: Publish[];
+  /** Where a new carrier due in `remaining` ms goes: the delay ladder when far and declared, else the command queue. */
+  carrierRoute(remaining: number): { exchange: string; routingKey: string };
+}
+
+type Handler<C extends Command> = (state: CoordinatorState, cmd: C, ctx: CommandContext) => unknown;
+
+/** One handler per command op; the answer (or the error thrown) becomes the reply. */
+const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op: Op }>> } = {
+  async ensureQueue(state, cmd, ctx) {
+    await ctx.declarer.queue(cmd.queue);
+    const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
+    if (!list.includes(cmd.queue)) list.push(cmd.queue);
+    return true;
+  },
+
+  async bind(state, cmd, ctx) {
+    await ctx.declarer.queue(cmd.queue);
+    await ctx.declarer.run((t) => t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
+    if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
+    const list = (state.bindings[cmd.queue] ??= []);
+    if (!list.includes(cmd.pattern)) list.push(cmd.pattern);
+    return true;
+  },
+
+  async unbind(state, cmd, ctx) {
+    const list = state.bindings[cmd.queue];
+    if (!list?.includes(cmd.pattern)) return true;
+    await ctx.declarer.run((t) => t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
+    state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);
+    if (state.bindings[cmd.queue]!.length === 0) delete state.bindings[cmd.queue];
+    return true;
+  },
+
+  bindings: (state, cmd) =>
+    Object.entries(state.bindings)
+      .filter(([q]) => cmd.queue === undefined || q === cmd.queue)
+      .flatMap(([queue, patterns]) => patterns.map((pattern) => ({ queue, pattern }))),
+
+  queues: (state) => [...state.queues].sort(),
+
+  knownObjects: (state) => ({ queues: [...new Set([...state.queues, ...(state.declared ?? [])])] }),
+
+  async deleteQueue(state, cmd, ctx) {
+    await ctx.declarer.run(async (t) => {
+      await t.deleteQueue(ctx.names.queue(cmd.queue));
+      await t.deleteQueue(ctx.names.failed(cmd.queue));
+    });
+    delete state.bindings[cmd.queue];
+    state.queues = state.queues.filter((q) => q !== cmd.queue);
+    if (state.declared) state.declared = state.declared.filter((q) => q !== cmd.queue);
+    for (const [k, e] of Object.entries(state.delayed)) if (e.queue === cmd.queue) ctx.journal.deleteDelayed(state, k);
+    return true;
+  },
+
+  delay(state, cmd, ctx) {
+    for (const item of cmd.items) delay(state, item, ctx);
+    return true;
+  },
+
+  cancel(state, cmd, ctx) {
+    let removed = false;
+    for (const [k, e] of Object.entries(state.delayed)) {
+      if (e.id === cmd.id && !e.lease) {
+        ctx.journal.deleteDelayed(state, k);
+        removed = true;
+      }
+    }
+    return removed;
+  },
+
+  heldCount: (state, cmd) => countHeld(state, cmd.queue),
+
+  upsertSchedule(state, cmd) {
+    state.schedules[cmd.record.name] = cmd.record;
+    return true;
+  },
+
+  removeSchedule(state, cmd) {
+    const had = cmd.name in state.schedules;
+    delete state.schedules[cmd.name];
+    return had;
+  },
+
+  getSchedule: (state, cmd) => state.schedules[cmd.name] ?? null,
+
+  listSchedules: (state) => Object.values(state.schedules).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+
+  fireSchedule(state, cmd) {
+    const s = state.schedules[cmd.name];
+    if (!s || s.nextRunAt !== cmd.expected.runAt || s.updatedAt !== cmd.expected.updatedAt) return false;
+    state.schedules[cmd.name] = { ...s, nextRunAt: cmd.nextRunAt, lastRunAt: cmd.expected.runAt };
+    state.outbox.push({ message: cmd.message });
+    return true;
+  },
+
+  registerWorker(state, cmd, { now }) {
+    expireWorkers(state, now);
+    const w = state.workers[cmd.id];
+    if (w && w.instance !== cmd.instance) return false;
+    state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
+    return true;
+  },
+
+  heartbeat(state, cmd, { now }) {
+    expireWorkers(state, now);
+    const w = state.workers[cmd.id];
+    if (w && w.instance !== cmd.instance) return false;
+    state.workers[cmd.id] = { instance: cmd.instance, meta: cmd.meta ?? w?.meta ?? {}, startedAt: w?.startedAt ?? now, heartbeatAt: now, expiresAt: now + cmd.ttlMs };
+    return true;
+  },
+
+  unregisterWorker(state, cmd) {
+    if (state.workers[cmd.id]?.instance === cmd.instance) delete state.workers[cmd.id];
+    return true;
+  },
+
+  workers: (state, _cmd, { now }) =>
+    Object.entries(state.workers)
+      .filter(([, w]) => w.expiresAt > now)
+      .map(([id, w]) => toWorkerInfo(id, w))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+};
+
+/** Run one command against the state; mutations go to the journal and `ctx.publishes`. */
+export async function applyCommand(state: CoordinatorState, cmd: Command, ctx: CommandContext): Promise<unknown> {
+  const handler = HANDLERS[cmd.op] as Handler<Command> | undefined;
+  // A client newer than this coordinator may send an op it does not know: answer with an error, not silence.
+  if (!handler) throw new Error(`unknown coordinator command ${JSON.stringify(cmd.op)}`);
+  return await handler(state, cmd, ctx);
+}
+
+function expireWorkers(state: CoordinatorState, now: number): void {
+  for (const [id, w] of Object.entries(state.workers)) if (w.expiresAt <= now) delete state.workers[id];
+}
+
+/** Record a delayed item as pending and publish its carrier (once per key: a resent item is not added twice). */
+function delay(state: CoordinatorState, item: DelayedItem, ctx: CommandContext): void {
+  const key = delayKey(item.message.id, item.queue);
+  if (state.delayed[key]) return;
+  ctx.journal.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
+  const extra: Record<string, string | number> = { [H.dueAt]: item.dueAt, [H.nonce]: item.nonce, [H.prior]: item.prior };
+  if (item.queue !== undefined) extra[H.target] = item.queue;
+  const { content, options } = toAmqp(item.message, extra);
+  ctx.publishes.push({ ...ctx.carrierRoute(item.dueAt - ctx.now), content, options });
+}
