@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Codec } from '../src/codec';
 import { CryptoError, PayloadTooLargeError, ValidationError } from '../src/errors';
+import { memoryWrkrs } from './harness';
 
 describe('Codec', () => {
   it('round-trips JSON without encryption', () => {
@@ -55,5 +56,21 @@ describe('Codec', () => {
       expect(() => new Codec(undefined, { keys: { k1 }, currentKey: 'nope' })).toThrow(ValidationError);
       expect(() => new Codec(undefined, { keys: { k1 }, currentKey: 'k1', ownerKeys: { o: 'nope' } })).toThrow(ValidationError);
     });
+  });
+});
+
+describe('payload encryption through Wrkr', () => {
+  const { make } = memoryWrkrs();
+
+  it('encrypts payloads at rest and decrypts for handlers', async () => {
+    const key = randomBytes(32);
+    const w = await make({ encryption: { keys: { k1: key }, currentKey: 'k1' } });
+    await w.send('secret', { name: 'x.secret', data: { card: '4111' } });
+    const [raw] = await w.backend.claim('secret', { max: 1, leaseMs: 1000, waitMs: 0 });
+    expect(raw!.message.body).toMatch(/^enc:v1:k1:/);
+    expect(raw!.message.body).not.toContain('4111');
+    await w.backend.nack({ queue: 'secret', id: raw!.message.id, token: raw!.token }, { kind: 'release' });
+    const item = await w.fetch('secret');
+    expect(item!.event.data).toEqual({ card: '4111' });
   });
 });
