@@ -30,7 +30,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { ClaimWaiter } from './claim-waiter';
 import { MemoryStore } from './memory-store';
 import type { NamespaceState } from './namespace-state';

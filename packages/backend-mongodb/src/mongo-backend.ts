@@ -35,7 +35,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { MongoClient, type Db } from 'mongodb';
 import { DelayedRouter, recentlyRouted, routingGuard } from './delayed-router';
 import {

@@ -25,7 +25,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { fromAmqp, H, toAmqp } from './amqp-message';
 import { CommandClient } from './command-client';
 import type { Command, DelayedItem } from './commands';

@@ -28,7 +28,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
 import { Keys } from './keys';

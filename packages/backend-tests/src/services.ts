@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { BackendError } from '@wrkr/core';
+import { BackendError } from '@wrkr/core/backend';
 
 /** A service started for the tests (by testcontainers). */
 export interface StartedService {

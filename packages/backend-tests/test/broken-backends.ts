@@ -1,4 +1,4 @@
-import type { Backend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core';
+import type { Backend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { matchPattern } from '@wrkr/core';
+import { matchPattern } from '@wrkr/core/backend';
 import { PATTERN_CASES, isPortOpen, redisUrl, resolveServiceUrl, SkipReport, runGroups, type ConformanceOptions } from '@wrkr/backend-tests';
 import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import { createServer, type Server } from 'node:net';

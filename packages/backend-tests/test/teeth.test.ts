@@ -10,7 +10,7 @@ import {
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
-import type { Backend } from '@wrkr/core';
+import type { Backend } from '@wrkr/core/backend';
 import {
   DeliversBeforeDue,
   DeliversToTwoConsumers,

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './backend';
+import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertQueueName, isPlainObject } from './validation';
 
 

@@ -1,4 +1,4 @@
-import type { Backend, Message, ScheduleRecord } from './backend';
+import type { Backend, Message, ScheduleRecord } from './contract';
 import type { Logger } from './logger';
 import { nextOccurrence } from './schedule-rule';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, Message, Outgoing, QueueStats, ScheduleRecord, WorkerInfo } from './backend';
-import { BACKEND_CONTRACT_VERSION } from './backend';
+import type { Backend, FailedItem, Message, Outgoing, QueueStats, ScheduleRecord, WorkerInfo } from './contract';
+import { BACKEND_CONTRACT_VERSION } from './contract';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
