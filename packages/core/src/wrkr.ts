@@ -503,6 +503,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** Pause (`active: false`) or resume a schedule; resuming restarts its series from now. */
   async setScheduleActive(name: string, active: boolean): Promise<ScheduleInfo> {
     this.assertStarted();
+    assertId(name, 'name');
+    if (typeof active !== 'boolean') throw new ValidationError('active', 'must be true or false');
     this.need('schedules');
     const existing = await this.backend.getSchedule(name);
     if (!existing) throw new NotFoundError('schedule', name);
@@ -521,6 +523,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** Publish a schedule's event now, outside its series; returns the published event id. */
   async trigger(name: string): Promise<Published> {
     this.assertStarted();
+    assertId(name, 'name');
     this.need('schedules');
     const record = await this.backend.getSchedule(name);
     if (!record) throw new NotFoundError('schedule', name);
@@ -539,6 +542,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** One schedule, or undefined. */
   async getSchedule(name: string): Promise<ScheduleInfo | undefined> {
     this.assertStarted();
+    assertId(name, 'name');
     this.need('schedules');
     const record = await this.backend.getSchedule(name);
     return record && this.toScheduleInfo(record);
