@@ -7,7 +7,6 @@ export { CAPABILITIES, type Capability, type Need } from './capabilities';
 export { SkipReport, type SkippedTest } from './skip-report';
 export { eventually, sleep } from './eventually';
 export { uniqueNamespace } from './harness';
-export { resolveServiceUrl, redisUrl, amqpUrl, mongoUrl, isPortOpen, freePort, dockerAvailable, startContainer, stopServices, type ServiceUrlOptions, type StartedService } from './services';
 export { contractTests } from './groups/contract';
 export { roundTripTests } from './groups/round-trip';
 export { fanOutTests, PATTERN_CASES } from './groups/fan-out';
