@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages'],
   testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // test/stranger is the fixture of packed-suite.test.ts: run in its own install, never from here.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/backend-tests/test/stranger/'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   moduleNameMapper: {
     '^@wrkr/([^/]+)$': '<rootDir>/packages/$1/src',

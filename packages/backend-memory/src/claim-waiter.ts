@@ -1,4 +1,4 @@
-import type { Delivery } from '@wrkr/core';
+import type { Delivery } from '@wrkr/core/backend';
 
 /**
  * A claim waiting for items. Whoever makes items available hands them over directly (`settle`), so

@@ -1,4 +1,4 @@
-import type { FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core';
+import type { FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core/backend';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,23 +1,9 @@
 import {
-  assertClaimOptions,
-  assertIds,
-  assertLeaseRef,
-  assertListOptions,
-  assertMessage,
-  assertMeta,
-  assertMs,
-  assertNackOutcome,
-  assertOutgoing,
-  assertScheduleRecord,
-  assertTime,
   assertId,
   assertKnownKeys,
-  assertPattern,
-  assertQueueName,
-  BACKEND_CONTRACT_VERSION,
+  BaseBackend,
   ClosedError,
   ValidationError,
-  type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -30,7 +16,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { ClaimWaiter } from './claim-waiter';
 import { MemoryStore } from './memory-store';
 import type { NamespaceState } from './namespace-state';
@@ -62,9 +48,8 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
  * The in-process backend, wrkr's embedded default: no I/O, every call atomic, delivery driven by timers
  * aimed at the next due time or lease end (no polling). Data lives in a MemoryStore as long as the store.
  */
-export class MemoryBackend implements Backend {
+export class MemoryBackend extends BaseBackend {
   readonly name = 'memory';
-  readonly contractVersion = BACKEND_CONTRACT_VERSION;
   readonly capabilities = CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
@@ -75,6 +60,7 @@ export class MemoryBackend implements Backend {
   #closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
+    super();
     assertKnownKeys(options, ['namespace', 'store', 'now'], 'options');
     const { namespace = 'wrkr', store, now } = options;
     assertId(namespace, 'options.namespace');
@@ -85,76 +71,60 @@ export class MemoryBackend implements Backend {
     this.store = store ?? new MemoryStore({ now: this.#now });
   }
 
-  start(): Promise<void> {
+  protected _start(): Promise<void> {
     return this.#run(() => undefined);
   }
 
-  close(): Promise<void> {
+  protected _close(): Promise<void> {
     this.#closed = true;
     for (const waiter of [...this.#waiting]) waiter.settle([]);
     return Promise.resolve();
   }
 
-  bind(queue: string, pattern: string): Promise<void> {
+  protected _bind(queue: string, pattern: string): Promise<void> {
     return this.#run((ns) => {
-      assertQueueName(queue);
-      assertPattern(pattern);
       ns.bind(queue, pattern);
     });
   }
 
-  unbind(queue: string, pattern: string): Promise<void> {
+  protected _unbind(queue: string, pattern: string): Promise<void> {
     return this.#run((ns) => {
-      assertQueueName(queue);
-      assertPattern(pattern);
       ns.unbind(queue, pattern);
     });
   }
 
-  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
-    return this.#run((ns) => {
-      if (queue !== undefined) assertQueueName(queue);
-      return ns.bindings(queue);
-    });
+  protected _bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    return this.#run((ns) => ns.bindings(queue));
   }
 
-  queues(): Promise<string[]> {
+  protected _queues(): Promise<string[]> {
     return this.#run((ns) => ns.queueNames());
   }
 
-  deleteQueue(queue: string): Promise<void> {
+  protected _deleteQueue(queue: string): Promise<void> {
     return this.#run((ns) => {
-      assertQueueName(queue);
       ns.deleteQueue(queue);
     });
   }
 
-  publish(items: readonly Outgoing[]): Promise<void> {
+  protected _publish(items: readonly Outgoing[]): Promise<void> {
     return this.#run((ns, now) => {
-      assertOutgoing(items);
       ns.publish(items, now);
     });
   }
 
-  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  protected _send(queue: string, items: readonly Outgoing[]): Promise<void> {
     return this.#run((ns, now) => {
-      assertQueueName(queue);
-      assertOutgoing(items);
       ns.send(queue, items, now);
     });
   }
 
-  cancel(id: string): Promise<boolean> {
-    return this.#run((ns) => {
-      assertId(id);
-      return ns.cancel(id);
-    });
+  protected _cancel(id: string): Promise<boolean> {
+    return this.#run((ns) => ns.cancel(id));
   }
 
-  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+  protected _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.#run((ns, now) => {
-      assertQueueName(queue);
-      assertClaimOptions(options);
       const q = ns.queue(queue);
       const got = q.take(options.max, options.leaseMs, now);
       const { signal } = options;
@@ -176,17 +146,12 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  ack(ref: LeaseRef): Promise<boolean> {
-    return this.#run((ns, now) => {
-      assertLeaseRef(ref);
-      return ns.queue(ref.queue).ack(ref, now);
-    });
+  protected _ack(ref: LeaseRef): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(ref.queue).ack(ref, now));
   }
 
-  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+  protected _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     return this.#run((ns, now) => {
-      assertLeaseRef(ref);
-      assertNackOutcome(outcome);
       const q = ns.queue(ref.queue);
       const done = q.nack(ref, outcome, now);
       q.drain(now);
@@ -194,33 +159,20 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    return this.#run((ns, now) => {
-      assertLeaseRef(ref);
-      assertMs(leaseMs, 'leaseMs', 1);
-      return ns.queue(ref.queue).extend(ref, leaseMs, now);
-    });
+  protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(ref.queue).extend(ref, leaseMs, now));
   }
 
-  stats(queue: string): Promise<QueueStats> {
-    return this.#run((ns, now) => {
-      assertQueueName(queue);
-      return ns.queue(queue).stats(now);
-    });
+  protected _stats(queue: string): Promise<QueueStats> {
+    return this.#run((ns, now) => ns.queue(queue).stats(now));
   }
 
-  failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
-    return this.#run((ns) => {
-      assertQueueName(queue);
-      assertListOptions(options);
-      return ns.queue(queue).failed(options?.offset ?? 0, options?.limit ?? Number.POSITIVE_INFINITY);
-    });
+  protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+    return this.#run((ns) => ns.queue(queue).failed(options?.offset ?? 0, options?.limit ?? Number.POSITIVE_INFINITY));
   }
 
-  replay(queue: string, ids?: readonly string[]): Promise<number> {
+  protected _replay(queue: string, ids?: readonly string[]): Promise<number> {
     return this.#run((ns, now) => {
-      assertQueueName(queue);
-      assertIds(ids);
       const q = ns.queue(queue);
       const moved = q.replay(ids, now);
       q.drain(now);
@@ -228,87 +180,54 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
-    return this.#run((ns) => {
-      assertQueueName(queue);
-      assertIds(ids);
-      return ns.queue(queue).purgeFailed(ids);
-    });
+  protected _purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    return this.#run((ns) => ns.queue(queue).purgeFailed(ids));
   }
 
-  upsertSchedule(record: ScheduleRecord): Promise<void> {
+  protected _upsertSchedule(record: ScheduleRecord): Promise<void> {
     return this.#run((ns) => {
-      assertScheduleRecord(record);
       ns.upsertSchedule(record);
     });
   }
 
-  removeSchedule(name: string): Promise<boolean> {
-    return this.#run((ns) => {
-      assertId(name, 'name');
-      return ns.removeSchedule(name);
-    });
+  protected _removeSchedule(name: string): Promise<boolean> {
+    return this.#run((ns) => ns.removeSchedule(name));
   }
 
-  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
-    return this.#run((ns) => {
-      assertId(name, 'name');
-      return ns.getSchedule(name);
-    });
+  protected _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    return this.#run((ns) => ns.getSchedule(name));
   }
 
-  listSchedules(): Promise<ScheduleRecord[]> {
+  protected _listSchedules(): Promise<ScheduleRecord[]> {
     return this.#run((ns) => ns.listSchedules());
   }
 
-  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
-    return this.#run((ns, now) => {
-      assertId(name, 'name');
-      if (typeof expected !== 'object' || expected === null) throw new ValidationError('expected', 'must be { runAt, updatedAt }');
-      assertTime(expected.runAt, 'expected.runAt');
-      assertTime(expected.updatedAt, 'expected.updatedAt');
-      assertTime(nextRunAt, 'nextRunAt');
-      assertMessage(message, 'message');
-      return ns.fireSchedule(name, expected, nextRunAt, message, now);
-    });
+  protected _fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    return this.#run((ns, now) => ns.fireSchedule(name, expected, nextRunAt, message, now));
   }
 
-  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
-    return this.#run((ns, now) => {
-      assertId(id);
-      assertId(instance, 'instance');
-      assertMeta(meta);
-      assertMs(ttlMs, 'ttlMs', 1);
-      return ns.workers.register(id, instance, meta, ttlMs, now);
-    });
+  protected _registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return this.#run((ns, now) => ns.workers.register(id, instance, meta, ttlMs, now));
   }
 
-  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
-    return this.#run((ns, now) => {
-      assertId(id);
-      assertId(instance, 'instance');
-      assertMs(ttlMs, 'ttlMs', 1);
-      if (meta !== undefined) assertMeta(meta);
-      return ns.workers.heartbeat(id, instance, ttlMs, meta, now);
-    });
+  protected _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    return this.#run((ns, now) => ns.workers.heartbeat(id, instance, ttlMs, meta, now));
   }
 
-  unregisterWorker(id: string, instance: string): Promise<void> {
+  protected _unregisterWorker(id: string, instance: string): Promise<void> {
     return this.#run((ns) => {
-      assertId(id);
-      assertId(instance, 'instance');
       ns.workers.unregister(id, instance);
     });
   }
 
-  workers(): Promise<WorkerInfo[]> {
+  protected _workers(): Promise<WorkerInfo[]> {
     return this.#run((ns, now) => ns.workers.live(now));
   }
 
   /**
    * Run one call on the namespace's data, after routing the delayed publishes that are due. Everything up
-   * to `fn`'s result runs synchronously, so each call is atomic for every client of the store; bad input
-   * and use after close reject.
+   * to `fn`'s result runs synchronously, so each call is atomic for every client of the store; use after
+   * close rejects.
    */
   async #run<T>(fn: (ns: NamespaceState, now: number) => T | Promise<T>): Promise<T> {
     if (this.#closed) throw new ClosedError('memory backend');

@@ -1,4 +1,4 @@
-import { matchPattern, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core';
+import { matchPattern, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import { copySchedule, copyMessage } from './copy';

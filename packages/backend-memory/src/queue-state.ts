@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core';
+import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';

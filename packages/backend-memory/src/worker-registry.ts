@@ -1,4 +1,4 @@
-import type { WorkerInfo } from '@wrkr/core';
+import type { WorkerInfo } from '@wrkr/core/backend';
 import { copyWorker } from './copy';
 
 interface Registration {

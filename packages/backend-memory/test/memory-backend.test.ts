@@ -1,4 +1,4 @@
-import { ClosedError, ValidationError, type Delivery, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core';
+import { ClosedError, ValidationError, type Delivery, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 
 let seq = 0;

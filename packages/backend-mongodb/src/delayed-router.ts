@@ -1,4 +1,4 @@
-import type { Logger } from '@wrkr/core';
+import type { Logger } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
 import type { DelayedDoc, GuardDoc, StoredMessage } from './documents';
 import { duplicateIndexes } from './errors';

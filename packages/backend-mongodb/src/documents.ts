@@ -1,4 +1,4 @@
-import type { FailureInfo, Message } from '@wrkr/core';
+import type { FailureInfo, Message } from '@wrkr/core/backend';
 
 /** One header. */
 export interface StoredHeader {

@@ -1,4 +1,4 @@
-import { BackendError, isWrkrError } from '@wrkr/core';
+import { BackendError, isWrkrError } from '@wrkr/core/backend';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 
 /** MongoDB's duplicate-key error code. */

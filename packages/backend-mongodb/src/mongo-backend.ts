@@ -1,27 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
-  assertClaimOptions,
-  assertId,
-  assertIds,
-  assertLeaseRef,
-  assertListOptions,
-  assertMessage,
-  assertMeta,
-  assertMs,
-  assertNackOutcome,
-  assertOutgoing,
-  assertPattern,
-  assertQueueName,
-  assertScheduleRecord,
-  assertTime,
-  BACKEND_CONTRACT_VERSION,
+  BaseBackend,
   ClosedError,
   matchPattern,
   NotStartedError,
   silentLogger,
-  ValidationError,
   WakeTickets,
-  type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -35,7 +19,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { MongoClient, type Db } from 'mongodb';
 import { DelayedRouter, recentlyRouted, routingGuard } from './delayed-router';
 import {
@@ -83,9 +67,8 @@ const LEFTOVER_AGE_MS = 10_000;
  * Collections per namespace; every state change is an insert, a delete, or guarded by a unique insert,
  * so it is atomic even where findAndModify is not. See the package README for the design.
  */
-export class MongoBackend implements Backend {
+export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  readonly contractVersion = BACKEND_CONTRACT_VERSION;
   readonly capabilities = CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
@@ -110,6 +93,7 @@ export class MongoBackend implements Backend {
   readonly #waiting = new Set<AbortController>();
 
   constructor(options: MongoBackendOptions = {}) {
+    super();
     this.#options = resolveOptions(options);
     const o = this.#options;
     this.namespace = o.namespace;
@@ -138,7 +122,7 @@ export class MongoBackend implements Backend {
     return this.#db;
   }
 
-  start(): Promise<void> {
+  protected _start(): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('mongodb backend'));
     this.#starting ??= this.#start().catch((err: unknown) => {
       this.#starting = undefined;
@@ -164,7 +148,7 @@ export class MongoBackend implements Backend {
     this.#housekeeping.unref();
   }
 
-  async close(): Promise<void> {
+  protected async _close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#housekeeping);
@@ -176,10 +160,8 @@ export class MongoBackend implements Backend {
     if (this.#ownsClient) await this.#client.close();
   }
 
-  bind(queue: string, pattern: string): Promise<void> {
+  protected _bind(queue: string, pattern: string): Promise<void> {
     return this.#run('bind', async () => {
-      assertQueueName(queue);
-      assertPattern(pattern);
       await this.#queue(queue);
       try {
         await this.#db.collection<BindingDoc>(this.#names.bindings).insertOne({ _id: `${queue} ${pattern}`, q: queue, p: pattern });
@@ -189,23 +171,20 @@ export class MongoBackend implements Backend {
     });
   }
 
-  unbind(queue: string, pattern: string): Promise<void> {
+  protected _unbind(queue: string, pattern: string): Promise<void> {
     return this.#run('unbind', async () => {
-      assertQueueName(queue);
-      assertPattern(pattern);
       await this.#db.collection<BindingDoc>(this.#names.bindings).deleteOne({ _id: `${queue} ${pattern}` });
     });
   }
 
-  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+  protected _bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
     return this.#run('bindings', async () => {
-      if (queue !== undefined) assertQueueName(queue);
       const docs = await this.#db.collection<BindingDoc>(this.#names.bindings).find(queue === undefined ? {} : { q: queue }).toArray();
       return docs.map((d) => ({ queue: d.q, pattern: d.p }));
     });
   }
 
-  queues(): Promise<string[]> {
+  protected _queues(): Promise<string[]> {
     return this.#run('queues', async () => {
       const [known, bound] = await Promise.all([
         this.#db.collection<QueueDoc>(this.#names.queues).find({}).toArray(),
@@ -225,9 +204,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  deleteQueue(queue: string): Promise<void> {
+  protected _deleteQueue(queue: string): Promise<void> {
     return this.#run('deleteQueue', async () => {
-      assertQueueName(queue);
       const n = this.#names;
       await this.#db.collection<BindingDoc>(n.bindings).deleteMany({ q: queue });
       await Promise.all([this.#drop(n.items(queue)), this.#drop(n.leases(queue))]);
@@ -248,9 +226,8 @@ export class MongoBackend implements Backend {
     }
   }
 
-  publish(items: readonly Outgoing[]): Promise<void> {
+  protected _publish(items: readonly Outgoing[]): Promise<void> {
     return this.#run('publish', async () => {
-      assertOutgoing(items);
       const now = Date.now();
       const later = items.filter((o) => o.dueAt !== undefined && o.dueAt > now);
       const ready = items.filter((o) => !(o.dueAt !== undefined && o.dueAt > now));
@@ -293,10 +270,8 @@ export class MongoBackend implements Backend {
     );
   }
 
-  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  protected _send(queue: string, items: readonly Outgoing[]): Promise<void> {
     return this.#run('send', async () => {
-      assertQueueName(queue);
-      assertOutgoing(items);
       const now = Date.now();
       const store = await this.#queue(queue);
       await store.add(items.map((o) => ({ m: storeMessage(o.message), at: o.dueAt ?? now })));
@@ -304,9 +279,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  cancel(id: string): Promise<boolean> {
+  protected _cancel(id: string): Promise<boolean> {
     return this.#run('cancel', async () => {
-      assertId(id);
       const now = Date.now();
       let removed = false;
       const delayed = this.#db.collection<DelayedDoc>(this.#names.delayed);
@@ -324,10 +298,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+  protected _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.#run('claim', async () => {
-      assertQueueName(queue);
-      assertClaimOptions(options);
       const { max, leaseMs, waitMs, signal } = options;
       const store = await this.#queue(queue);
       if (waitMs === 0 || signal?.aborted) return (await store.claim(max, leaseMs)).deliveries;
@@ -377,17 +349,14 @@ export class MongoBackend implements Backend {
     }
   }
 
-  ack(ref: LeaseRef): Promise<boolean> {
+  protected _ack(ref: LeaseRef): Promise<boolean> {
     return this.#run('ack', async () => {
-      assertLeaseRef(ref);
       return (await this.#queue(ref.queue)).ack(ref);
     });
   }
 
-  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+  protected _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     return this.#run('nack', async () => {
-      assertLeaseRef(ref);
-      assertNackOutcome(outcome);
       const store = await this.#queue(ref.queue);
       let done: boolean;
       switch (outcome.kind) {
@@ -406,17 +375,14 @@ export class MongoBackend implements Backend {
     });
   }
 
-  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+  protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return this.#run('extend', async () => {
-      assertLeaseRef(ref);
-      assertMs(leaseMs, 'leaseMs', 1);
       return (await this.#queue(ref.queue)).extend(ref, leaseMs);
     });
   }
 
-  stats(queue: string): Promise<QueueStats> {
+  protected _stats(queue: string): Promise<QueueStats> {
     return this.#run('stats', async () => {
-      assertQueueName(queue);
       // Counting reads several collections; finishing this client's pending removals first keeps a
       // removal from landing between them.
       await this.#reaper.flush();
@@ -424,10 +390,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+  protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     return this.#run('failed', async () => {
-      assertQueueName(queue);
-      assertListOptions(options);
       const { offset = 0, limit } = options ?? {};
       if (limit === 0) return [];
       let cursor = this.#db.collection<FailedDoc>(this.#names.failed).find({ q: queue }).sort({ at: 1, _id: 1 }).skip(offset);
@@ -437,10 +401,8 @@ export class MongoBackend implements Backend {
     });
   }
 
-  replay(queue: string, ids?: readonly string[]): Promise<number> {
+  protected _replay(queue: string, ids?: readonly string[]): Promise<number> {
     return this.#run('replay', async () => {
-      assertQueueName(queue);
-      assertIds(ids);
       const failed = this.#db.collection<FailedDoc>(this.#names.failed);
       const docs = await failed.find(ids === undefined ? { q: queue } : { _id: { $in: ids.map((id) => `${queue} ${id}`) } }).sort({ at: 1, _id: 1 }).toArray();
       const store = await this.#queue(queue);
@@ -458,82 +420,61 @@ export class MongoBackend implements Backend {
     });
   }
 
-  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+  protected _purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
     return this.#run('purgeFailed', async () => {
-      assertQueueName(queue);
-      assertIds(ids);
       const failed = this.#db.collection<FailedDoc>(this.#names.failed);
       const filter = ids === undefined ? { q: queue } : { _id: { $in: ids.map((id) => `${queue} ${id}`) } };
       return (await failed.deleteMany(filter)).deletedCount;
     });
   }
 
-  upsertSchedule(record: ScheduleRecord): Promise<void> {
+  protected _upsertSchedule(record: ScheduleRecord): Promise<void> {
     return this.#run('upsertSchedule', async () => {
-      assertScheduleRecord(record);
       await this.#schedules.upsert(record);
     });
   }
 
-  removeSchedule(name: string): Promise<boolean> {
+  protected _removeSchedule(name: string): Promise<boolean> {
     return this.#run('removeSchedule', async () => {
-      assertId(name, 'name');
       return this.#schedules.remove(name);
     });
   }
 
-  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+  protected _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
     return this.#run('getSchedule', async () => {
-      assertId(name, 'name');
       return this.#schedules.get(name);
     });
   }
 
-  listSchedules(): Promise<ScheduleRecord[]> {
+  protected _listSchedules(): Promise<ScheduleRecord[]> {
     return this.#run('listSchedules', () => this.#schedules.list());
   }
 
-  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+  protected _fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
     return this.#run('fireSchedule', async () => {
-      assertId(name, 'name');
-      if (typeof expected !== 'object' || expected === null) throw new ValidationError('expected', 'must be { runAt, updatedAt }');
-      assertTime(expected.runAt, 'expected.runAt');
-      assertTime(expected.updatedAt, 'expected.updatedAt');
-      assertTime(nextRunAt, 'nextRunAt');
-      assertMessage(message, 'message');
       return this.#schedules.fire(name, expected, nextRunAt, message);
     });
   }
 
-  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+  protected _registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
     return this.#run('registerWorker', async () => {
-      assertId(id);
-      assertId(instance, 'instance');
-      assertMeta(meta);
-      assertMs(ttlMs, 'ttlMs', 1);
       return this.#workers.set(id, instance, ttlMs, meta, false);
     });
   }
 
-  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+  protected _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
     return this.#run('heartbeat', async () => {
-      assertId(id);
-      assertId(instance, 'instance');
-      assertMs(ttlMs, 'ttlMs', 1);
-      if (meta !== undefined) assertMeta(meta);
       return this.#workers.set(id, instance, ttlMs, meta, true);
     });
   }
 
-  unregisterWorker(id: string, instance: string): Promise<void> {
+  protected _unregisterWorker(id: string, instance: string): Promise<void> {
     return this.#run('unregisterWorker', async () => {
-      assertId(id);
-      assertId(instance, 'instance');
       await this.#workers.remove(id, instance);
     });
   }
 
-  workers(): Promise<WorkerInfo[]> {
+  protected _workers(): Promise<WorkerInfo[]> {
     return this.#run('workers', () => this.#workers.live());
   }
 

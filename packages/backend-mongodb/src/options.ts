@@ -1,4 +1,4 @@
-import { assertKnownKeys, isPlainObject, ValidationError, type Logger } from '@wrkr/core';
+import { assertKnownKeys, isPlainObject, ValidationError, type Logger } from '@wrkr/core/backend';
 import { MongoClient } from 'mongodb';
 import type { KeepCompleted } from './reaper';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailureInfo, LeaseRef, QueueStats } from '@wrkr/core';
+import type { Delivery, FailureInfo, LeaseRef, QueueStats } from '@wrkr/core/backend';
 import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
 import { duplicateIndexes, isDuplicateKey } from './errors';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Message, ScheduleRecord } from '@wrkr/core';
+import type { Message, ScheduleRecord } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
 import { loadHeaders, storeHeaders, type ScheduleDoc } from './documents';
 import { isDuplicateKey } from './errors';

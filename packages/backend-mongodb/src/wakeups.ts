@@ -1,4 +1,4 @@
-import { WakeTickets } from '@wrkr/core';
+import { WakeTickets } from '@wrkr/core/backend';
 
 const shared = new Map<string, WakeTickets>();
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkerInfo } from '@wrkr/core';
+import type { WorkerInfo } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
 import type { WorkerDoc } from './documents';
 import { isDuplicateKey } from './errors';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
-import { mongoUrl } from '@wrkr/backend-tests';
+import { mongoUrl } from '@wrkr/backend-tests/services';
 import { runConformance } from '@wrkr/backend-tests/jest';
 import { MongoClient } from 'mongodb';
 import { dropNamespace, MongoBackend } from '../src';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, isPortOpen } from '@wrkr/backend-tests';
+import { freePort, isPortOpen } from '@wrkr/backend-tests/services';
 
 /** The FerretDB binary scripts/services.sh builds and caches. */
 export const FERRETDB_BIN = process.env.WRKR_FERRETDB_BIN ?? path.join(process.env.WRKR_CACHE ?? path.join(homedir(), '.cache', 'wrkr'), 'bin', 'ferretdb');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from '@jest/globals';
-import { mongoUrl, uniqueNamespace } from '@wrkr/backend-tests';
+import { uniqueNamespace } from '@wrkr/backend-tests';
+import { mongoUrl } from '@wrkr/backend-tests/services';
 import { MongoClient, type Document } from 'mongodb';
 import { dropNamespace, MongoBackend } from '../src';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { persistenceTests } from '@wrkr/backend-tests';
 import { jestApi } from '@wrkr/backend-tests/jest';
-import type { Delivery } from '@wrkr/core';
+import type { Delivery } from '@wrkr/core/backend';
 import { MongoClient } from 'mongodb';
 import { dropNamespace, MongoBackend } from '../src';
 import { FerretDbServer } from './ferretdb-server';

@@ -1,4 +1,4 @@
-import type { Message } from '@wrkr/core';
+import type { Message } from '@wrkr/core/backend';
 import type { MessageProperties, Options } from 'amqplib';
 import { newMessageId } from './ids';
 

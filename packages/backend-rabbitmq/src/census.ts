@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import type { Logger } from '@wrkr/core';
+import type { Logger } from '@wrkr/core/backend';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';
 import type { Names } from './names';

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { BackendError, ClosedError, type Logger } from '@wrkr/core';
+import { BackendError, ClosedError, type Logger } from '@wrkr/core/backend';
 import { COMMAND_TYPE, type Command } from './commands';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';

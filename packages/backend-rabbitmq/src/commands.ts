@@ -1,4 +1,4 @@
-import type { Message, ScheduleRecord } from '@wrkr/core';
+import type { Message, ScheduleRecord } from '@wrkr/core/backend';
 
 /** A delayed item as sent to the coordinator. */
 export interface DelayedItem {

@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Options } from 'amqplib';
-import { ClosedError, type Logger } from '@wrkr/core';
+import { ClosedError, type Logger } from '@wrkr/core/backend';
 import type { ConnectionManager } from './connection';
 
 /** One message to publish with a broker confirm. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type ChannelModel } from 'amqplib';
-import { BackendError, ClosedError, type Logger } from '@wrkr/core';
+import { BackendError, ClosedError, type Logger } from '@wrkr/core/backend';
 
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 2_000;

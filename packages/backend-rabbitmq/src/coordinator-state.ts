@@ -1,4 +1,4 @@
-import { type Message, type ScheduleRecord, type WorkerInfo } from '@wrkr/core';
+import { type Message, type ScheduleRecord, type WorkerInfo } from '@wrkr/core/backend';
 
 /** A delayed item the coordinator knows is pending; its body travels separately, in a carrier message. */
 export interface DelayedEntry {

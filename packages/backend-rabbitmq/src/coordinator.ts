@@ -1,5 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import type { Logger, Message } from '@wrkr/core';
+import type { Logger, Message } from '@wrkr/core/backend';
 import { H, numberHeader, toAmqp } from './amqp-message';
 import { READ_ONLY, type Command } from './commands';
 import type { ConnectionManager } from './connection';

@@ -1,5 +1,5 @@
 import type { Channel, GetMessage } from 'amqplib';
-import type { FailedItem, FailureInfo, ListOptions, Message } from '@wrkr/core';
+import type { FailedItem, FailureInfo, ListOptions, Message } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader, toAmqp } from './amqp-message';
 import type { ConfirmPublisher } from './confirm-publisher';
 import type { ConnectionManager } from './connection';

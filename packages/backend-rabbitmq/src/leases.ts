@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { LeaseRef, Message } from '@wrkr/core';
+import type { LeaseRef, Message } from '@wrkr/core/backend';
 import { randomToken } from './ids';
 
 // Tokens are only ever checked by the client that issued them, so a random per-client prefix and a

@@ -1,4 +1,4 @@
-import { ValidationError } from '@wrkr/core';
+import { ValidationError } from '@wrkr/core/backend';
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_AMQP_NAME = 255;

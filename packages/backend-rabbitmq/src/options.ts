@@ -1,4 +1,4 @@
-import type { Logger } from '@wrkr/core';
+import type { Logger } from '@wrkr/core/backend';
 import type { QueueType } from './queue-declarer';
 
 /** Settings of a RabbitMqBackend. */

@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
-import type { ClaimOptions, Delivery, Logger } from '@wrkr/core';
+import type { ClaimOptions, Delivery, Logger } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader } from './amqp-message';
 import type { ConnectionManager } from './connection';
 import type { LeaseTable } from './leases';

@@ -1,17 +1,11 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import {
-  assertEventName,
-  assertHeaders,
-  assertId,
   assertInt,
-  assertPattern,
-  assertQueueName,
-  BACKEND_CONTRACT_VERSION,
+  BackendError,
+  BaseBackend,
   ClosedError,
   NotStartedError,
   silentLogger,
-  ValidationError,
-  type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -25,7 +19,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { fromAmqp, H, toAmqp } from './amqp-message';
 import { CommandClient } from './command-client';
 import type { Command, DelayedItem } from './commands';
@@ -53,11 +47,9 @@ const STATS_ROUNDS = 20;
  * durable queue per wrkr queue; leases are unacked deliveries; delays ride a TTL/dead-letter ladder and a
  * coordinator elected by single-active-consumer, which also keeps bindings, schedules and workers.
  */
-export class RabbitMqBackend implements Backend {
+export class RabbitMqBackend extends BaseBackend {
   /** Backend name. */
   readonly name = 'rabbitmq';
-  /** Contract version implemented. */
-  readonly contractVersion = BACKEND_CONTRACT_VERSION;
   /** Every capability is offered. */
   readonly capabilities = CAPABILITIES;
   /** Broker object names of this namespace. */
@@ -84,6 +76,7 @@ export class RabbitMqBackend implements Backend {
   #starting: Promise<void> | undefined;
 
   constructor(options: RabbitMqBackendOptions = {}) {
+    super();
     this.names = new Names(options.namespace ?? 'default');
     this.#log = (options.logger ?? silentLogger()).child({ backend: 'rabbitmq', namespace: this.names.namespace });
     this.#prefetch = options.prefetch ?? 500;
@@ -105,7 +98,7 @@ export class RabbitMqBackend implements Backend {
     });
   }
 
-  async start(): Promise<void> {
+  protected async _start(): Promise<void> {
     if (this.#state === 'closed') throw new ClosedError('rabbitmq backend');
     this.#starting ??= (async () => {
       await this.#conn.start();
@@ -117,7 +110,7 @@ export class RabbitMqBackend implements Backend {
     await this.#starting;
   }
 
-  async close(): Promise<void> {
+  protected async _close(): Promise<void> {
     if (this.#state === 'closed') return;
     const wasStarted = this.#state === 'started';
     this.#state = 'closed';
@@ -154,35 +147,29 @@ export class RabbitMqBackend implements Backend {
     await this.close();
   }
 
-  async bind(queue: string, pattern: string): Promise<void> {
-    assertQueueName(queue);
-    assertPattern(pattern);
+  protected async _bind(queue: string, pattern: string): Promise<void> {
     this.names.queue(queue);
     this.#ready();
     await this.#call({ op: 'bind', queue, pattern });
     this.#known.add(queue);
   }
 
-  async unbind(queue: string, pattern: string): Promise<void> {
-    assertQueueName(queue);
-    assertPattern(pattern);
+  protected async _unbind(queue: string, pattern: string): Promise<void> {
     this.#ready();
     await this.#call({ op: 'unbind', queue, pattern });
   }
 
-  async bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
-    if (queue !== undefined) assertQueueName(queue);
+  protected async _bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
     this.#ready();
     return this.#call({ op: 'bindings', ...(queue !== undefined ? { queue } : {}) });
   }
 
-  async queues(): Promise<string[]> {
+  protected async _queues(): Promise<string[]> {
     this.#ready();
     return this.#call({ op: 'queues' });
   }
 
-  async deleteQueue(queue: string): Promise<void> {
-    assertQueueName(queue);
+  protected async _deleteQueue(queue: string): Promise<void> {
     this.#ready();
     const consumer = this.#consumers.get(queue);
     this.#consumers.delete(queue);
@@ -192,8 +179,7 @@ export class RabbitMqBackend implements Backend {
     this.#declared.delete(queue);
   }
 
-  async publish(items: readonly Outgoing[]): Promise<void> {
-    validateItems(items);
+  protected async _publish(items: readonly Outgoing[]): Promise<void> {
     this.#ready();
     const now = Date.now();
     const direct = items.filter((i) => !isDelayed(i, now));
@@ -210,10 +196,8 @@ export class RabbitMqBackend implements Backend {
     ]);
   }
 
-  async send(queue: string, items: readonly Outgoing[]): Promise<void> {
-    assertQueueName(queue);
+  protected async _send(queue: string, items: readonly Outgoing[]): Promise<void> {
     this.names.queue(queue);
-    validateItems(items);
     this.#ready();
     const now = Date.now();
     const direct = items.filter((i) => !isDelayed(i, now));
@@ -225,17 +209,12 @@ export class RabbitMqBackend implements Backend {
     ]);
   }
 
-  async cancel(id: string): Promise<boolean> {
-    assertId(id);
+  protected async _cancel(id: string): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'cancel', id });
   }
 
-  async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
-    assertQueueName(queue);
-    assertInt(options.max, 'max', 1, 100_000);
-    assertInt(options.leaseMs, 'leaseMs', 1);
-    assertInt(options.waitMs, 'waitMs', 0);
+  protected async _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     this.#ready();
     let consumer = this.#consumers.get(queue);
     if (!consumer) {
@@ -245,12 +224,12 @@ export class RabbitMqBackend implements Backend {
     return consumer.claim(options);
   }
 
-  ack(ref: LeaseRef): Promise<boolean> {
+  protected _ack(ref: LeaseRef): Promise<boolean> {
     const lease = this.#leases.take(ref);
     return Promise.resolve(lease !== undefined && settle(lease.channel, lease.raw));
   }
 
-  async nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+  protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const lease = this.#leases.take(ref);
     if (!lease) return false;
     try {
@@ -276,16 +255,17 @@ export class RabbitMqBackend implements Backend {
       settle(lease.channel, lease.raw, true);
       throw err;
     }
-    return settle(lease.channel, lease.raw) || true;
+    // Written back, so the nack took effect; if the delivery's channel is gone meanwhile, the broker also
+    // requeues the original: a duplicate, which at-least-once delivery allows.
+    settle(lease.channel, lease.raw);
+    return true;
   }
 
-  async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    assertInt(leaseMs, 'leaseMs', 1);
-    return await Promise.resolve(this.#leases.extend(ref, leaseMs));
+  protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return Promise.resolve(this.#leases.extend(ref, leaseMs));
   }
 
-  async stats(queue: string): Promise<QueueStats> {
-    assertQueueName(queue);
+  protected async _stats(queue: string): Promise<QueueStats> {
     this.#ready();
     const [failed, clients] = await Promise.all([this.#declarer.check(this.names.failed(queue)), this.#declarer.check(this.names.commands)]);
     // Three places hold a queue's items: the broker queue (ready), the clients (leases, prefetched
@@ -312,83 +292,63 @@ export class RabbitMqBackend implements Backend {
     }
   }
 
-  async failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
-    assertQueueName(queue);
-    if (options?.limit !== undefined) assertInt(options.limit, 'limit', 0);
-    if (options?.offset !== undefined) assertInt(options.offset, 'offset', 0);
+  protected async _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     this.#ready();
     return this.#failed.list(queue, options);
   }
 
-  async replay(queue: string, ids?: readonly string[]): Promise<number> {
-    assertQueueName(queue);
-    ids?.forEach((id, i) => assertId(id, `ids[${i}]`));
+  protected async _replay(queue: string, ids?: readonly string[]): Promise<number> {
     this.#ready();
     await this.#ensureQueue(queue);
     return this.#failed.replay(queue, ids);
   }
 
-  async purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
-    assertQueueName(queue);
-    ids?.forEach((id, i) => assertId(id, `ids[${i}]`));
+  protected async _purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
     this.#ready();
     return this.#failed.purge(queue, ids);
   }
 
-  async upsertSchedule(record: ScheduleRecord): Promise<void> {
-    validateSchedule(record);
+  protected async _upsertSchedule(record: ScheduleRecord): Promise<void> {
     this.#ready();
     await this.#call({ op: 'upsertSchedule', record });
   }
 
-  async removeSchedule(name: string): Promise<boolean> {
-    assertScheduleName(name);
+  protected async _removeSchedule(name: string): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'removeSchedule', name });
   }
 
-  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
-    assertScheduleName(name);
+  protected async _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
     this.#ready();
     return (await this.#call<ScheduleRecord | null>({ op: 'getSchedule', name })) ?? undefined;
   }
 
-  async listSchedules(): Promise<ScheduleRecord[]> {
+  protected async _listSchedules(): Promise<ScheduleRecord[]> {
     this.#ready();
     return this.#call({ op: 'listSchedules' });
   }
 
-  async fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
-    assertScheduleName(name);
-    validateMessage(message, 'message');
+  protected async _fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'fireSchedule', name, expected: { runAt: expected.runAt, updatedAt: expected.updatedAt }, nextRunAt, message });
   }
 
-  async registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
-    assertId(id);
-    assertId(instance, 'instance');
-    assertInt(ttlMs, 'ttlMs', 1);
+  protected async _registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'registerWorker', id, instance, meta, ttlMs });
   }
 
-  async heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
-    assertId(id);
-    assertId(instance, 'instance');
-    assertInt(ttlMs, 'ttlMs', 1);
+  protected async _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'heartbeat', id, instance, ttlMs, ...(meta !== undefined ? { meta } : {}) });
   }
 
-  async unregisterWorker(id: string, instance: string): Promise<void> {
-    assertId(id);
-    assertId(instance, 'instance');
+  protected async _unregisterWorker(id: string, instance: string): Promise<void> {
     this.#ready();
     await this.#call({ op: 'unregisterWorker', id, instance });
   }
 
-  async workers(): Promise<WorkerInfo[]> {
+  protected async _workers(): Promise<WorkerInfo[]> {
     this.#ready();
     return this.#call({ op: 'workers' });
   }
@@ -420,7 +380,7 @@ export class RabbitMqBackend implements Backend {
     for (let round = 0; pending.length > 0; round++) {
       pending = await this.#publisher.publish(pending);
       if (pending.length === 0) return;
-      if (round >= 3) throw new ValidationError('queue', `queue ${queue} cannot be written to`);
+      if (round >= 3) throw new BackendError(`rabbitmq: queue ${queue} cannot be written to (the broker returned the message ${round + 1} times)`);
       this.#known.delete(queue);
       await this.#ensureQueue(queue);
     }
@@ -480,42 +440,4 @@ function settle(ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
 
 function isDelayed(item: Outgoing, now: number): boolean {
   return item.dueAt !== undefined && item.dueAt > now;
-}
-
-function validateItems(items: readonly Outgoing[]): void {
-  if (!Array.isArray(items)) throw new ValidationError('items', 'must be an array');
-  items.forEach((item: Outgoing | undefined, i) => {
-    validateMessage(item?.message, `items[${i}].message`);
-    if (!item) return;
-    if (item.dueAt !== undefined && (typeof item.dueAt !== 'number' || !Number.isFinite(item.dueAt))) throw new ValidationError(`items[${i}].dueAt`, 'must be epoch ms');
-  });
-}
-
-function validateMessage(message: Message | undefined, field: string): void {
-  if (typeof message !== 'object' || message === null) throw new ValidationError(field, 'must be an object');
-  assertId(message.id, `${field}.id`);
-  assertEventName(message.name, `${field}.name`);
-  if (message.tid !== undefined && typeof message.tid !== 'string') throw new ValidationError(`${field}.tid`, 'must be a string');
-  if (message.headers !== undefined) assertHeaders(message.headers, `${field}.headers`);
-  if (message.body !== undefined && typeof message.body !== 'string') throw new ValidationError(`${field}.body`, 'must be a string');
-  if (typeof message.publishedAt !== 'number' || !Number.isFinite(message.publishedAt)) throw new ValidationError(`${field}.publishedAt`, 'must be epoch ms');
-}
-
-function assertScheduleName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new ValidationError('name', 'must be a string of 1–200 characters');
-}
-
-function validateSchedule(record: ScheduleRecord): void {
-  if (typeof record !== 'object' || record === null) throw new ValidationError('record', 'must be an object');
-  assertScheduleName(record.name);
-  assertEventName(record.event?.name, 'record.event.name');
-  if (record.event.headers !== undefined) assertHeaders(record.event.headers, 'record.event.headers');
-  for (const f of ['nextRunAt', 'updatedAt'] as const) {
-    if (typeof record[f] !== 'number' || !Number.isFinite(record[f])) throw new ValidationError(`record.${f}`, 'must be epoch ms');
-  }
-  if (typeof record.active !== 'boolean') throw new ValidationError('record.active', 'must be a boolean');
-  const rule = record.rule as { every?: unknown; cron?: unknown };
-  if (typeof rule !== 'object' || rule === null || (typeof rule.every !== 'number' && typeof rule.cron !== 'string')) {
-    throw new ValidationError('record.rule', 'must be { every: ms } or { cron, tz? }');
-  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach } from '@jest/globals';
-import { amqpUrl } from '@wrkr/backend-tests';
+import { amqpUrl } from '@wrkr/backend-tests/services';
 import { RabbitMqBackend, type RabbitMqBackendOptions } from '@wrkr/backend-rabbitmq';
 
 /** Started backends on a fresh namespace per test; closed and the namespace destroyed after each test. */

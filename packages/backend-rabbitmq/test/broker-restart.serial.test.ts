@@ -1,4 +1,5 @@
-import { amqpUrl, persistenceTests } from '@wrkr/backend-tests';
+import { persistenceTests } from '@wrkr/backend-tests';
+import { amqpUrl } from '@wrkr/backend-tests/services';
 import { jestApi } from '@wrkr/backend-tests/jest';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import { restartBroker } from './rabbitmqctl';

@@ -1,7 +1,7 @@
-import { amqpUrl } from '@wrkr/backend-tests';
+import { amqpUrl } from '@wrkr/backend-tests/services';
 import { runConformance } from '@wrkr/backend-tests/jest';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
-import type { Backend } from '@wrkr/core';
+import type { Backend } from '@wrkr/core/backend';
 import { closeConnections } from './rabbitmqctl';
 
 let url: string | undefined;

@@ -1,5 +1,5 @@
 import { connect } from 'amqplib';
-import type { Message } from '@wrkr/core';
+import type { Message } from '@wrkr/core/backend';
 import { backendClients } from './backend-clients';
 
 const message = (name: string, id: string): Message => ({ id, name, publishedAt: Date.now() });

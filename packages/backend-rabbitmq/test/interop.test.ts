@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type ChannelModel } from 'amqplib';
-import { amqpUrl } from '@wrkr/backend-tests';
+import { amqpUrl } from '@wrkr/backend-tests/services';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
 import { Wrkr, type WrkrEvent } from '@wrkr/core';
 

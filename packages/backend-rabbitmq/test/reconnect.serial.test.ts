@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
-import type { Delivery, Message } from '@wrkr/core';
+import type { Delivery, Message } from '@wrkr/core/backend';
 import { backendClients } from './backend-clients';
 import { closeConnections, restartBroker } from './rabbitmqctl';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RabbitMqBackend } from '@wrkr/backend-rabbitmq';
-import type { Message } from '@wrkr/core';
+import type { Message } from '@wrkr/core/backend';
 
 const ns = () => `t_${randomBytes(5).toString('hex')}`;
 const msg = (name: string, id = randomBytes(6).toString('hex')): Message => ({ id, name, body: JSON.stringify({ x: 1 }), publishedAt: Date.now(), headers: { a: 'b' }, tid: 't1' });

@@ -1,4 +1,4 @@
-import type { LeaseRef } from '@wrkr/core';
+import type { LeaseRef } from '@wrkr/core/backend';
 
 interface Pending {
   readonly ref: LeaseRef;

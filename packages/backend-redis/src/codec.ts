@@ -1,4 +1,4 @@
-import type { FailedItem, FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core';
+import type { FailedItem, FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core/backend';
 
 /** Stored form of a schedule's definition; its times live in their own hash fields so scripts can compare them. */
 interface ScheduleDefinition {

@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis';
 import {
-  BACKEND_CONTRACT_VERSION,
   BackendError,
+  BaseBackend,
   ClosedError,
   NotStartedError,
   ValidationError,
-  assertEventName,
-  assertId,
   assertInt,
   assertKnownKeys,
-  assertPattern,
-  assertQueueName,
   isWrkrError,
   silentLogger,
-  type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -28,7 +23,7 @@ import {
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
-} from '@wrkr/core';
+} from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
 import { Keys } from './keys';
@@ -58,17 +53,14 @@ const OPTION_KEYS = ['url', 'redis', 'client', 'namespace', 'logger', 'watchdogM
 const NAMESPACE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
 // Bounds the work of one script call (and Lua's unpack() stack) when a large backlog falls due at once.
 const PROMOTE_LIMIT = 1000;
-const MAX_CLAIM = 10_000;
 
 /**
  * wrkr backend on Redis through ioredis. Every multi-step change is one Lua script (see `src/scripts`);
  * idle claims wait on pub/sub wake-ups and precise local timers, never by polling.
  */
-export class RedisBackend implements Backend {
+export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   readonly name = 'redis';
-  /** @inheritdoc */
-  readonly contractVersion = BACKEND_CONTRACT_VERSION;
   /** @inheritdoc */
   readonly capabilities: BackendCapabilities = {
     delayed: true,
@@ -106,6 +98,7 @@ export class RedisBackend implements Backend {
   private readonly onClientError = (err: Error): void => this.log.warn({ err, role: 'commands' }, 'redis connection error');
 
   constructor(options: RedisBackendOptions = {}) {
+    super();
     assertKnownKeys(options, OPTION_KEYS, 'options');
     const namespace = options.namespace ?? 'wrkr';
     if (!NAMESPACE.test(namespace)) {
@@ -143,7 +136,7 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  start(): Promise<void> {
+  protected _start(): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError('redis backend'));
     this.starting ??= this.connect().catch((err: unknown) => {
       this.starting = undefined;
@@ -153,7 +146,7 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async close(): Promise<void> {
+  protected async _close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.hub.close();
@@ -166,22 +159,17 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async bind(queue: string, pattern: string): Promise<void> {
-    assertQueueName(queue);
-    assertPattern(pattern);
+  protected async _bind(queue: string, pattern: string): Promise<void> {
     await this.run('bind', [queue, pattern]);
   }
 
   /** @inheritdoc */
-  async unbind(queue: string, pattern: string): Promise<void> {
-    assertQueueName(queue);
-    assertPattern(pattern);
+  protected async _unbind(queue: string, pattern: string): Promise<void> {
     await this.run('unbind', [queue, pattern]);
   }
 
   /** @inheritdoc */
-  async bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
-    if (queue !== undefined) assertQueueName(queue);
+  protected async _bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
     const flat = (await this.run('bindings', [queue ?? ''])) as string[];
     const out: Array<{ queue: string; pattern: string }> = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ queue: flat[i]!, pattern: flat[i + 1]! });
@@ -189,7 +177,7 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async queues(): Promise<string[]> {
+  protected async _queues(): Promise<string[]> {
     this.assertOpen();
     try {
       return (await this.client.smembers(this.keys.anchor)).sort(cmp);
@@ -199,50 +187,35 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async deleteQueue(queue: string): Promise<void> {
-    assertQueueName(queue);
+  protected async _deleteQueue(queue: string): Promise<void> {
     await this.run('delete_queue', [queue]);
   }
 
   /** @inheritdoc */
-  async publish(items: readonly Outgoing[]): Promise<void> {
-    if (!isList(items)) throw new ValidationError('items', 'must be an array');
+  protected async _publish(items: readonly Outgoing[]): Promise<void> {
     if (items.length === 0) return;
     const now = Date.now();
     const args: Array<string | number> = [now];
-    for (const [i, item] of items.entries()) {
-      const due = checkOutgoing(item, `items[${i}]`);
-      args.push(item.message.id, item.message.name, due, encodeMessage(item.message));
-    }
+    for (const item of items) args.push(item.message.id, item.message.name, item.dueAt ?? 0, encodeMessage(item.message));
     await this.run('publish', args);
   }
 
   /** @inheritdoc */
-  async send(queue: string, items: readonly Outgoing[]): Promise<void> {
-    assertQueueName(queue);
-    if (!isList(items)) throw new ValidationError('items', 'must be an array');
+  protected async _send(queue: string, items: readonly Outgoing[]): Promise<void> {
     if (items.length === 0) return;
     const now = Date.now();
     const args: Array<string | number> = [now, queue];
-    for (const [i, item] of items.entries()) {
-      const due = checkOutgoing(item, `items[${i}]`);
-      args.push(item.message.id, due, encodeMessage(item.message));
-    }
+    for (const item of items) args.push(item.message.id, item.dueAt ?? 0, encodeMessage(item.message));
     await this.run('send', args);
   }
 
   /** @inheritdoc */
-  async cancel(id: string): Promise<boolean> {
-    assertId(id);
+  protected async _cancel(id: string): Promise<boolean> {
     return ((await this.run('cancel', [id])) as number) > 0;
   }
 
   /** @inheritdoc */
-  async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
-    assertQueueName(queue);
-    assertInt(options?.max, 'options.max', 1, MAX_CLAIM);
-    assertInt(options.leaseMs, 'options.leaseMs', 1);
-    assertInt(options.waitMs, 'options.waitMs', 0);
+  protected async _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     this.assertOpen();
     const deadline = Date.now() + options.waitMs;
     const { signal } = options;
@@ -265,8 +238,7 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async ack(ref: LeaseRef): Promise<boolean> {
-    checkRef(ref);
+  protected async _ack(ref: LeaseRef): Promise<boolean> {
     this.assertOpen();
     if (!this.starting) throw new NotStartedError();
     await this.starting;
@@ -274,50 +246,40 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
-    checkRef(ref);
+  protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const now = Date.now();
     let args: Array<string | number>;
-    switch (outcome?.kind) {
+    switch (outcome.kind) {
       case 'retry':
-        if (typeof outcome.dueAt !== 'number' || !Number.isFinite(outcome.dueAt)) throw new ValidationError('outcome.dueAt', 'must be epoch ms');
-        args = [now, 'retry', Math.round(outcome.dueAt), encodeFailure(outcome.error)];
+        args = [now, 'retry', outcome.dueAt, encodeFailure(outcome.error)];
         break;
       case 'release':
         args = [now, 'release', 0, ''];
         break;
       case 'fail':
-        if (typeof outcome.error?.message !== 'string') throw new ValidationError('outcome.error', 'must have a message');
         args = [now, 'fail', 0, encodeFailure(outcome.error)];
         break;
-      default:
-        throw new ValidationError('outcome.kind', "must be 'retry', 'release' or 'fail'");
     }
     return (await this.run('nack', [ref.queue, ref.id, ref.token, ...args])) === 1;
   }
 
   /** @inheritdoc */
-  async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    checkRef(ref);
-    assertInt(leaseMs, 'leaseMs', 1);
+  protected async _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return (await this.run('extend', [ref.queue, ref.id, ref.token, Date.now() + leaseMs])) === 1;
   }
 
   /** @inheritdoc */
-  async stats(queue: string): Promise<QueueStats> {
-    assertQueueName(queue);
+  protected async _stats(queue: string): Promise<QueueStats> {
     const [ready, delayed, inFlight, failed] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
     return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed! };
   }
 
   /** @inheritdoc */
-  async failed(queue: string, options: ListOptions = {}): Promise<FailedItem[]> {
-    assertQueueName(queue);
-    assertKnownKeys(options, ['limit', 'offset'], 'options');
+  protected async _failed(queue: string, options: ListOptions = {}): Promise<FailedItem[]> {
     const offset = options.offset ?? 0;
     const limit = options.limit ?? 100;
-    assertInt(offset, 'options.offset', 0);
-    assertInt(limit, 'options.limit', 1);
+    // The script reads offset..offset+limit-1, which for limit 0 would be the whole list.
+    if (limit === 0) return [];
     const flat = (await this.run('failed', [queue, offset, limit])) as string[];
     const out: FailedItem[] = [];
     for (let i = 0; i < flat.length; i += 3) out.push(decodeFailed(queue, flat[i]!, flat[i + 1]!, flat[i + 2]!));
@@ -325,42 +287,31 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async replay(queue: string, ids?: readonly string[]): Promise<number> {
-    assertQueueName(queue);
-    if (ids !== undefined) {
-      checkIds(ids);
-      if (ids.length === 0) return 0;
-    }
+  protected async _replay(queue: string, ids?: readonly string[]): Promise<number> {
+    if (ids?.length === 0) return 0;
     return (await this.run('replay', [queue, ...(ids ?? [])])) as number;
   }
 
   /** @inheritdoc */
-  async purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
-    assertQueueName(queue);
-    if (ids !== undefined) {
-      checkIds(ids);
-      if (ids.length === 0) return 0;
-    }
+  protected async _purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    if (ids?.length === 0) return 0;
     return (await this.run('purge_failed', [queue, ...(ids ?? [])])) as number;
   }
 
   /** @inheritdoc */
-  async upsertSchedule(record: ScheduleRecord): Promise<void> {
-    checkSchedule(record);
+  protected async _upsertSchedule(record: ScheduleRecord): Promise<void> {
     const key = this.keys.schedule(record.name);
     await this.exec('upsertSchedule', (m) => m.del(key).hset(key, encodeSchedule(record)).sadd(this.keys.schedules, record.name));
   }
 
   /** @inheritdoc */
-  async removeSchedule(name: string): Promise<boolean> {
-    assertId(name, 'name');
+  protected async _removeSchedule(name: string): Promise<boolean> {
     const [deleted] = (await this.exec('removeSchedule', (m) => m.del(this.keys.schedule(name)).srem(this.keys.schedules, name))) as number[];
     return deleted === 1;
   }
 
   /** @inheritdoc */
-  async getSchedule(name: string): Promise<ScheduleRecord | undefined> {
-    assertId(name, 'name');
+  protected async _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
     this.assertOpen();
     try {
       return decodeSchedule(name, await this.client.hgetall(this.keys.schedule(name)));
@@ -370,7 +321,7 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async listSchedules(): Promise<ScheduleRecord[]> {
+  protected async _listSchedules(): Promise<ScheduleRecord[]> {
     this.assertOpen();
     try {
       const names = (await this.client.smembers(this.keys.schedules)).sort(cmp);
@@ -382,46 +333,33 @@ export class RedisBackend implements Backend {
   }
 
   /** @inheritdoc */
-  async fireSchedule(
+  protected async _fireSchedule(
     name: string,
     expected: { readonly runAt: number; readonly updatedAt: number },
     nextRunAt: number,
     message: Message,
   ): Promise<boolean> {
-    assertId(name, 'name');
-    assertInt(expected?.runAt, 'expected.runAt', 0);
-    assertInt(expected.updatedAt, 'expected.updatedAt', 0);
-    assertInt(nextRunAt, 'nextRunAt', 0);
-    checkOutgoing({ message }, 'message');
     const args = [Date.now(), name, String(expected.runAt), String(expected.updatedAt), String(nextRunAt), message.id, message.name, encodeMessage(message)];
     return (await this.run('fire_schedule', args)) === 1;
   }
 
   /** @inheritdoc */
-  async registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
-    assertId(id);
-    assertId(instance, 'instance');
-    assertInt(ttlMs, 'ttlMs', 1);
-    return (await this.run('register_worker', [Date.now(), id, instance, ttlMs, JSON.stringify(meta ?? {}), 'register'])) === 1;
+  protected async _registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return (await this.run('register_worker', [Date.now(), id, instance, ttlMs, JSON.stringify(meta), 'register'])) === 1;
   }
 
   /** @inheritdoc */
-  async heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
-    assertId(id);
-    assertId(instance, 'instance');
-    assertInt(ttlMs, 'ttlMs', 1);
+  protected async _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
     return (await this.run('register_worker', [Date.now(), id, instance, ttlMs, meta === undefined ? '' : JSON.stringify(meta), 'heartbeat'])) === 1;
   }
 
   /** @inheritdoc */
-  async unregisterWorker(id: string, instance: string): Promise<void> {
-    assertId(id);
-    assertId(instance, 'instance');
+  protected async _unregisterWorker(id: string, instance: string): Promise<void> {
     await this.run('unregister_worker', [id, instance]);
   }
 
   /** @inheritdoc */
-  async workers(): Promise<WorkerInfo[]> {
+  protected async _workers(): Promise<WorkerInfo[]> {
     const flat = (await this.run('workers', [Date.now()])) as Array<string | null>;
     const out: WorkerInfo[] = [];
     for (let i = 0; i < flat.length; i += 5) {
@@ -497,45 +435,6 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-// Returns the due time to store (0 = now) after checking what the scripts rely on.
-function checkOutgoing(item: Outgoing, field: string): number {
-  const m = item?.message;
-  if (typeof m !== 'object' || m === null) throw new ValidationError(`${field}.message`, 'must be an object');
-  assertId(m.id, `${field}.message.id`);
-  assertEventName(m.name, `${field}.message.name`);
-  if (typeof m.publishedAt !== 'number' || !Number.isFinite(m.publishedAt)) throw new ValidationError(`${field}.message.publishedAt`, 'must be epoch ms');
-  if (m.body !== undefined && typeof m.body !== 'string') throw new ValidationError(`${field}.message.body`, 'must be a string');
-  if (item.dueAt === undefined) return 0;
-  if (typeof item.dueAt !== 'number' || !Number.isFinite(item.dueAt)) throw new ValidationError(`${field}.dueAt`, 'must be epoch ms');
-  return Math.round(item.dueAt);
-}
-
-function checkRef(ref: LeaseRef): void {
-  if (typeof ref !== 'object' || ref === null) throw new ValidationError('ref', 'must be a lease reference');
-  assertQueueName(ref.queue, 'ref.queue');
-  assertId(ref.id, 'ref.id');
-  if (typeof ref.token !== 'string' || ref.token === '') throw new ValidationError('ref.token', 'must be a non-empty string');
-}
-
-function checkIds(ids: readonly string[]): void {
-  if (!isList(ids)) throw new ValidationError('ids', 'must be an array');
-  ids.forEach((id, i) => assertId(id, `ids[${i}]`));
-}
-
-function checkSchedule(record: ScheduleRecord): void {
-  if (typeof record !== 'object' || record === null) throw new ValidationError('record', 'must be an object');
-  assertId(record.name, 'record.name');
-  assertEventName(record.event?.name, 'record.event.name');
-  assertInt(record.nextRunAt, 'record.nextRunAt', 0);
-  assertInt(record.updatedAt, 'record.updatedAt', 0);
-  if (record.lastRunAt !== undefined) assertInt(record.lastRunAt, 'record.lastRunAt', 0);
-}
-
 function isCluster(client: Redis | Cluster): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
-}
-
-// Deliberately not a type guard: callers keep their element types.
-function isList(value: unknown): boolean {
-  return Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { WakeTickets, type Logger, type WakeTicket } from '@wrkr/core';
+import { WakeTickets, type Logger, type WakeTicket } from '@wrkr/core/backend';
 
 /**
  * Wake-ups for waiting claims over one pub/sub connection: scripts PUBLISH the name of every queue that

@@ -1,4 +1,4 @@
-import { ValidationError, type Delivery } from '@wrkr/core';
+import { ValidationError, type Delivery } from '@wrkr/core/backend';
 import type { RedisBackend } from '../src';
 
 const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });

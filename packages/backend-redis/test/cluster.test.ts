@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import type { Delivery } from '@wrkr/core';
+import type { Delivery } from '@wrkr/core/backend';
 import { RedisBackend } from '../src';
 import { message } from './helpers';
 import { LocalCluster } from './redis-cluster';

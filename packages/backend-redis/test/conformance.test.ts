@@ -1,4 +1,5 @@
-import { persistenceTests, redisUrl, runGroups } from '@wrkr/backend-tests';
+import { persistenceTests, runGroups } from '@wrkr/backend-tests';
+import { redisUrl } from '@wrkr/backend-tests/services';
 import { jestApi, runConformance } from '@wrkr/backend-tests/jest';
 import { RedisBackend } from '../src';
 import { destroyNamespace, killConnections } from './helpers';

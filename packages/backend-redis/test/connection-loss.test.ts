@@ -1,4 +1,4 @@
-import type { Delivery } from '@wrkr/core';
+import type { Delivery } from '@wrkr/core/backend';
 import type { RedisBackend } from '../src';
 import { destroyNamespace, killConnections, message, sleep, startBackend } from './helpers';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Message } from '@wrkr/core';
+import type { Message } from '@wrkr/core/backend';
 import { RedisBackend, type RedisBackendOptions } from '../src';
 
 /** URL of the Redis server the tests use. */

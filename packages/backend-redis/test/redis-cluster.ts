@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@wrkr/backend-tests';
+import { freePort } from '@wrkr/backend-tests/services';
 import { Redis } from 'ioredis';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@wrkr/backend-tests';
+import { freePort } from '@wrkr/backend-tests/services';
 import { Redis } from 'ioredis';
 
 /** A private `redis-server` with an append-only file in a temp dir, restartable on the same port. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Message, QueueStats } from '@wrkr/core';
+import type { Message, QueueStats } from '@wrkr/core/backend';
 
 /**
  * Slack (ms) for comparing the suite's clock with times a backend computed, perhaps on the server's

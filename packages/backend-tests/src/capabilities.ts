@@ -1,4 +1,4 @@
-import type { Backend, BackendCapabilities } from '@wrkr/core';
+import type { Backend, BackendCapabilities } from '@wrkr/core/backend';
 import type { ConformanceOptions } from './options';
 
 /** A capability flag of the Backend contract. */

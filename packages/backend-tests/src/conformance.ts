@@ -6,6 +6,7 @@ import { concurrentPublisherTests } from './groups/concurrent-publishers';
 import { connectionLossTests } from './groups/connection-loss';
 import { contractTests } from './groups/contract';
 import { delayedTests } from './groups/delayed';
+import { directInputTests } from './groups/direct-input';
 import { fanOutTests } from './groups/fan-out';
 import { invalidInputTests } from './groups/invalid-input';
 import { isolationTests } from './groups/isolation';
@@ -37,6 +38,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   workerTests,
   invalidInputTests,
   connectionLossTests,
+  directInputTests,
 ];
 
 /**

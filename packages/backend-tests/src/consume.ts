@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Backend, Delivery, LeaseRef } from '@wrkr/core';
+import type { Backend, Delivery, LeaseRef } from '@wrkr/core/backend';
 
 /** A long lease, for tests where no lease may expire. */
 export const LONG_LEASE_MS = 60_000;

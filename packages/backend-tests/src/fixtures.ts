@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Message, ScheduleRecord } from '@wrkr/core';
+import type { Message, ScheduleRecord } from '@wrkr/core/backend';
 
 let counter = 0;
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BACKEND_CONTRACT_VERSION, type Backend } from '@wrkr/core';
+import { BACKEND_CONTRACT_VERSION, type Backend } from '@wrkr/core/backend';
 import { unmetNeed, type Need } from './capabilities';
 import type { ConformanceOptions, TestApi } from './options';
 

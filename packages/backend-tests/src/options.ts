@@ -1,4 +1,4 @@
-import type { Backend } from '@wrkr/core';
+import type { Backend } from '@wrkr/core/backend';
 
 /** A test body; may be async. */
 export type TestBody = () => unknown;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { BackendError } from '@wrkr/core';
+import { BackendError } from '@wrkr/core/backend';
 
 /** A service started for the tests (by testcontainers). */
 export interface StartedService {
@@ -93,8 +93,7 @@ export function dockerAvailable(): Promise<boolean> {
 
 /** Start `image` with testcontainers, exposing `port` and waiting for `readyLog`; `toUrl` builds the URL. */
 export async function startContainer(image: string, port: number, readyLog: string | RegExp, toUrl: (host: string, port: number) => string): Promise<StartedService> {
-  // Loaded here so that machines without Docker never load testcontainers.
-  const { GenericContainer, Wait } = await import('testcontainers');
+  const { GenericContainer, Wait } = await loadTestcontainers();
   const container = await new GenericContainer(image).withExposedPorts(port).withWaitStrategy(Wait.forLogMessage(readyLog)).start();
   return {
     url: toUrl(container.getHost(), container.getMappedPort(port)),
@@ -102,6 +101,20 @@ export async function startContainer(image: string, port: number, readyLog: stri
       await container.stop();
     },
   };
+}
+
+/**
+ * testcontainers, loaded only when a container is really needed: it is an optional peer dependency, so
+ * an author with local services (or none of ours to start) installs no container stack.
+ */
+async function loadTestcontainers(): Promise<typeof import('testcontainers')> {
+  try {
+    return await import('testcontainers');
+  } catch (cause) {
+    const { code } = cause as NodeJS.ErrnoException;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+    throw new BackendError('Docker is available but testcontainers is not installed: npm install --save-dev testcontainers, or set the service URL variable', { cause });
+  }
 }
 
 /** Redis for tests: WRKR_REDIS_URL → redis://127.0.0.1:6379 → a redis:7 container. */

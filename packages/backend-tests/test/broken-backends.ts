@@ -1,4 +1,4 @@
-import type { Backend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core';
+import type { Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -169,3 +169,26 @@ export class FiresScheduleTwice extends DelegatingBackend {
     return true;
   }
 }
+
+/**
+ * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
+ * that implemented the contract without BaseBackend's argument checks.
+ */
+export class SkipsArgumentChecks extends DelegatingBackend {
+  constructor(inner: BaseBackend) {
+    super(inner);
+    const unchecked = inner as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const self = this as unknown as Record<string, unknown>;
+    for (const method of CHECKED_METHODS) {
+      const impl = unchecked[`_${method}`];
+      if (typeof impl !== 'function') throw new Error(`${inner.name} has no _${method}`);
+      self[method] = (...args: unknown[]) => impl.apply(inner, args);
+    }
+  }
+}
+
+/** The contract methods that take arguments, so BaseBackend checks them. */
+const CHECKED_METHODS = [
+  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
+  'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
+] as const;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { matchPattern } from '@wrkr/core';
-import { PATTERN_CASES, isPortOpen, redisUrl, resolveServiceUrl, SkipReport, runGroups, type ConformanceOptions } from '@wrkr/backend-tests';
+import { matchPattern } from '@wrkr/core/backend';
+import { PATTERN_CASES, SkipReport, runGroups, type ConformanceOptions } from '@wrkr/backend-tests';
+import { isPortOpen, redisUrl, resolveServiceUrl } from '@wrkr/backend-tests/services';
 import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import { createServer, type Server } from 'node:net';
 import { Writable } from 'node:stream';

@@ -4,19 +4,21 @@ import {
   competingConsumersTests,
   concurrentPublisherTests,
   delayedTests,
+  directInputTests,
   fanOutTests,
   leaseTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
-import type { Backend } from '@wrkr/core';
+import type { Backend } from '@wrkr/core/backend';
 import {
   DeliversBeforeDue,
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
   SharedDeliveries,
+  SkipsArgumentChecks,
   StaleAckRemoves,
 } from './broken-backends';
 import { RecordingApi, type RecordedResult } from './recording-api';
@@ -48,6 +50,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'delivers one item to two consumers at once', groups: [competingConsumersTests], group: /competing consumers/, wrap: (b, s) => new DeliversToTwoConsumers(b, s) },
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
+  { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 
 describe('the conformance suite has teeth', () => {

@@ -1,4 +1,5 @@
-import { isPlainObject, ValidationError, assertId, assertKnownKeys, assertEventName, assertQueueName, type Handler, type Logger, type SubscribeOptions, type WrkrEvent, type Wrkr } from '@wrkr/core';
+import { ValidationError, type Handler, type Logger, type SubscribeOptions, type WrkrEvent, type Wrkr } from '@wrkr/core';
+import { assertEventName, assertId, assertKnownKeys, assertQueueName, isPlainObject } from '@wrkr/core/backend';
 import { resolve } from 'node:path';
 
 /** Header (value `true`) or `data.simulate: true` marking an event whose chain steps are skipped; it is carried to the follow-up event. */

@@ -1,18 +1,8 @@
 import { dirname, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { readChains, type ChainConfig } from './chain';
-import {
-  assertHeaders,
-  assertId,
-  assertInt,
-  assertKnownKeys,
-  isPlainObject,
-  parseDuration,
-  parseScheduleRule,
-  ValidationError,
-  type Duration,
-  type Headers,
-} from '@wrkr/core';
+import { parseDuration, parseScheduleRule, ValidationError, type Duration, type Headers } from '@wrkr/core';
+import { assertHeaders, assertId, assertInt, assertKnownKeys, isPlainObject } from '@wrkr/core/backend';
 
 /** A recurring schedule declared in the config file; upserted when a worker starts. */
 export interface ScheduleConfig {

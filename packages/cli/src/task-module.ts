@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { isPlainObject, ValidationError, type Handler, type Logger, type SubscribeOptions, type Wrkr } from '@wrkr/core';
+import { ValidationError, type Handler, type Logger, type SubscribeOptions, type Wrkr } from '@wrkr/core';
+import { isPlainObject } from '@wrkr/core/backend';
 
 /** What `setup(wrkr, task)` receives: the task's identity, its logger and the worker's defaults. */
 export interface TaskInfo {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { MemoryBackend } from '@wrkr/backend-memory';
-import { Wrkr, silentLogger } from '@wrkr/core';
+import { Wrkr } from '@wrkr/core';
+import pino from 'pino';
 import { readChains } from '../src/chain';
 import { runTasks } from '../src/run-tasks';
 
@@ -18,7 +19,7 @@ beforeEach(async () => {
     FIXTURES,
   );
   await wrkr.bind('results', 'num.out');
-  await runTasks(wrkr, [], chains, {}, silentLogger());
+  await runTasks(wrkr, [], chains, {}, pino({ level: 'silent' }));
 });
 afterEach(() => wrkr.stop({ timeout: 0 }));
 
@@ -53,7 +54,7 @@ test('a failing step takes the normal failure path (failed store after the last 
 test('chain config errors name the field', async () => {
   expect(() => readChains([{ name: 'c', queue: 'q', steps: [] }], FIXTURES)).toThrow(/config\.chains\[0\]\.steps: must be a non-empty array/);
   expect(() => readChains([{ name: 'c', queue: 'q', steps: [{ module: './x.js' }] }], FIXTURES)).toThrow(/config\.chains\[0\]\.steps\[0\]\.fn/);
-  await expect(runTasks(wrkr, [], readChains([{ name: 'c', queue: 'q', steps: [{ module: './steps/math.js', fn: 'nope' }] }], FIXTURES), {}, silentLogger())).rejects.toThrow(
+  await expect(runTasks(wrkr, [], readChains([{ name: 'c', queue: 'q', steps: [{ module: './steps/math.js', fn: 'nope' }] }], FIXTURES), {}, pino({ level: 'silent' }))).rejects.toThrow(
     /does not export a function nope/,
   );
 });

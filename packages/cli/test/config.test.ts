@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBackend } from '@wrkr/backend-memory';
-import { Wrkr, silentLogger } from '@wrkr/core';
+import { Wrkr } from '@wrkr/core';
+import pino from 'pino';
 import { backendFromUrl } from '../src/backend-url';
 import { loadConfig } from '../src/config';
 import { syncSchedules, CONFIG_SCHEDULE_HEADER } from '../src/config-schedules';
@@ -75,7 +76,7 @@ test('syncSchedules upserts config schedules and removes only config-made ones t
   const wrkr = new Wrkr({ backend: new MemoryBackend(), worker: false });
   await wrkr.start();
   try {
-    const log = silentLogger();
+    const log = pino({ level: 'silent' });
     await wrkr.schedule('manual', { every: '1h' }, { name: 'm.x' });
     const a = { name: 'a', rule: { every: '1h' }, active: true, event: { name: 'a.x' } };
     const b = { name: 'b', rule: { cron: '0 * * * *' }, active: false, event: { name: 'b.x', headers: { h: '1' } } };

@@ -1,20 +1,22 @@
 import { ValidationError } from './errors';
-import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './backend';
-import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertQueueName, isPlainObject } from './validation';
+import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
+import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
+// Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
+// public API of its own (tools and tests call it without Wrkr), so a bad call is refused with a
+// ValidationError before anything is written. One copy, so every backend refuses the same things.
 
-// Checks of Backend method arguments, for backends to call at their boundary: a backend is a public API
-// of its own (tools and tests call it without Wrkr), so a bad call is refused with a ValidationError
-// before anything is written. One copy here so every backend refuses the same things the same way.
+/** Most deliveries one claim may ask for (core's largest concurrency); bounds a backend's work per call. */
+export const MAX_CLAIM = 10_000;
 
-/** Throw unless `value` is an epoch-ms instant (a finite number). */
+/** Throw unless `value` is an epoch-ms instant (a whole, non-negative number: what Date.now() gives). */
 export function assertTime(value: unknown, field: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a finite number of epoch ms');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, 'must be a whole number of epoch ms');
 }
 
-/** Throw unless `value` is a number of milliseconds, at least `min`. */
+/** Throw unless `value` is a whole number of milliseconds, at least `min`. */
 export function assertMs(value: unknown, field: string, min: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new ValidationError(field, `must be a number of ms, at least ${min}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be a whole number of ms, at least ${min}`);
 }
 
 function assertObject(value: unknown, field: string): asserts value is Record<string, unknown> {
@@ -63,7 +65,7 @@ export function assertLeaseRef(ref: unknown, field = 'ref'): asserts ref is Leas
 /** Throw unless `o` are usable claim options. */
 export function assertClaimOptions(o: unknown, field = 'options'): asserts o is ClaimOptions {
   assertObject(o, field);
-  assertInt(o.max, `${field}.max`, 1);
+  assertInt(o.max, `${field}.max`, 1, MAX_CLAIM);
   assertMs(o.leaseMs, `${field}.leaseMs`, 1);
   assertMs(o.waitMs, `${field}.waitMs`, 0);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError(`${field}.signal`, 'must be an AbortSignal');
@@ -100,6 +102,7 @@ export function assertNackOutcome(o: unknown, field = 'outcome'): asserts o is N
 export function assertListOptions(o: unknown, field = 'options'): asserts o is ListOptions | undefined {
   if (o === undefined) return;
   assertObject(o, field);
+  assertKnownKeys(o, ['limit', 'offset'], field);
   if (o.limit !== undefined) assertInt(o.limit, `${field}.limit`, 0);
   if (o.offset !== undefined) assertInt(o.offset, `${field}.offset`, 0);
 }
@@ -132,6 +135,13 @@ export function assertScheduleRecord(r: unknown, field = 'record'): asserts r is
   assertTime(r.nextRunAt, `${field}.nextRunAt`);
   if (r.lastRunAt !== undefined) assertTime(r.lastRunAt, `${field}.lastRunAt`);
   assertTime(r.updatedAt, `${field}.updatedAt`);
+}
+
+/** Throw unless `expected` is the `{ runAt, updatedAt }` a schedule fire compares with. */
+export function assertFireExpectation(expected: unknown, field = 'expected'): asserts expected is { runAt: number; updatedAt: number } {
+  assertObject(expected, field);
+  assertTime(expected.runAt, `${field}.runAt`);
+  assertTime(expected.updatedAt, `${field}.updatedAt`);
 }
 
 /** Throw unless `meta` is a plain JSON object. */

@@ -1,7 +1,7 @@
 import { CryptoError, PayloadTooLargeError, ValidationError } from './errors';
 import { PayloadCipher, type EncryptionOptions } from './payload-cipher';
 import { assertJson } from './validation';
-import type { Message } from './backend';
+import type { Message } from './contract';
 import type { WrkrEvent } from './event';
 
 /** Default largest encoded body: 5 MiB, inside every backend's own message limit. */

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Backend, Delivery, LeaseRef } from './backend';
+import type { Backend, Delivery, LeaseRef } from './contract';
 import { toEvent, type Codec } from './codec';
 import { StaleLeaseError, TimeoutError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';

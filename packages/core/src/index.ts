@@ -1,18 +1,28 @@
-export * from './errors';
-export * from './backend';
-export * from './event';
-export * from './duration';
-export * from './validation';
-export * from './pattern';
-export * from './logger';
-export * from './retry-policy';
-export * from './schedule-rule';
-export * from './handler';
-export * from './wrkr-events';
-export { Codec, DEFAULT_MAX_PAYLOAD_BYTES } from './codec';
-export { PayloadCipher, type EncryptionOptions } from './payload-cipher';
-export { REPLY_TO_HEADER, CORRELATION_HEADER, REPLY_EVENT } from './request-reply';
-export { newId } from './ids';
+// The user API of wrkr. Backend authors import from `@wrkr/core/backend` instead (see ./backend.ts).
 export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo } from './wrkr';
-export * from './backend-input';
-export { WakeTickets, type WakeTicket } from './wake-tickets';
+export type { EventInput, WrkrEvent, Published, Headers, JsonValue } from './event';
+export type { Handler, HandlerContext, SubscribeOptions } from './handler';
+export type { RetryOptions } from './retry-policy';
+export { parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
+export type { WrkrEventMap } from './wrkr-events';
+export type { EncryptionOptions } from './payload-cipher';
+export { parseDuration, type Duration, type When } from './duration';
+export type { Logger } from './logger';
+export type { Backend, BackendCapabilities, FailureInfo, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+export {
+  WrkrError,
+  isWrkrError,
+  ValidationError,
+  PayloadTooLargeError,
+  NotSupportedError,
+  TimeoutError,
+  StaleLeaseError,
+  ClosedError,
+  NotStartedError,
+  DuplicateWorkerError,
+  NotFoundError,
+  CryptoError,
+  BackendError,
+  RemoteError,
+  type WrkrErrorCode,
+} from './errors';

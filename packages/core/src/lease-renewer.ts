@@ -1,4 +1,4 @@
-import type { Backend, LeaseRef } from './backend';
+import type { Backend, LeaseRef } from './contract';
 import { StaleLeaseError } from './errors';
 import type { Logger } from './logger';
 

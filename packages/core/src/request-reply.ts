@@ -1,4 +1,4 @@
-import type { Backend, Message } from './backend';
+import type { Backend, Message } from './contract';
 import type { Codec } from './codec';
 import { ClosedError, RemoteError, TimeoutError } from './errors';
 import type { WrkrEvent } from './event';

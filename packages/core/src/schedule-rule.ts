@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { parseDuration, type Duration } from './duration';
 import { ValidationError } from './errors';
-import type { ScheduleRecord } from './backend';
+import type { ScheduleRecord } from './contract';
 import { assertKnownKeys, isPlainObject } from './validation';
 
 /** When a recurring schedule fires: every interval, or on a cron expression in a time zone. */

@@ -1,4 +1,4 @@
-import type { Backend, Message, ScheduleRecord } from './backend';
+import type { Backend, Message, ScheduleRecord } from './contract';
 import type { Codec } from './codec';
 import { NotFoundError, ValidationError } from './errors';
 import type { EventInput, Headers, Published } from './event';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Backend } from './backend';
+import type { Backend } from './contract';
 import { DuplicateWorkerError } from './errors';
 import type { Logger } from './logger';
 

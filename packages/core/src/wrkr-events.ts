@@ -1,4 +1,4 @@
-import type { FailureInfo } from './backend';
+import type { FailureInfo } from './contract';
 
 /** Events a Wrkr instance emits (it never emits `error`, so an unhandled one cannot crash the process). */
 export interface WrkrEventMap {

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, Message, QueueStats, WorkerInfo } from './backend';
-import { BACKEND_CONTRACT_VERSION } from './backend';
+import type { Backend, FailedItem, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+import { BACKEND_CONTRACT_VERSION } from './contract';
+import { assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
@@ -18,7 +19,7 @@ import { CORRELATION_HEADER, REPLY_TO_HEADER, ReplyInbox, sendReply } from './re
 import { RetryPolicy } from './retry-policy';
 import type { ScheduleRuleInput } from './schedule-rule';
 import { ScheduleAdmin, Scheduler, type ScheduleInfo } from './scheduler';
-import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName, isPlainObject } from './validation';
+import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName } from './validation';
 import { toFailureInfo, type WrkrEventMap } from './wrkr-events';
 import { WorkerRegistration } from './worker-registration';
 
@@ -46,10 +47,12 @@ export interface Subscription {
   close(options?: { timeout?: Duration }): Promise<void>;
 }
 
-/** An item taken with the pull API; pass it back to `ack`, `nack` or `extend`. */
-export interface PulledItem<T = unknown> {
+/** An item taken with the pull API; it is its own lease handle (`queue`, `id`, `token`) for `ack`, `nack` and `extend`. */
+export interface PulledItem<T = unknown> extends LeaseRef {
   /** The queue it came from. */
   readonly queue: string;
+  /** The event's id. */
+  readonly id: string;
   /** The event. */
   readonly event: WrkrEvent<T>;
   /** Delivery count, 1 on the first. */
@@ -323,13 +326,13 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'fail', error: toFailureInfo(err) });
       throw err;
     }
-    return { queue, event, attempt: d.attempt, token: d.token, leaseUntil: new Date(d.leaseUntil) };
+    return { queue, id: event.id, event, attempt: d.attempt, token: d.token, leaseUntil: new Date(d.leaseUntil) };
   }
 
-  /** Acknowledge a pulled item; throws StaleLeaseError when its lease was lost. */
-  async ack(item: Pick<PulledItem, 'queue' | 'token'> & { event: { id: string } }): Promise<void> {
+  /** Acknowledge a pulled item by its lease `{ queue, id, token }` (a PulledItem is one); throws StaleLeaseError when the lease was lost. */
+  async ack(lease: LeaseRef): Promise<void> {
     this.assertStarted();
-    const ref = leaseRef(item);
+    const ref = leaseRef(lease);
     if (!(await this.backend.ack(ref))) throw new StaleLeaseError(ref.queue, ref.id);
   }
 
@@ -337,13 +340,10 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
    * Give a pulled item back: retried after `delay` (default now), or moved to the failed store with
    * `fail: true`. Throws StaleLeaseError when its lease was lost.
    */
-  async nack(
-    item: Pick<PulledItem, 'queue' | 'token'> & { event: { id: string } },
-    options: { delay?: Duration; error?: unknown; fail?: boolean } = {},
-  ): Promise<void> {
+  async nack(lease: LeaseRef, options: { delay?: Duration; error?: unknown; fail?: boolean } = {}): Promise<void> {
     this.assertStarted();
     assertKnownKeys(options, ['delay', 'error', 'fail'], 'options');
-    const ref = leaseRef(item);
+    const ref = leaseRef(lease);
     const error = toFailureInfo(options.error ?? 'nacked');
     const ok = options.fail
       ? await this.backend.nack(ref, { kind: 'fail', error })
@@ -351,11 +351,11 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (!ok) throw new StaleLeaseError(ref.queue, ref.id);
   }
 
-  /** Extend a pulled item's lease to `duration` from now; throws StaleLeaseError when it was lost. */
-  async extend(item: Pick<PulledItem, 'queue' | 'token'> & { event: { id: string } }, duration: Duration): Promise<Date> {
+  /** Extend a pulled item's lease `{ queue, id, token }` to `duration` from now; throws StaleLeaseError when it was lost. */
+  async extend(lease: LeaseRef, duration: Duration): Promise<Date> {
     this.assertStarted();
     const ms = parseDuration(duration, 'duration');
-    const ref = leaseRef(item);
+    const ref = leaseRef(lease);
     if (!(await this.backend.extend(ref, ms))) throw new StaleLeaseError(ref.queue, ref.id);
     return new Date(Date.now() + ms);
   }
@@ -459,6 +459,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** Pause (`active: false`) or resume a schedule; resuming restarts its series from now. */
   async setScheduleActive(name: string, active: boolean): Promise<ScheduleInfo> {
     this.assertStarted();
+    assertId(name, 'name');
+    if (typeof active !== 'boolean') throw new ValidationError('active', 'must be true or false');
     this.need('schedules');
     return this.scheduleAdmin.setActive(name, active);
   }
@@ -466,6 +468,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** Publish a schedule's event now, outside its series; returns the published event id. */
   async trigger(name: string): Promise<Published> {
     this.assertStarted();
+    assertId(name, 'name');
     this.need('schedules');
     return this.scheduleAdmin.trigger(name);
   }
@@ -473,6 +476,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /** One schedule, or undefined. */
   async getSchedule(name: string): Promise<ScheduleInfo | undefined> {
     this.assertStarted();
+    assertId(name, 'name');
     this.need('schedules');
     return this.scheduleAdmin.get(name);
   }
@@ -501,10 +505,8 @@ function toPatterns(patterns: string | string[]): string[] {
   return list;
 }
 
-function leaseRef(item: Pick<PulledItem, 'queue' | 'token'> & { event: { id: string } }): { queue: string; id: string; token: string } {
-  if (!isPlainObject(item) && typeof item !== 'object') throw new ValidationError('item', 'must be an item returned by fetch');
-  if (typeof item?.token !== 'string' || typeof item.queue !== 'string' || typeof item.event?.id !== 'string') {
-    throw new ValidationError('item', 'must be an item returned by fetch (queue, token, event.id)');
-  }
-  return { queue: item.queue, id: item.event.id, token: item.token };
+/** Just the lease of a handle (a PulledItem, or a `{ queue, id, token }` that came back over the wire). */
+function leaseRef(lease: unknown): LeaseRef {
+  assertLeaseRef(lease, 'lease');
+  return { queue: lease.queue, id: lease.id, token: lease.token };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { FailureInfo } from '@wrkr/core';
+import type { FailureInfo } from '@wrkr/core/backend';
 import { assertBetween, assertSameMessage, assertStats, plain, CLOCK_SLACK_MS } from '../assertions';
 import { expectNothing, mustClaim, ref } from '../consume';
 import { message, messages } from '../fixtures';

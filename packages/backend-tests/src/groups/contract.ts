@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BACKEND_CONTRACT_VERSION } from '@wrkr/core';
+import { BACKEND_CONTRACT_VERSION } from '@wrkr/core/backend';
 import { CAPABILITIES } from '../capabilities';
 import { assertExactlyOnce, collect, expectNothing, mustClaim, ref } from '../consume';
 import { message, messages } from '../fixtures';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Backend, Delivery } from '@wrkr/core';
+import type { Backend, Delivery } from '@wrkr/core/backend';
 import { assertSameMessage, assertStats, plain, CLOCK_SLACK_MS } from '../assertions';
 import { sleep } from '../eventually';
 import { expectNothing, mustClaim, ref } from '../consume';

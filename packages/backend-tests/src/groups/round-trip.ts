@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Message } from '@wrkr/core';
+import type { Message } from '@wrkr/core/backend';
 import { assertBetween, assertSameMessage } from '../assertions';
 import { mustClaim } from '../consume';
 import { message, uniqueId } from '../fixtures';

@@ -1,15 +1,6 @@
-import type { Duration, Wrkr } from '@wrkr/core';
+import type { Duration, LeaseRef, Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { ackBody, extendBody, fetchBody, nackBody, queueParams } from '../schemas';
-
-/** The lease of a fetched item as external workers pass it back. */
-interface LeaseBody {
-  queue: string;
-  id: string;
-  token: string;
-}
-
-const toItem = (l: LeaseBody): { queue: string; token: string; event: { id: string } } => ({ queue: l.queue, token: l.token, event: { id: l.id } });
 
 /**
  * The pull API for workers in any language: fetch an item under a lease, then ack, nack (retry or fail)
@@ -35,23 +26,23 @@ export function pullRoutes(app: FastifyInstance, wrkr: Wrkr): void {
       };
     },
   );
-  app.post<{ Body: LeaseBody }>('/api/ack', { schema: { tags: ['pull'], summary: 'Acknowledge a fetched item (409 when the lease was lost)', body: ackBody } }, async (req) => {
-    await wrkr.ack(toItem(req.body));
+  app.post<{ Body: LeaseRef }>('/api/ack', { schema: { tags: ['pull'], summary: 'Acknowledge a fetched item (409 when the lease was lost)', body: ackBody } }, async (req) => {
+    await wrkr.ack(req.body);
     return { ok: true };
   });
-  app.post<{ Body: LeaseBody & { delay?: Duration; fail?: boolean; error?: { message: string; name?: string; stack?: string } } }>(
+  app.post<{ Body: LeaseRef & { delay?: Duration; fail?: boolean; error?: { message: string; name?: string; stack?: string } } }>(
     '/api/nack',
     { schema: { tags: ['pull'], summary: 'Give a fetched item back: retried after `delay`, or failed with `fail: true`', body: nackBody } },
     async (req) => {
       const { delay, fail, error } = req.body;
       const err = error === undefined ? undefined : Object.assign(new Error(error.message), { name: error.name ?? 'Error', stack: error.stack ?? `${error.name ?? 'Error'}: ${error.message}` });
-      await wrkr.nack(toItem(req.body), { ...(delay !== undefined ? { delay } : {}), ...(fail !== undefined ? { fail } : {}), ...(err !== undefined ? { error: err } : {}) });
+      await wrkr.nack(req.body, { ...(delay !== undefined ? { delay } : {}), ...(fail !== undefined ? { fail } : {}), ...(err !== undefined ? { error: err } : {}) });
       return { ok: true };
     },
   );
-  app.post<{ Body: LeaseBody & { duration: Duration } }>(
+  app.post<{ Body: LeaseRef & { duration: Duration } }>(
     '/api/extend',
     { schema: { tags: ['pull'], summary: "Extend a fetched item's lease to `duration` from now", body: extendBody } },
-    async (req) => ({ leaseUntil: (await wrkr.extend(toItem(req.body), req.body.duration)).toISOString() }),
+    async (req) => ({ leaseUntil: (await wrkr.extend(req.body, req.body.duration)).toISOString() }),
   );
 }

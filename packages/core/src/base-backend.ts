@@ -1,0 +1,255 @@
+import {
+  assertClaimOptions,
+  assertFireExpectation,
+  assertIds,
+  assertLeaseRef,
+  assertListOptions,
+  assertMessage,
+  assertMeta,
+  assertMs,
+  assertNackOutcome,
+  assertOutgoing,
+  assertScheduleRecord,
+  assertTime,
+} from './backend-input';
+import {
+  BACKEND_CONTRACT_VERSION,
+  type Backend,
+  type BackendCapabilities,
+  type ClaimOptions,
+  type Delivery,
+  type FailedItem,
+  type LeaseRef,
+  type ListOptions,
+  type Message,
+  type NackOutcome,
+  type Outgoing,
+  type QueueStats,
+  type ScheduleRecord,
+  type WorkerInfo,
+} from './contract';
+import type { ValidationError } from './errors';
+import { assertId, assertPattern, assertQueueName } from './validation';
+
+/** Runs `check`; its ValidationError becomes a rejected promise (a contract method never throws synchronously). */
+function refused(check: () => void): Promise<never> | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    const refusal = err as ValidationError; // the shared rules throw nothing else
+    return Promise.reject(refusal);
+  }
+}
+
+/**
+ * The base every backend extends, after abstract-level's template method: each public method of the
+ * Backend contract checks its arguments with the shared rules (`backend-input.ts`) and only then calls
+ * the protected `_method` of the same name, so a backend never validates and every backend refuses the
+ * same input with the same ValidationError, before anything is written. `_methods` return promises
+ * (reject, never throw) and may trust their arguments' shapes.
+ */
+export abstract class BaseBackend implements Backend {
+  /** Short name used in logs and errors, e.g. `redis`. */
+  abstract readonly name: string;
+  /** What this backend can do. */
+  abstract readonly capabilities: BackendCapabilities;
+  /** The contract version this base implements. */
+  readonly contractVersion: number = BACKEND_CONTRACT_VERSION;
+
+  /** @inheritdoc */
+  start(): Promise<void> {
+    return this._start();
+  }
+
+  /** @inheritdoc */
+  close(): Promise<void> {
+    return this._close();
+  }
+
+  /** @inheritdoc */
+  bind(queue: string, pattern: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); assertPattern(pattern); }) ?? this._bind(queue, pattern);
+  }
+
+  /** @inheritdoc */
+  unbind(queue: string, pattern: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); assertPattern(pattern); }) ?? this._unbind(queue, pattern);
+  }
+
+  /** @inheritdoc */
+  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>> {
+    return refused(() => { if (queue !== undefined) assertQueueName(queue); }) ?? this._bindings(queue);
+  }
+
+  /** @inheritdoc */
+  queues(): Promise<string[]> {
+    return this._queues();
+  }
+
+  /** @inheritdoc */
+  deleteQueue(queue: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); }) ?? this._deleteQueue(queue);
+  }
+
+  /** @inheritdoc */
+  publish(items: readonly Outgoing[]): Promise<void> {
+    return refused(() => { assertOutgoing(items); }) ?? this._publish(items);
+  }
+
+  /** @inheritdoc */
+  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return refused(() => { assertQueueName(queue); assertOutgoing(items); }) ?? this._send(queue, items);
+  }
+
+  /** @inheritdoc */
+  cancel(id: string): Promise<boolean> {
+    return refused(() => { assertId(id); }) ?? this._cancel(id);
+  }
+
+  /** @inheritdoc */
+  claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return refused(() => { assertQueueName(queue); assertClaimOptions(options); }) ?? this._claim(queue, options);
+  }
+
+  /** @inheritdoc */
+  ack(ref: LeaseRef): Promise<boolean> {
+    return refused(() => { assertLeaseRef(ref); }) ?? this._ack(ref);
+  }
+
+  /** @inheritdoc */
+  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    return refused(() => { assertLeaseRef(ref); assertNackOutcome(outcome); }) ?? this._nack(ref, outcome);
+  }
+
+  /** @inheritdoc */
+  extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
+    return refused(() => { assertLeaseRef(ref); assertMs(leaseMs, 'leaseMs', 1); }) ?? this._extend(ref, leaseMs);
+  }
+
+  /** @inheritdoc */
+  stats(queue: string): Promise<QueueStats> {
+    return refused(() => { assertQueueName(queue); }) ?? this._stats(queue);
+  }
+
+  /** @inheritdoc */
+  failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
+    return refused(() => { assertQueueName(queue); assertListOptions(options); }) ?? this._failed(queue, options);
+  }
+
+  /** @inheritdoc */
+  replay(queue: string, ids?: readonly string[]): Promise<number> {
+    return refused(() => { assertQueueName(queue); assertIds(ids); }) ?? this._replay(queue, ids);
+  }
+
+  /** @inheritdoc */
+  purgeFailed(queue: string, ids?: readonly string[]): Promise<number> {
+    return refused(() => { assertQueueName(queue); assertIds(ids); }) ?? this._purgeFailed(queue, ids);
+  }
+
+  /** @inheritdoc */
+  upsertSchedule(record: ScheduleRecord): Promise<void> {
+    return refused(() => { assertScheduleRecord(record); }) ?? this._upsertSchedule(record);
+  }
+
+  /** @inheritdoc */
+  removeSchedule(name: string): Promise<boolean> {
+    return refused(() => { assertId(name, 'name'); }) ?? this._removeSchedule(name);
+  }
+
+  /** @inheritdoc */
+  getSchedule(name: string): Promise<ScheduleRecord | undefined> {
+    return refused(() => { assertId(name, 'name'); }) ?? this._getSchedule(name);
+  }
+
+  /** @inheritdoc */
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return this._listSchedules();
+  }
+
+  /** @inheritdoc */
+  fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean> {
+    return (
+      refused(() => { assertId(name, 'name'); assertFireExpectation(expected); assertTime(nextRunAt, 'nextRunAt'); assertMessage(message, 'message'); }) ??
+      this._fireSchedule(name, expected, nextRunAt, message)
+    );
+  }
+
+  /** @inheritdoc */
+  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean> {
+    return refused(() => { assertId(id); assertId(instance, 'instance'); assertMeta(meta); assertMs(ttlMs, 'ttlMs', 1); }) ?? this._registerWorker(id, instance, meta, ttlMs);
+  }
+
+  /** @inheritdoc */
+  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean> {
+    return (
+      refused(() => { assertId(id); assertId(instance, 'instance'); assertMs(ttlMs, 'ttlMs', 1); if (meta !== undefined) assertMeta(meta); }) ??
+      this._heartbeat(id, instance, ttlMs, meta)
+    );
+  }
+
+  /** @inheritdoc */
+  unregisterWorker(id: string, instance: string): Promise<void> {
+    return refused(() => { assertId(id); assertId(instance, 'instance'); }) ?? this._unregisterWorker(id, instance);
+  }
+
+  /** @inheritdoc */
+  workers(): Promise<WorkerInfo[]> {
+    return this._workers();
+  }
+
+  /** `start`: connect and prepare storage; idempotent. */
+  protected abstract _start(): Promise<void>;
+  /** `close`: disconnect; idempotent. */
+  protected abstract _close(): Promise<void>;
+  /** `bind` with a valid queue name and pattern. */
+  protected abstract _bind(queue: string, pattern: string): Promise<void>;
+  /** `unbind` with a valid queue name and pattern. */
+  protected abstract _unbind(queue: string, pattern: string): Promise<void>;
+  /** `bindings`, of a valid queue name when given. */
+  protected abstract _bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>>;
+  /** `queues`. */
+  protected abstract _queues(): Promise<string[]>;
+  /** `deleteQueue` of a valid queue name. */
+  protected abstract _deleteQueue(queue: string): Promise<void>;
+  /** `publish` of well-formed items (possibly none). */
+  protected abstract _publish(items: readonly Outgoing[]): Promise<void>;
+  /** `send` of well-formed items (possibly none) to a valid queue name. */
+  protected abstract _send(queue: string, items: readonly Outgoing[]): Promise<void>;
+  /** `cancel` of a valid id. */
+  protected abstract _cancel(id: string): Promise<boolean>;
+  /** `claim` with valid options (`max` 1…MAX_CLAIM, whole ms). */
+  protected abstract _claim(queue: string, options: ClaimOptions): Promise<Delivery[]>;
+  /** `ack` of a well-formed lease reference. */
+  protected abstract _ack(ref: LeaseRef): Promise<boolean>;
+  /** `nack` of a well-formed lease reference with a known outcome. */
+  protected abstract _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
+  /** `extend` of a well-formed lease reference by whole ms ≥ 1. */
+  protected abstract _extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
+  /** `stats` of a valid queue name. */
+  protected abstract _stats(queue: string): Promise<QueueStats>;
+  /** `failed` with valid listing options. */
+  protected abstract _failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
+  /** `replay` with valid ids, when given. */
+  protected abstract _replay(queue: string, ids?: readonly string[]): Promise<number>;
+  /** `purgeFailed` with valid ids, when given. */
+  protected abstract _purgeFailed(queue: string, ids?: readonly string[]): Promise<number>;
+  /** `upsertSchedule` of a well-formed record. */
+  protected abstract _upsertSchedule(record: ScheduleRecord): Promise<void>;
+  /** `removeSchedule` of a valid name. */
+  protected abstract _removeSchedule(name: string): Promise<boolean>;
+  /** `getSchedule` of a valid name. */
+  protected abstract _getSchedule(name: string): Promise<ScheduleRecord | undefined>;
+  /** `listSchedules`. */
+  protected abstract _listSchedules(): Promise<ScheduleRecord[]>;
+  /** `fireSchedule` with a valid name, whole-ms times and a well-formed message. */
+  protected abstract _fireSchedule(name: string, expected: { readonly runAt: number; readonly updatedAt: number }, nextRunAt: number, message: Message): Promise<boolean>;
+  /** `registerWorker` with valid ids, JSON meta and whole ms ≥ 1. */
+  protected abstract _registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean>;
+  /** `heartbeat` with valid ids, whole ms ≥ 1 and JSON meta when given. */
+  protected abstract _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean>;
+  /** `unregisterWorker` with valid ids. */
+  protected abstract _unregisterWorker(id: string, instance: string): Promise<void>;
+  /** `workers`. */
+  protected abstract _workers(): Promise<WorkerInfo[]>;
+}

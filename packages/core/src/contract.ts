@@ -1,0 +1,278 @@
+/**
+ * The Backend contract: storage and broker mechanics only. Every policy decision (retries, backoff,
+ * concurrency, lease renewal, request/reply, serialization, schedule arithmetic) lives in core, so a
+ * backend stays small. `@wrkr/backend-tests` checks every guarantee stated here.
+ */
+
+/** Version of this contract; a backend states the version it implements. */
+export const BACKEND_CONTRACT_VERSION = 1;
+
+/** What a backend can do. Our backends declare every flag true; the conformance suite skips (loudly) what is false. */
+export interface BackendCapabilities {
+  /** `dueAt` on publish/send: items are held until due. */
+  readonly delayed: boolean;
+  /** `cancel(id)` of a delayed item before it is due. */
+  readonly cancel: boolean;
+  /** Recurring schedules: `upsertSchedule`, `fireSchedule`, … */
+  readonly schedules: boolean;
+  /** Failed-item store: `failed`, `replay`, `purgeFailed`. */
+  readonly failedStore: boolean;
+  /** Worker registry: `registerWorker`, `heartbeat`, `workers`. */
+  readonly workers: boolean;
+  /** Data survives a new client instance on the same server and namespace. */
+  readonly persistent: boolean;
+  /** A message whose id is already pending in a queue is not added to it again (publish and send de-duplicate). */
+  readonly idempotentIds: boolean;
+}
+
+/** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
+export interface Message {
+  /** Unique id (ULID unless given by the publisher). */
+  readonly id: string;
+  /** Dot-separated event name, e.g. `ourapp.user.added`. */
+  readonly name: string;
+  /** Id of the thing the event is about. */
+  readonly tid?: string;
+  /** String headers: correlation, trace context, owner, reply address. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Encoded data; absent when the event has no data. */
+  readonly body?: string;
+  /** Epoch ms when the event was published. */
+  readonly publishedAt: number;
+}
+
+/** One message to write, with an optional due time. */
+export interface Outgoing {
+  /** The message. */
+  readonly message: Message;
+  /** Epoch ms before which the message must not be delivered; absent or past means now. */
+  readonly dueAt?: number;
+}
+
+/** A message handed to one consumer under a lease. */
+export interface Delivery {
+  /** The queue it was taken from. */
+  readonly queue: string;
+  /** The message. */
+  readonly message: Message;
+  /** Opaque token proving this lease; required by ack/nack/extend. */
+  readonly token: string;
+  /** 1 for the first delivery, +1 for each later delivery of the same item. */
+  readonly attempt: number;
+  /** Epoch ms when the lease runs out unless extended. */
+  readonly leaseUntil: number;
+}
+
+/** Address of a leased item. */
+export interface LeaseRef {
+  /** Queue name. */
+  readonly queue: string;
+  /** Message id. */
+  readonly id: string;
+  /** Lease token from the delivery. */
+  readonly token: string;
+}
+
+/** Error details kept with a failed or retried item. */
+export interface FailureInfo {
+  /** Error message. */
+  readonly message: string;
+  /** Error class name. */
+  readonly name?: string;
+  /** Stack trace, if any. */
+  readonly stack?: string;
+  /** Error code, if any. */
+  readonly code?: string;
+}
+
+/** What to do with a leased item that was not acked. */
+export type NackOutcome =
+  /** Make it available again at `dueAt` (epoch ms); its attempt count stays. */
+  | { readonly kind: 'retry'; readonly dueAt: number; readonly error?: FailureInfo }
+  /** Give it back untouched (shutdown): available now, and this delivery does not count as an attempt. */
+  | { readonly kind: 'release' }
+  /** Move it to the failed store with its error. */
+  | { readonly kind: 'fail'; readonly error: FailureInfo };
+
+/** An item in the failed store. */
+export interface FailedItem {
+  /** Queue it failed in. */
+  readonly queue: string;
+  /** The message. */
+  readonly message: Message;
+  /** Deliveries made before it failed. */
+  readonly attempt: number;
+  /** The last error. */
+  readonly error: FailureInfo;
+  /** Epoch ms when it was moved to the failed store. */
+  readonly failedAt: number;
+}
+
+/** Exact counts for one queue. */
+export interface QueueStats {
+  /** Available to claim now. */
+  readonly ready: number;
+  /** Waiting for a due time (delayed send or retry backoff). */
+  readonly delayed: number;
+  /** Leased to a consumer. */
+  readonly inFlight: number;
+  /** In the failed store. */
+  readonly failed: number;
+}
+
+/** A recurring schedule as stored. Core computes every time; the backend only stores and compare-and-sets. */
+export interface ScheduleRecord {
+  /** Unique schedule name. */
+  readonly name: string;
+  /** The rule: `{ every: ms }` or `{ cron, tz? }`. */
+  readonly rule: { readonly every: number } | { readonly cron: string; readonly tz?: string };
+  /** Template of the event each occurrence publishes (its `id` and `publishedAt` are set per occurrence). */
+  readonly event: { readonly name: string; readonly tid?: string; readonly headers?: Readonly<Record<string, string>>; readonly body?: string };
+  /** False while paused: occurrences are not fired. */
+  readonly active: boolean;
+  /** Epoch ms of the next occurrence. */
+  readonly nextRunAt: number;
+  /** Epoch ms of the last fired occurrence, if any. */
+  readonly lastRunAt?: number;
+  /** Epoch ms of the last change of the definition. */
+  readonly updatedAt: number;
+}
+
+/** A registered worker process. */
+export interface WorkerInfo {
+  /** Unique worker id. */
+  readonly id: string;
+  /** Free-form details (host, pid, queues, version). */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** Epoch ms of registration. */
+  readonly startedAt: number;
+  /** Epoch ms of the last heartbeat. */
+  readonly heartbeatAt: number;
+  /** Epoch ms after which the worker counts as gone. */
+  readonly expiresAt: number;
+}
+
+/** Options of a claim. */
+export interface ClaimOptions {
+  /** Most deliveries to return (≥ 1). */
+  readonly max: number;
+  /** Lease length in ms. */
+  readonly leaseMs: number;
+  /** When nothing is available, wait up to this many ms for an item to become available (0: return at once). */
+  readonly waitMs: number;
+  /** Aborts the wait; the claim then resolves with what it has (usually nothing). */
+  readonly signal?: AbortSignal;
+}
+
+/** Page of a listing. */
+export interface ListOptions {
+  /** Most entries to return. */
+  readonly limit?: number;
+  /** Entries to skip. */
+  readonly offset?: number;
+}
+
+/**
+ * A storage/broker backend. All methods may reject with a `BackendError`; none may half-apply a call
+ * (each call is atomic as observed by other clients). A namespace, fixed at construction, isolates all
+ * data: two backends on one server with different namespaces never see each other's data.
+ */
+export interface Backend {
+  /** Short name used in logs and errors, e.g. `redis`. */
+  readonly name: string;
+  /** Contract version implemented; must equal BACKEND_CONTRACT_VERSION. */
+  readonly contractVersion: number;
+  /** What this backend can do. */
+  readonly capabilities: BackendCapabilities;
+
+  /** Connect and prepare storage (indexes, scripts). Idempotent. */
+  start(): Promise<void>;
+  /**
+   * Disconnect. Pending claims resolve empty. Items leased through this client are never lost: they
+   * become available again no later than their lease expiry (a broker may return them at once). Idempotent.
+   */
+  close(): Promise<void>;
+
+  /** Bind a queue to a pattern (idempotent). Creates the queue. Later publishes matching it reach the queue. */
+  bind(queue: string, pattern: string): Promise<void>;
+  /** Remove one binding (idempotent). Items already in the queue stay. */
+  unbind(queue: string, pattern: string): Promise<void>;
+  /** Bindings, all or of one queue, as `{ queue, pattern }` pairs. */
+  bindings(queue?: string): Promise<Array<{ queue: string; pattern: string }>>;
+  /** Names of every known queue (bound, or holding items). */
+  queues(): Promise<string[]>;
+  /** Delete a queue: its bindings, items, in-flight leases and failed items. */
+  deleteQueue(queue: string): Promise<void>;
+
+  /**
+   * Publish messages by name. Once resolved each message is durable: an undelayed one is in every queue
+   * bound (at that moment) to a pattern matching its name; a delayed one is stored once and routed to the
+   * queues bound at its due time. A delayed publish whose id is already stored is ignored. With
+   * `capabilities.idempotentIds`, a message whose id is already pending in a queue (ready, delayed or in
+   * flight) is not added to that queue again.
+   */
+  publish(items: readonly Outgoing[]): Promise<void>;
+  /** Put messages straight into one queue (no routing), with the same durability and id rules as publish. */
+  send(queue: string, items: readonly Outgoing[]): Promise<void>;
+  /**
+   * Cancel a message that is not yet due: a delayed publish, or a delayed item of any queue with this id.
+   * Returns true when something was removed; it will then never be delivered.
+   */
+  cancel(id: string): Promise<boolean>;
+
+  /**
+   * Lease up to `max` available items of a queue. An item is available when it is due and not leased, or
+   * its lease has expired. Each returned delivery has a fresh token and `attempt` one higher than the
+   * item's previous delivery. No item is leased to two consumers at once. Waits up to `waitMs` when none
+   * is available, returning as soon as one becomes available (including by its due time passing).
+   */
+  claim(queue: string, options: ClaimOptions): Promise<Delivery[]>;
+  /** Remove a leased item. Returns false (and changes nothing) when the token no longer holds the lease. */
+  ack(ref: LeaseRef): Promise<boolean>;
+  /** Retry, release or fail a leased item. Returns false (and changes nothing) when the token is stale. */
+  nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
+  /** Set the lease to end `leaseMs` from now. Returns false (and changes nothing) when the token is stale. */
+  extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
+
+  /** Exact counts of one queue. */
+  stats(queue: string): Promise<QueueStats>;
+  /** Failed items of a queue, oldest first. */
+  failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
+  /** Move failed items (all, or those ids) back to ready with attempt 0. Returns how many moved. */
+  replay(queue: string, ids?: readonly string[]): Promise<number>;
+  /** Delete failed items (all, or those ids). Returns how many were deleted. */
+  purgeFailed(queue: string, ids?: readonly string[]): Promise<number>;
+
+  /** Create or replace a schedule by name. */
+  upsertSchedule(record: ScheduleRecord): Promise<void>;
+  /** Delete a schedule. Returns false when it did not exist. */
+  removeSchedule(name: string): Promise<boolean>;
+  /** One schedule, or undefined. */
+  getSchedule(name: string): Promise<ScheduleRecord | undefined>;
+  /** All schedules, by name. */
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /**
+   * Fire one occurrence, exactly once across all clients: when the stored schedule still has
+   * `nextRunAt === expectedRunAt` (and `updatedAt === expectedUpdatedAt`), atomically set `nextRunAt` to
+   * `nextRunAt`, `lastRunAt` to `expectedRunAt`, and publish `message`; return true. Otherwise change
+   * nothing and return false. If the call fails midway, a retry with the same arguments must not publish twice.
+   */
+  fireSchedule(
+    name: string,
+    expected: { readonly runAt: number; readonly updatedAt: number },
+    nextRunAt: number,
+    message: Message,
+  ): Promise<boolean>;
+
+  /**
+   * Register a worker id for `ttlMs`, held by `instance` (a random token of the registering process).
+   * Returns false when another instance holds a live registration of this id.
+   */
+  registerWorker(id: string, instance: string, meta: Record<string, unknown>, ttlMs: number): Promise<boolean>;
+  /** Renew a registration held by `instance`. Returns false when it expired and another instance took the id. */
+  heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>): Promise<boolean>;
+  /** Remove a registration held by `instance`. */
+  unregisterWorker(id: string, instance: string): Promise<void>;
+  /** Live (unexpired) workers. */
+  workers(): Promise<WorkerInfo[]>;
+}
