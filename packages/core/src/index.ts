@@ -5,6 +5,7 @@ export * from './duration';
 export * from './validation';
 export * from './pattern';
 export * from './logger';
+export * from './redact';
 export * from './retry-policy';
 export * from './schedule-rule';
 export * from './handler';
