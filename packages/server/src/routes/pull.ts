@@ -1,6 +1,19 @@
-import type { Duration, Wrkr } from '@wrkr/core';
+import { parseDuration, ValidationError, type Duration, type Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
-import { ackBody, extendBody, fetchBody, nackBody, queueParams } from '../schemas';
+import { operation } from '../route-schema';
+import { ackBody, extendBody, extendReply, fetchBody, fetchReply, nackBody, okReply, queueParams } from '../schemas';
+
+/** Longest `wait` of a long-polling fetch over HTTP: beyond it proxies and clients time out anyway. */
+export const MAX_FETCH_WAIT_MS = 60_000;
+/** Longest lease (`visibilityTimeout`, `duration` of an extend) handed out over HTTP: 12 hours. */
+export const MAX_LEASE_MS = 12 * 3_600_000;
+
+function capped(value: Duration | undefined, field: string, maxMs: number, maxText: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value, field);
+  if (ms > maxMs) throw new ValidationError(field, `must be at most ${maxText}`);
+  return ms;
+}
 
 /** The lease of a fetched item as external workers pass it back. */
 interface LeaseBody {
@@ -18,30 +31,59 @@ const toItem = (l: LeaseBody): { queue: string; token: string; event: { id: stri
 export function pullRoutes(app: FastifyInstance, wrkr: Wrkr): void {
   app.post<{ Params: { queue: string }; Body: { visibilityTimeout?: Duration; wait?: Duration } | null }>(
     '/api/queues/:queue/fetch',
-    { schema: { tags: ['pull'], summary: 'Take one item under a lease; `item` is null when none arrived within `wait`', params: queueParams, body: fetchBody } },
-    async (req) => {
-      const item = await wrkr.fetch(req.params.queue, { ...req.body });
-      if (!item) return { item: null };
-      const { event } = item;
-      return {
-        item: {
-          queue: item.queue,
-          id: event.id,
-          token: item.token,
-          attempt: item.attempt,
-          leaseUntil: item.leaseUntil.toISOString(),
-          event: { ...event, publishedAt: event.publishedAt.toISOString() },
-        },
+    {
+      schema: operation(
+        'fetchItem',
+        'pull',
+        'Take one item under a lease; `item` is null when none arrived within `wait` (at most 60 s; the lease at most 12 h)',
+        { params: queueParams, body: fetchBody },
+        fetchReply,
+        'The leased item, or null',
+      ),
+    },
+    async (req, reply) => {
+      const visibilityTimeout = capped(req.body?.visibilityTimeout, 'body.visibilityTimeout', MAX_LEASE_MS, '12 hours');
+      const wait = capped(req.body?.wait, 'body.wait', MAX_FETCH_WAIT_MS, '60 seconds');
+      // A client that hangs up stops the claim: nothing is leased for a request nobody reads.
+      const gone = new AbortController();
+      const onClose = (): void => {
+        if (!reply.raw.writableFinished) gone.abort();
       };
+      reply.raw.once('close', onClose);
+      try {
+        const item = await wrkr.fetch(req.params.queue, {
+          ...(visibilityTimeout !== undefined ? { visibilityTimeout } : {}),
+          ...(wait !== undefined ? { wait } : {}),
+          signal: gone.signal,
+        });
+        if (!item) return { item: null };
+        const { event } = item;
+        return {
+          item: {
+            queue: item.queue,
+            id: event.id,
+            token: item.token,
+            attempt: item.attempt,
+            leaseUntil: item.leaseUntil.toISOString(),
+            event: { ...event, publishedAt: event.publishedAt.toISOString() },
+          },
+        };
+      } finally {
+        reply.raw.off('close', onClose);
+      }
     },
   );
-  app.post<{ Body: LeaseBody }>('/api/ack', { schema: { tags: ['pull'], summary: 'Acknowledge a fetched item (409 when the lease was lost)', body: ackBody } }, async (req) => {
-    await wrkr.ack(toItem(req.body));
-    return { ok: true };
-  });
+  app.post<{ Body: LeaseBody }>(
+    '/api/ack',
+    { schema: operation('ackItem', 'pull', 'Acknowledge a fetched item (409 when the lease was lost)', { body: ackBody }, okReply, 'Removed from the queue') },
+    async (req) => {
+      await wrkr.ack(toItem(req.body));
+      return { ok: true };
+    },
+  );
   app.post<{ Body: LeaseBody & { delay?: Duration; fail?: boolean; error?: { message: string; name?: string; stack?: string } } }>(
     '/api/nack',
-    { schema: { tags: ['pull'], summary: 'Give a fetched item back: retried after `delay`, or failed with `fail: true`', body: nackBody } },
+    { schema: operation('nackItem', 'pull', 'Give a fetched item back: retried after `delay`, or failed with `fail: true`', { body: nackBody }, okReply, 'Given back') },
     async (req) => {
       const { delay, fail, error } = req.body;
       const err = error === undefined ? undefined : Object.assign(new Error(error.message), { name: error.name ?? 'Error', stack: error.stack ?? `${error.name ?? 'Error'}: ${error.message}` });
@@ -51,7 +93,10 @@ export function pullRoutes(app: FastifyInstance, wrkr: Wrkr): void {
   );
   app.post<{ Body: LeaseBody & { duration: Duration } }>(
     '/api/extend',
-    { schema: { tags: ['pull'], summary: "Extend a fetched item's lease to `duration` from now", body: extendBody } },
-    async (req) => ({ leaseUntil: (await wrkr.extend(toItem(req.body), req.body.duration)).toISOString() }),
+    { schema: operation('extendLease', 'pull', "Extend a fetched item's lease to `duration` from now (at most 12 h)", { body: extendBody }, extendReply, 'The new end of the lease') },
+    async (req) => {
+      const ms = capped(req.body.duration, 'body.duration', MAX_LEASE_MS, '12 hours')!;
+      return { leaseUntil: (await wrkr.extend(toItem(req.body), ms)).toISOString() };
+    },
   );
 }
