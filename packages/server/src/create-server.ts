@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Wrkr } from '@wrkr/core';
 import { apiErrorSchema } from './api-error';
 import { authHook, checkAuth, markSecured, type AuthOptions } from './auth';
-import { errorHandler, notFoundHandler } from './error-handler';
+import { errorHandler, MAX_PARAM_LENGTH, notFoundHandler, paramTooLong } from './error-handler';
 import { openApiDocument } from './openapi';
 import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
@@ -36,6 +36,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     // Refuse unknown body fields and wrong JSON types with a 400 instead of dropping or converting them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Long enough for every name wrkr accepts, so wrkr itself refuses bad ones with the field named.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, onMaxParamLength: paramTooLong },
+    frameworkErrors: (err, req, reply) => void errorHandler(err, req, reply),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

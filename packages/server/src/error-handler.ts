@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWrkrError, maskUrl, type WrkrErrorCode } from '@wrkr/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError, type ApiError, type ApiErrorCode } from './api-error';
@@ -33,6 +34,16 @@ export async function errorHandler(err: FastifyError, req: FastifyRequest, reply
   await reply.code(body.statusCode).send(body);
 }
 
+/** Longest path parameter (queue or schedule name) the router takes; longer ones are refused before routing. */
+export const MAX_PARAM_LENGTH = 1024;
+
+/** The router's answer to a path parameter over MAX_PARAM_LENGTH, in the same shape (raw: no route exists yet). */
+export function paramTooLong(_path: string, _req: IncomingMessage, res: ServerResponse): void {
+  res.statusCode = 414;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(apiError(414, 'ERR_WRKR_VALIDATION', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, { field: 'params' })));
+}
+
 /** The 404 of a route that does not exist, in the same shape. */
 export async function notFoundHandler(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   await reply.code(404).send(apiError(404, 'ERR_WRKR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -53,7 +64,8 @@ function toApiError(err: FastifyError): ApiError {
   const status = err.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const code = FASTIFY_CODES[status] ?? (status === 401 ? 'ERR_WRKR_UNAUTHORIZED' : 'ERR_WRKR_BAD_REQUEST');
-    return apiError(status, code, err.message, status === 400 || status === 413 || status === 415 ? { field: 'body' } : {});
+    const field = err.code?.startsWith('FST_ERR_CTP_') ? 'body' : err.code === 'FST_ERR_BAD_URL' ? 'url' : undefined;
+    return apiError(status, code, err.message, field !== undefined ? { field } : {});
   }
   return apiError(500, 'ERR_WRKR_INTERNAL', 'internal error');
 }

@@ -17,6 +17,9 @@ test.each([
   ['an unknown route', 'GET', '/api/nope', undefined, {}, 404, 'ERR_WRKR_NOT_FOUND'],
   ['an unknown method on a route', 'DELETE', '/api/queues', undefined, {}, 404, 'ERR_WRKR_NOT_FOUND'],
   ['an unknown schedule', 'GET', '/api/schedules/none', undefined, {}, 404, 'ERR_WRKR_NOT_FOUND'],
+  ['a malformed URL', 'GET', '/api/queues/%zz/stats', undefined, {}, 400, 'ERR_WRKR_VALIDATION'],
+  ['a queue name over the router limit', 'GET', `/api/queues/${'x'.repeat(1100)}/stats`, undefined, {}, 414, 'ERR_WRKR_VALIDATION'],
+  ['a queue name wrkr refuses', 'GET', `/api/queues/${'x'.repeat(300)}/stats`, undefined, {}, 400, 'ERR_WRKR_VALIDATION'],
   ['a stale lease', 'POST', '/api/ack', JSON.stringify({ queue: 'q', id: 'i', token: 't' }), { 'content-type': 'application/json' }, 409, 'ERR_WRKR_STALE_LEASE'],
 ])('%s gives the ApiError shape', async (_what, method, path, body, headers, status, code) => {
   const res = await fetch(api.base + path, { method, headers: { ...AUTH, ...headers }, ...(body !== undefined ? { body } : {}) });
