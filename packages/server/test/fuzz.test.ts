@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const RUNS = { numRuns: 150 };
+const RUNS = { numRuns: 100 };
 
 /** Values of every JSON type, from the plausible to the hostile. */
 const anyJson = fc.oneof(
@@ -107,7 +107,7 @@ test('fetch, ack, nack and extend: leases that do not hold change nothing', asyn
       if (status >= 400) return;
       for (const item of await api.wrkr.fetch('pull').then((i) => (i ? [i] : []))) await api.wrkr.nack(item, { delay: 0 });
     }),
-    { numRuns: 60 },
+    { numRuns: 40 },
   );
 });
 
