@@ -27,6 +27,20 @@ test('a client that hangs up on a long poll takes nothing: the next item stays r
   expect(taken.body.item).toMatchObject({ attempt: 1, event: { name: 'job.run' } });
 });
 
+test('a client that hangs up after the claim, before the answer is written, gets its item given back', async () => {
+  await api.close();
+  api = await startApi({ beforeListen: (app) => app.addHook('onSend', async () => sleep(400)) });
+  await api.wrkr.send('jobs', { name: 'job.run' });
+  const hangUp = new AbortController();
+  const poll = fetch(`${api.base}/api/queues/jobs/fetch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ visibilityTimeout: '1h' }), signal: hangUp.signal }).catch((err: unknown) => err);
+  await sleep(150);
+  expect(await api.wrkr.stats('jobs')).toMatchObject({ ready: 0, inFlight: 1 });
+  hangUp.abort();
+  expect(await poll).toMatchObject({ name: 'AbortError' });
+  await sleep(600);
+  expect(await api.wrkr.stats('jobs')).toMatchObject({ ready: 1, inFlight: 0 });
+});
+
 test('a long poll that stays connected gets the item as it arrives', async () => {
   const poll = api.call('POST', '/api/queues/jobs/fetch', { wait: '10s' });
   await sleep(100);

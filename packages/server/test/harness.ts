@@ -14,11 +14,12 @@ export interface Api {
 }
 
 // Real HTTP rather than fastify's inject: light-my-request's ESM-only dependency cannot load under jest on Node 20.
-/** Start a server (on a fresh memory backend unless `wrkr` is given). */
-export async function startApi(options: { auth?: AuthOptions; logger?: FastifyBaseLogger; wrkr?: Wrkr } = {}): Promise<Api> {
+/** Start a server (on a fresh memory backend unless `wrkr` is given); `beforeListen` may add hooks. */
+export async function startApi(options: { auth?: AuthOptions; logger?: FastifyBaseLogger; wrkr?: Wrkr; beforeListen?: (app: FastifyInstance) => unknown } = {}): Promise<Api> {
   const wrkr = options.wrkr ?? new Wrkr({ backend: new MemoryBackend(), worker: false });
   if (options.wrkr === undefined) await wrkr.start();
   const app = await createServer({ wrkr, ...(options.auth ? { auth: options.auth } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  options.beforeListen?.(app);
   const base = await listen(app, { host: '127.0.0.1', port: 0 });
   return {
     wrkr,

@@ -1,4 +1,4 @@
-import { parseDuration, ValidationError, type Duration, type Wrkr } from '@wrkr/core';
+import { parseDuration, ValidationError, type Duration, type PulledItem, type Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { operation } from '../route-schema';
 import { ackBody, extendBody, extendReply, fetchBody, fetchReply, nackBody, okReply, queueParams } from '../schemas';
@@ -44,33 +44,35 @@ export function pullRoutes(app: FastifyInstance, wrkr: Wrkr): void {
     async (req, reply) => {
       const visibilityTimeout = capped(req.body?.visibilityTimeout, 'body.visibilityTimeout', MAX_LEASE_MS, '12 hours');
       const wait = capped(req.body?.wait, 'body.wait', MAX_FETCH_WAIT_MS, '60 seconds');
-      // A client that hangs up stops the claim: nothing is leased for a request nobody reads.
+      // A client that hangs up stops the claim: nothing is leased for a request nobody reads. One that hangs
+      // up after the claim, before the answer is written, gets its item given back (retry now).
       const gone = new AbortController();
-      const onClose = (): void => {
-        if (!reply.raw.writableFinished) gone.abort();
+      const handed: { item?: PulledItem } = {};
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished) return;
+        gone.abort();
+        if (handed.item !== undefined) {
+          wrkr.nack(handed.item, { delay: 0, error: 'the HTTP client disconnected before the item reached it' }).catch((err: unknown) => req.log.warn({ err }, 'giving back an undelivered item failed; its lease will expire'));
+        }
+      });
+      const item = await wrkr.fetch(req.params.queue, {
+        ...(visibilityTimeout !== undefined ? { visibilityTimeout } : {}),
+        ...(wait !== undefined ? { wait } : {}),
+        signal: gone.signal,
+      });
+      if (!item) return { item: null };
+      handed.item = item;
+      const { event } = item;
+      return {
+        item: {
+          queue: item.queue,
+          id: event.id,
+          token: item.token,
+          attempt: item.attempt,
+          leaseUntil: item.leaseUntil.toISOString(),
+          event: { ...event, publishedAt: event.publishedAt.toISOString() },
+        },
       };
-      reply.raw.once('close', onClose);
-      try {
-        const item = await wrkr.fetch(req.params.queue, {
-          ...(visibilityTimeout !== undefined ? { visibilityTimeout } : {}),
-          ...(wait !== undefined ? { wait } : {}),
-          signal: gone.signal,
-        });
-        if (!item) return { item: null };
-        const { event } = item;
-        return {
-          item: {
-            queue: item.queue,
-            id: event.id,
-            token: item.token,
-            attempt: item.attempt,
-            leaseUntil: item.leaseUntil.toISOString(),
-            event: { ...event, publishedAt: event.publishedAt.toISOString() },
-          },
-        };
-      } finally {
-        reply.raw.off('close', onClose);
-      }
     },
   );
   app.post<{ Body: LeaseBody }>(
