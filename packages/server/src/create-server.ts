@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Wrkr } from '@wrkr/core';
 import { apiErrorSchema } from './api-error';
 import { authHook, checkAuth, markSecured, type AuthOptions } from './auth';
-import { errorHandler, MAX_PARAM_LENGTH, notFoundHandler, paramTooLong } from './error-handler';
+import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH, notFoundHandler, paramTooLong } from './error-handler';
 import { openApiDocument } from './openapi';
 import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
@@ -39,6 +39,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // Long enough for every name wrkr accepts, so wrkr itself refuses bad ones with the field named.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH, onMaxParamLength: paramTooLong },
     frameworkErrors: (err, req, reply) => void errorHandler(err, req, reply),
+    clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { isWrkrError, maskUrl, type WrkrErrorCode } from '@wrkr/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { apiError, type ApiError, type ApiErrorCode } from './api-error';
@@ -42,6 +43,18 @@ export function paramTooLong(_path: string, _req: IncomingMessage, res: ServerRe
   res.statusCode = 414;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(apiError(414, 'ERR_WRKR_VALIDATION', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, { field: 'params' })));
+}
+
+/** Requests node's HTTP parser rejects before fastify sees them (malformed, headers too large, too slow), in the same shape. */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are too large'] : [400, 'malformed HTTP request'];
+  const body = JSON.stringify(apiError(status, 'ERR_WRKR_BAD_REQUEST', message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 /** The 404 of a route that does not exist, in the same shape. */

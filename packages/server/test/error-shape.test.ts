@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { startApi, expectApiError, type Api } from './harness';
 
 let api: Api;
@@ -26,6 +27,22 @@ test.each([
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   expectApiError(await res.json(), status, code);
+});
+
+test.each([
+  ['a malformed request line', 'GARBAGE\r\n\r\n', 400],
+  ['headers over the size limit', `GET /api/queues HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+])('%s, refused by the HTTP parser, gives the ApiError shape', async (_what, raw, status) => {
+  const { port } = new URL(api.base);
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(raw));
+    socket.on('data', (d) => (text += d.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  expect(answer).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+  expectApiError(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), status, 'ERR_WRKR_BAD_REQUEST');
 });
 
 test('missing credentials give the ApiError shape too', async () => {
