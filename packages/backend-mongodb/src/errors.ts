@@ -1,4 +1,4 @@
-import { BackendError, isWrkrError } from '@wrkr/core/backend';
+import { BackendError, isWrkrError, maskUrl } from '@wrkr/core/backend';
 import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 
 /** MongoDB's duplicate-key error code. */
@@ -24,9 +24,9 @@ export function duplicateIndexes(err: unknown): Set<number> {
   return out;
 }
 
-/** Rethrow driver errors as BackendError; wrkr's own errors pass through. */
+/** Rethrow driver errors as BackendError (credentials in any quoted URL masked); wrkr's own errors pass through. */
 export function asBackendError(err: unknown, what: string): Error {
   if (isWrkrError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new BackendError(`mongodb: ${what} failed: ${message}`, { cause: err });
+  return new BackendError(maskUrl(`mongodb: ${what} failed: ${message}`), { cause: err });
 }

@@ -99,7 +99,7 @@ export class MongoBackend extends BaseBackend {
     this.namespace = o.namespace;
     this.#log = (o.logger ?? silentLogger()).child({ backend: 'mongodb', namespace: o.namespace });
     this.#ownsClient = o.client === undefined;
-    this.#client = o.client ?? new MongoClient(o.url, { serverSelectionTimeoutMS: 10_000 });
+    this.#client = o.client ?? new MongoClient(o.url, { serverSelectionTimeoutMS: o.connectTimeoutMs, connectTimeoutMS: o.connectTimeoutMs });
     this.#db = this.#client.db(o.dbName);
     this.#names = new CollectionNames(o.namespace);
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
@@ -126,7 +126,7 @@ export class MongoBackend extends BaseBackend {
     if (this.#closed) return Promise.reject(new ClosedError('mongodb backend'));
     this.#starting ??= this.#start().catch((err: unknown) => {
       this.#starting = undefined;
-      throw asBackendError(err, 'start');
+      throw asBackendError(err, `start on ${this.#options.client === undefined ? this.#options.url : 'the given client'}`);
     });
     return this.#starting;
   }

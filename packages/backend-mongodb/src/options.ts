@@ -18,6 +18,8 @@ export interface MongoBackendOptions {
   logger?: Logger;
   /** Keep completed items for a while instead of removing them at once. */
   keepCompleted?: KeepCompleted;
+  /** How long start() and each operation wait for a reachable server before failing, in ms; default 10,000 (the CLI uses 3,000). */
+  connectTimeoutMs?: number;
 }
 
 /** Options with defaults applied. */
@@ -30,6 +32,7 @@ export interface ResolvedOptions {
   readonly pollMax: number;
   readonly logger?: Logger;
   readonly keepCompleted?: KeepCompleted;
+  readonly connectTimeoutMs: number;
 }
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,48}$/;
@@ -43,8 +46,9 @@ function positive(value: unknown, field: string, fallback: number): number {
 
 /** Validate options and apply defaults. */
 export function resolveOptions(options: MongoBackendOptions): ResolvedOptions {
-  assertKnownKeys(options, ['url', 'client', 'dbName', 'namespace', 'pollMs', 'logger', 'keepCompleted'], 'options');
+  assertKnownKeys(options, ['url', 'client', 'dbName', 'namespace', 'pollMs', 'logger', 'keepCompleted', 'connectTimeoutMs'], 'options');
   const { url = 'mongodb://127.0.0.1:27017', client, dbName = 'wrkr', namespace = 'wrkr', pollMs = {}, logger, keepCompleted } = options;
+  const connectTimeoutMs = positive(options.connectTimeoutMs, 'options.connectTimeoutMs', 10_000);
   if (typeof url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(url)) throw new ValidationError('options.url', 'must be a mongodb:// or mongodb+srv:// connection string');
   if (client !== undefined && !(client instanceof MongoClient)) throw new ValidationError('options.client', 'must be a MongoClient');
   if (typeof dbName !== 'string' || !DB_NAME.test(dbName)) throw new ValidationError('options.dbName', 'must be 1–63 letters, digits, _ or -');
@@ -62,5 +66,5 @@ export function resolveOptions(options: MongoBackendOptions): ResolvedOptions {
       throw new ValidationError('options.keepCompleted.count', 'must be an integer ≥ 0');
     }
   }
-  return { url, client, dbName, namespace, pollMin, pollMax, logger, keepCompleted };
+  return { url, client, dbName, namespace, pollMin, pollMax, logger, keepCompleted, connectTimeoutMs };
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, type ChannelModel } from 'amqplib';
-import { BackendError, ClosedError, type Logger } from '@wrkr/core/backend';
+import { BackendError, ClosedError, maskUrl, type Logger } from '@wrkr/core/backend';
 
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 2_000;
@@ -29,7 +29,7 @@ export class ConnectionManager extends EventEmitter {
     try {
       await this.#open();
     } catch (err) {
-      throw new BackendError(`cannot connect to RabbitMQ: ${(err as Error).message}`, { cause: err });
+      throw new BackendError(maskUrl(`cannot connect to RabbitMQ at ${this.url}: ${(err as Error).message}`), { cause: err });
     }
   }
 
@@ -66,7 +66,7 @@ export class ConnectionManager extends EventEmitter {
       await model.close().catch(() => undefined);
       return;
     }
-    model.on('error', (err: Error) => this.log.warn({ err: err.message }, 'rabbitmq connection error'));
+    model.on('error', (err: Error) => this.log.warn({ err: maskUrl(err.message) }, 'rabbitmq connection error'));
     model.on('close', () => {
       if (this.#model !== model) return;
       this.#model = undefined;
@@ -91,7 +91,7 @@ export class ConnectionManager extends EventEmitter {
         this.log.info('rabbitmq connection restored');
         return;
       } catch (err) {
-        this.log.debug({ err: (err as Error).message }, 'rabbitmq reconnect failed; retrying');
+        this.log.debug({ err: maskUrl((err as Error).message) }, 'rabbitmq reconnect failed; retrying');
         delay = Math.min(delay * 2, MAX_DELAY_MS);
       }
     }

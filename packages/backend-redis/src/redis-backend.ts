@@ -9,6 +9,7 @@ import {
   assertInt,
   assertKnownKeys,
   isWrkrError,
+  maskUrl,
   silentLogger,
   type BackendCapabilities,
   type ClaimOptions,
@@ -29,6 +30,7 @@ import { AckBatcher } from './ack-batcher';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
 import { WakeHub } from './wake-hub';
+import { errorInfo } from './error-info';
 
 /** Options of the Redis backend. */
 export interface RedisBackendOptions {
@@ -95,7 +97,14 @@ export class RedisBackend extends BaseBackend {
   private claimSeq = 0;
   private starting?: Promise<void>;
   private closed = false;
-  private readonly onClientError = (err: Error): void => this.log.warn({ err, role: 'commands' }, 'redis connection error');
+  /** Where the backend connects, credentials masked, for error messages. */
+  private readonly target: string;
+  // ioredis rejects a failed connect() with a bare "Connection is closed."; the cause came as an 'error' event.
+  private lastConnectionError?: Error;
+  private readonly onClientError = (err: Error): void => {
+    this.lastConnectionError = err;
+    this.log.warn({ err: errorInfo(err), role: 'commands' }, 'redis connection error');
+  };
 
   constructor(options: RedisBackendOptions = {}) {
     super();
@@ -129,8 +138,9 @@ export class RedisBackend extends BaseBackend {
     this.sub = isCluster(this.client)
       ? this.client.duplicate(undefined, { lazyConnect: true })
       : this.client.duplicate({ connectionName: `wrkr:${namespace}:wake`, lazyConnect: true, enableAutoPipelining: false });
+    this.target = options.url !== undefined ? maskUrl(options.url) : isCluster(this.client) ? 'redis cluster' : `${this.client.options.host ?? '127.0.0.1'}:${this.client.options.port ?? 6379}`;
     this.client.on('error', this.onClientError);
-    this.sub.on('error', (err: Error) => this.log.warn({ err, role: 'wake-ups' }, 'redis connection error'));
+    this.sub.on('error', (err: Error) => this.log.warn({ err: errorInfo(err), role: 'wake-ups' }, 'redis connection error'));
     this.sub.on('reconnecting', () => this.log.debug({ role: 'wake-ups' }, 'redis reconnecting'));
     this.hub = new WakeHub(this.sub, this.keys.wakeChannel, this.log, watchdogMs);
   }
@@ -140,7 +150,7 @@ export class RedisBackend extends BaseBackend {
     if (this.closed) return Promise.reject(new ClosedError('redis backend'));
     this.starting ??= this.connect().catch((err: unknown) => {
       this.starting = undefined;
-      throw this.wrap('start', err);
+      throw this.wrap(`start on ${this.target}`, this.lastConnectionError ?? err);
     });
     return this.starting;
   }
@@ -370,6 +380,7 @@ export class RedisBackend extends BaseBackend {
   }
 
   private async connect(): Promise<void> {
+    this.lastConnectionError = undefined;
     defineScripts(this.client);
     // A failed start leaves ioredis reconnecting on its own; a later start() then only waits for it.
     if (this.client.status === 'wait') await this.client.connect();
@@ -426,8 +437,9 @@ export class RedisBackend extends BaseBackend {
 
   private wrap(op: string, err: unknown): Error {
     if (isWrkrError(err)) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    return new BackendError(`redis ${op} failed: ${message}`, { cause: err });
+    // Not `instanceof Error`: errors from node's own modules may come from another realm (jest, vm).
+    const message = typeof (err as { message?: unknown })?.message === 'string' ? (err as Error).message : String(err);
+    return new BackendError(maskUrl(`redis ${op} failed: ${message}`), { cause: err });
   }
 }
 

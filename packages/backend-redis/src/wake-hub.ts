@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { WakeTickets, type Logger, type WakeTicket } from '@wrkr/core/backend';
+import { errorInfo } from './error-info';
 
 /**
  * Wake-ups for waiting claims over one pub/sub connection: scripts PUBLISH the name of every queue that
@@ -35,7 +36,7 @@ export class WakeHub {
       // re-check: everything announced before it may have been missed.
       this.sub.subscribe(this.channel).then(
         () => this.wakeAll(),
-        (err: unknown) => this.log.warn({ err }, 'redis wake channel re-subscribe failed'),
+        (err: unknown) => this.log.warn({ err: errorInfo(err) }, 'redis wake channel re-subscribe failed'),
       );
     });
     this.watchdog = setInterval(() => void this.check(), this.watchdogMs);
@@ -71,7 +72,7 @@ export class WakeHub {
         this.sub.disconnect(true);
       }
     } catch (err) {
-      this.log.debug({ err }, 'redis wake connection ping failed');
+      this.log.debug({ err: errorInfo(err) }, 'redis wake connection ping failed');
     } finally {
       clearTimeout(timer);
     }

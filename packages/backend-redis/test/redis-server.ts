@@ -8,11 +8,12 @@ import { Redis } from 'ioredis';
 /** A private `redis-server` with an append-only file in a temp dir, restartable on the same port. */
 export class AppendOnlyRedis {
   private proc?: ChildProcess;
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(readonly port: number, readonly dir: string, private readonly extraArgs: readonly string[], private readonly password?: string) {}
 
-  /** Start a new server on a free port. */
-  static async start(): Promise<AppendOnlyRedis> {
-    const server = new AppendOnlyRedis(await freePort(), mkdtempSync(join(tmpdir(), 'wrkr-redis-')));
+  /** Start a new server on a free port; `requirePass` makes it refuse clients without that password. */
+  static async start(options: { requirePass?: string } = {}): Promise<AppendOnlyRedis> {
+    const extra = options.requirePass === undefined ? [] : ['--requirepass', options.requirePass];
+    const server = new AppendOnlyRedis(await freePort(), mkdtempSync(join(tmpdir(), 'wrkr-redis-')), extra, options.requirePass);
     await server.launch();
     return server;
   }
@@ -36,10 +37,10 @@ export class AppendOnlyRedis {
 
   /** Start the server process (again) and wait until it answers. */
   async launch(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir], { stdio: 'ignore' });
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', this.dir, ...this.extraArgs], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, ...(this.password !== undefined ? { password: this.password } : {}) });
       try {
         await probe.connect();
         if ((await probe.ping()) === 'PONG') return;

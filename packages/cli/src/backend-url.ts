@@ -1,4 +1,4 @@
-import { ValidationError, WrkrError, type Backend, type Logger } from '@wrkr/core';
+import { maskUrl, ValidationError, WrkrError, type Backend, type Logger } from '@wrkr/core';
 
 /** How a backend package is loaded; `require` in production, replaceable to test the missing-package path. */
 export type ModuleLoader = (id: string) => unknown;
@@ -32,10 +32,13 @@ const RABBITMQ: BackendKind = {
   className: 'RabbitMqBackend',
   options: (u, ns, log) => ({ url: u.href, ...withNamespace(ns), ...withLogger(log) }),
 };
+/** A command should say within seconds that MongoDB is unreachable, not after the driver's 30 s (the backend's own default is 10 s). */
+export const CLI_MONGODB_CONNECT_TIMEOUT_MS = 3_000;
+
 const MONGODB: BackendKind = {
   pkg: '@wrkr/backend-mongodb',
   className: 'MongoBackend',
-  options: (u, ns, log) => ({ url: u.href, ...withNamespace(ns), ...withLogger(log) }),
+  options: (u, ns, log) => ({ url: u.href, connectTimeoutMs: CLI_MONGODB_CONNECT_TIMEOUT_MS, ...withNamespace(ns), ...withLogger(log) }),
 };
 
 /** URL schemes (with the colon, as `URL.protocol` gives them) and the backend each one loads. */
@@ -58,11 +61,12 @@ export function backendFromUrl(raw: string, options: BackendFromUrlOptions = {},
   try {
     url = new URL(raw);
   } catch {
-    throw new ValidationError('backend', `${JSON.stringify(raw)} is not a URL (e.g. memory://, redis://127.0.0.1:6379)`);
+    // Not echoed: a mistyped URL may still hold a password that no pattern recognises.
+    throw new ValidationError('backend', 'is not a URL (e.g. memory://, redis://127.0.0.1:6379)');
   }
   const kind = SCHEMES[url.protocol];
   if (!kind) {
-    throw new ValidationError('backend', `unknown scheme ${url.protocol} in ${JSON.stringify(raw)} (known: ${Object.keys(SCHEMES).join(' ')})`);
+    throw new ValidationError('backend', `unknown scheme ${url.protocol} in ${JSON.stringify(maskUrl(raw))} (known: ${Object.keys(SCHEMES).join(' ')})`);
   }
   const namespace = options.namespace ?? url.searchParams.get('namespace') ?? undefined;
   url.searchParams.delete('namespace');

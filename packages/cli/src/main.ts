@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isWrkrError } from '@wrkr/core';
+import { isWrkrError, maskUrl } from '@wrkr/core';
 import { loadConfig, type CommonFlags } from './config';
 import { operatorCommand, OPERATOR_COMMANDS, type OperatorCommand } from './commands/operator';
 import { serveCommand } from './commands/serve';
@@ -104,7 +104,8 @@ function help(io: CommandIo): number {
 function report(err: unknown, command: string, io: CommandIo): number {
   const code = (err as { code?: unknown }).code;
   const usage = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-  io.stderr.write(`wrkr ${command}: ${(err as Error).message ?? String(err)}\n`);
+  // Driver messages may quote the backend URL; its password never reaches the terminal.
+  io.stderr.write(`wrkr ${command}: ${maskUrl((err as Error).message ?? String(err))}\n`);
   if (usage || isWrkrError(err, 'ERR_WRKR_VALIDATION')) return 2;
   return 1;
 }

@@ -5,6 +5,7 @@ export { BaseBackend } from './base-backend';
 export { WakeTickets, type WakeTicket } from './wake-tickets';
 export { matchPattern } from './pattern';
 export { silentLogger, type Logger } from './logger';
+export { maskUrl } from './redact';
 export { WrkrError, isWrkrError, ValidationError, BackendError, ClosedError, NotStartedError, NotSupportedError, type WrkrErrorCode } from './errors';
 // The name rules of the contract, for a backend's (or a tool's) own options, so they agree with the base's checks.
 export { assertEventName, assertHeaders, assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName, isPlainObject } from './validation';

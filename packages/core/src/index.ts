@@ -8,6 +8,7 @@ export type { WrkrEventMap } from './wrkr-events';
 export type { EncryptionOptions } from './payload-cipher';
 export { parseDuration, type Duration, type When } from './duration';
 export type { Logger } from './logger';
+export { maskUrl, LOG_REDACT_PATHS } from './redact';
 export type { Backend, BackendCapabilities, FailureInfo, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
 export {
   WrkrError,

@@ -309,16 +309,27 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return (await reply) as R;
   }
 
-  /** Take one item from a queue under a lease of `visibilityTimeout` (default 30s); null when none arrives within `wait` (default 0). */
-  async fetch<T = unknown>(queue: string, options: { visibilityTimeout?: Duration; wait?: Duration } = {}): Promise<PulledItem<T> | null> {
+  /**
+   * Take one item from a queue under a lease of `visibilityTimeout` (default 30s); null when none arrives
+   * within `wait` (default 0), or when `signal` aborts first (an item claimed as it aborts is given back).
+   */
+  async fetch<T = unknown>(queue: string, options: { visibilityTimeout?: Duration; wait?: Duration; signal?: AbortSignal } = {}): Promise<PulledItem<T> | null> {
     this.assertStarted();
     assertQueueName(queue);
-    assertKnownKeys(options, ['visibilityTimeout', 'wait'], 'options');
+    assertKnownKeys(options, ['visibilityTimeout', 'wait', 'signal'], 'options');
     const leaseMs = parseDuration(options.visibilityTimeout ?? DEFAULT_LEASE, 'options.visibilityTimeout');
     if (leaseMs < 50) throw new ValidationError('options.visibilityTimeout', 'must be at least 50 ms');
     const waitMs = parseDuration(options.wait ?? 0, 'options.wait');
-    const [d] = await this.backend.claim(queue, { max: 1, leaseMs, waitMs });
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ValidationError('options.signal', 'must be an AbortSignal');
+    if (signal?.aborted) return null;
+    const [d] = await this.backend.claim(queue, { max: 1, leaseMs, waitMs, ...(signal !== undefined ? { signal } : {}) });
     if (!d) return null;
+    // Nobody waits for it any more: hand it back untouched rather than hide it for a whole lease.
+    if (signal?.aborted) {
+      await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'release' });
+      return null;
+    }
     let event: WrkrEvent<T>;
     try {
       event = toEvent<T>(this.codec, d.message);

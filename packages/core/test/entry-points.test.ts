@@ -12,15 +12,15 @@ const TSC = join(CORE, '..', '..', 'node_modules', '.bin', 'tsc');
 
 /** What `@wrkr/core` exports at run time: the user API only. */
 const USER = [
-  'BackendError', 'ClosedError', 'CryptoError', 'DuplicateWorkerError', 'NotFoundError', 'NotStartedError', 'NotSupportedError',
+  'BackendError', 'ClosedError', 'CryptoError', 'DuplicateWorkerError', 'LOG_REDACT_PATHS', 'NotFoundError', 'NotStartedError', 'NotSupportedError',
   'PayloadTooLargeError', 'RemoteError', 'StaleLeaseError', 'TimeoutError', 'ValidationError', 'Wrkr', 'WrkrError', 'isWrkrError',
-  'parseDuration', 'parseScheduleRule',
+  'maskUrl', 'parseDuration', 'parseScheduleRule',
 ];
 /** What `@wrkr/core/backend` exports at run time: the implementor API. */
 const BACKEND = [
   'BACKEND_CONTRACT_VERSION', 'BackendError', 'BaseBackend', 'ClosedError', 'NotStartedError', 'NotSupportedError', 'ValidationError',
   'WakeTickets', 'WrkrError', 'assertEventName', 'assertHeaders', 'assertId', 'assertInt', 'assertKnownKeys', 'assertPattern',
-  'assertQueueName', 'isPlainObject', 'isWrkrError', 'matchPattern', 'silentLogger',
+  'assertQueueName', 'isPlainObject', 'isWrkrError', 'maskUrl', 'matchPattern', 'silentLogger',
 ];
 
 // Type-level checks every resolution must pass: each entry's names resolve, and neither leaks the other's.

@@ -1,8 +1,11 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Wrkr } from '@wrkr/core';
-import { authHook, hasAuth, type AuthOptions } from './auth';
-import { errorHandler } from './error-handler';
+import { apiErrorSchema } from './api-error';
+import { authHook, checkAuth, markSecured, type AuthOptions } from './auth';
+import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH, notFoundHandler, paramTooLong } from './error-handler';
+import { openApiDocument } from './openapi';
+import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
 import { pullRoutes } from './routes/pull';
@@ -14,9 +17,9 @@ import { workerRoutes } from './routes/workers';
 export interface ServerOptions {
   /** A started Wrkr instance the routes act on (the caller owns its lifecycle). */
   wrkr: Wrkr;
-  /** Credentials required on `/api/*`; none means open (allowed on loopback only by `listen`). */
+  /** Credentials required on `/api/*`; none means open (allowed on loopback only by `listen`). Empty ones are refused. */
   auth?: AuthOptions;
-  /** pino logger for requests; silent by default. */
+  /** pino logger for requests (one line per request at info: method, path without its query, status, time); silent by default. */
   logger?: FastifyBaseLogger;
 }
 
@@ -26,25 +29,33 @@ const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/openapi.
 /** Build the fastify app: the JSON API under `/api`, its OpenAPI document at `/openapi.json`, the dashboard at `/`. */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const { wrkr, auth } = options;
+  const secured = checkAuth(auth);
   const app = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : {}),
-    // Reject unknown body fields with a 400 instead of silently dropping them.
-    ajv: { customOptions: { removeAdditional: false } },
+    // fastify's own request lines carry the query string, which may hold secrets; ours below does not.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Refuse unknown body fields and wrong JSON types with a 400 instead of dropping or converting them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Long enough for every name wrkr accepts, so wrkr itself refuses bad ones with the field named.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, onMaxParamLength: paramTooLong },
+    frameworkErrors: (err, req, reply) => void errorHandler(err, req, reply),
+    clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
-  if (hasAuth(auth)) {
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(apiErrorSchema);
+  app.addHook('preValidation', parseQueryIntegers);
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, path: req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  if (secured) {
+    markSecured(app);
     const check = authHook(auth!);
     app.addHook('onRequest', async (req, reply) => {
       if (!PUBLIC_PATHS.has(req.url.split('?')[0]!)) await check(req, reply);
     });
   }
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'wrkr API', version: '0.1.0', description: 'Publish events, manage schedules and failed items, and pull work over HTTP.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } } },
-      security: hasAuth(auth) ? [{ bearer: [] }, { basic: [] }] : [],
-    },
-  });
+  await app.register(swagger, openApiDocument(auth));
   app.get('/openapi.json', { schema: { hide: true } }, (_req, reply) => reply.send(app.swagger()));
   app.get('/health', { schema: { hide: true } }, (_req, reply) => reply.send({ ok: true }));
   eventRoutes(app, wrkr);

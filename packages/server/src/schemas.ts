@@ -1,4 +1,4 @@
-/** JSON schemas shared by the routes (plain objects, so fastify validates and @fastify/swagger documents them). */
+/** JSON schemas of the routes' requests and answers (plain objects, so fastify validates and @fastify/swagger documents them). */
 
 const duration = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }], description: "ms, or a string like '90 minutes' or '5m'" } as const;
 
@@ -93,3 +93,148 @@ export const extendBody = {
   additionalProperties: false,
   properties: { ...leaseProperties, duration },
 } as const;
+
+const headers = { type: 'object', additionalProperties: { type: 'string' }, description: 'string map' } as const;
+const isoTime = { type: 'string', format: 'date-time' } as const;
+
+/** Answer of publish, send and trigger. */
+export const publishedReply = {
+  type: 'object',
+  required: ['id', 'dueAt'],
+  additionalProperties: false,
+  properties: { id: { type: 'string' }, dueAt: { type: 'integer', description: 'epoch ms when it becomes due' } },
+} as const;
+
+const statsProperties = {
+  ready: { type: 'integer' },
+  delayed: { type: 'integer' },
+  inFlight: { type: 'integer' },
+  failed: { type: 'integer' },
+} as const;
+
+/** Exact counts of one queue. */
+export const statsReply = { type: 'object', required: ['ready', 'delayed', 'inFlight', 'failed'], additionalProperties: false, properties: statsProperties } as const;
+
+/** Every queue with its counts and patterns. */
+export const queuesReply = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['queue', 'ready', 'delayed', 'inFlight', 'failed', 'patterns'],
+    additionalProperties: false,
+    properties: { queue: { type: 'string' }, ...statsProperties, patterns: { type: 'array', items: { type: 'string' } } },
+  },
+} as const;
+
+/** Failed items of a queue. */
+export const failedReply = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['queue', 'id', 'name', 'attempt', 'error', 'failedAt'],
+    additionalProperties: false,
+    properties: {
+      queue: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      tid: { type: 'string' },
+      data: { description: 'any JSON value' },
+      attempt: { type: 'integer' },
+      error: {
+        type: 'object',
+        required: ['message'],
+        additionalProperties: false,
+        properties: { message: { type: 'string' }, name: { type: 'string' }, stack: { type: 'string' }, code: { type: 'string' } },
+      },
+      failedAt: isoTime,
+    },
+  },
+} as const;
+
+/** How many failed items were replayed or purged. */
+export const countReply = { type: 'object', required: ['count'], additionalProperties: false, properties: { count: { type: 'integer' } } } as const;
+
+/** One schedule. */
+export const scheduleReply = {
+  type: 'object',
+  required: ['name', 'rule', 'event', 'active', 'nextRunAt'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    rule: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { every: { type: 'integer', description: 'ms' }, cron: { type: 'string' }, tz: { type: 'string' } },
+      description: '{ every } or { cron, tz? }',
+    },
+    event: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: { name: { type: 'string' }, tid: { type: 'string' }, data: { description: 'any JSON value' }, headers },
+    },
+    active: { type: 'boolean' },
+    nextRunAt: isoTime,
+    lastRunAt: isoTime,
+  },
+} as const;
+
+/** Every schedule. */
+export const schedulesReply = { type: 'array', items: scheduleReply } as const;
+
+/** A removed schedule. */
+export const removedReply = {
+  type: 'object',
+  required: ['name', 'removed'],
+  additionalProperties: false,
+  properties: { name: { type: 'string' }, removed: { type: 'boolean', enum: [true] } },
+} as const;
+
+/** Live workers. */
+export const workersReply = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'meta', 'startedAt', 'heartbeatAt', 'expiresAt', 'heartbeatAgeMs'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      meta: { type: 'object', additionalProperties: true, description: 'free-form details (host, pid, queues, version)' },
+      startedAt: { type: 'integer', description: 'epoch ms' },
+      heartbeatAt: { type: 'integer', description: 'epoch ms' },
+      expiresAt: { type: 'integer', description: 'epoch ms' },
+      heartbeatAgeMs: { type: 'integer' },
+    },
+  },
+} as const;
+
+/** A fetched item, or null when none arrived within `wait`. */
+export const fetchReply = {
+  type: 'object',
+  required: ['item'],
+  additionalProperties: false,
+  properties: {
+    item: {
+      type: ['object', 'null'],
+      required: ['queue', 'id', 'token', 'attempt', 'leaseUntil', 'event'],
+      additionalProperties: false,
+      properties: {
+        ...leaseProperties,
+        attempt: { type: 'integer', minimum: 1 },
+        leaseUntil: isoTime,
+        event: {
+          type: 'object',
+          required: ['id', 'name', 'publishedAt'],
+          additionalProperties: false,
+          properties: { id: { type: 'string' }, name: { type: 'string' }, tid: { type: 'string' }, data: { description: 'any JSON value' }, headers, publishedAt: isoTime },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Answer of ack and nack. */
+export const okReply = { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { type: 'boolean', enum: [true] } } } as const;
+
+/** Answer of extend. */
+export const extendReply = { type: 'object', required: ['leaseUntil'], additionalProperties: false, properties: { leaseUntil: isoTime } } as const;
