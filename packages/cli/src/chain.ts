@@ -1,6 +1,7 @@
 import { ValidationError, type Handler, type Logger, type SubscribeOptions, type WrkrEvent, type Wrkr } from '@wrkr/core';
 import { assertEventName, assertId, assertKnownKeys, assertQueueName, isPlainObject } from '@wrkr/core/backend';
 import { resolve } from 'node:path';
+import { loadModule } from './load-module';
 
 /** Header (value `true`) or `data.simulate: true` marking an event whose chain steps are skipped; it is carried to the follow-up event. */
 export const SIMULATE_HEADER = 'simulate';
@@ -80,13 +81,7 @@ export function isSimulated(event: WrkrEvent): boolean {
  */
 export function chainHandler(wrkr: Wrkr, chain: ChainConfig): Handler {
   const steps = chain.steps.map((s, i) => {
-    let mod: Record<string, unknown>;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mod = require(s.module) as Record<string, unknown>;
-    } catch (err) {
-      throw new ValidationError(`chains.${chain.name}.steps[${i}].module`, `cannot load ${s.module}: ${(err as Error).message}`);
-    }
+    const mod = loadModule(s.module, `chains.${chain.name}.steps[${i}].module`, s.module) as Record<string, unknown>;
     const fn = mod[s.fn];
     if (typeof fn !== 'function') throw new ValidationError(`chains.${chain.name}.steps[${i}].fn`, `${s.module} does not export a function ${s.fn}`);
     return { name: s.fn, fn: fn as StepFunction };

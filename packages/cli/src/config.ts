@@ -1,6 +1,7 @@
 import { dirname, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { readChains, type ChainConfig } from './chain';
+import { loadModule } from './load-module';
 import { parseDuration, parseScheduleRule, ValidationError, type Duration, type Headers } from '@wrkr/core';
 import { assertHeaders, assertId, assertInt, assertKnownKeys, isPlainObject } from '@wrkr/core/backend';
 
@@ -46,12 +47,26 @@ export interface WrkrConfig {
   readonly heartbeat?: Duration;
   /** pino level. */
   readonly logLevel: string;
+  /** `pretty` or `json`; undefined: pretty on a terminal, JSON otherwise. */
+  readonly logFormat?: LogFormat;
   /** Schedules to keep in sync. */
   readonly schedules: ScheduleConfig[];
   /** Processing chains to run. */
   readonly chains: ChainConfig[];
   /** Settings of `wrkr serve`. */
   readonly serve: ServeConfig;
+}
+
+/** How log lines are written: one colourised line per entry, or pino's JSON. */
+export type LogFormat = 'pretty' | 'json';
+
+/** Options of loadConfig. */
+export interface LoadConfigOptions {
+  /**
+   * Refuse to default to `memory://`, naming this command in the error: an operator command on a fresh
+   * in-process backend would only ever see an empty one.
+   */
+  readonly requireBackend?: string;
 }
 
 /** The flags every command shares (as `node:util` parseArgs returns them). */
@@ -64,16 +79,18 @@ export interface CommonFlags {
   concurrency?: string;
   'shutdown-timeout'?: string;
   'log-level'?: string;
+  'log-format'?: string;
   host?: string;
   port?: string;
   token?: string;
   basic?: string;
 }
 
-const FILE_KEYS = ['backend', 'namespace', 'paths', 'id', 'concurrency', 'shutdownTimeout', 'heartbeat', 'logLevel', 'schedules', 'chains', 'serve'];
+const FILE_KEYS = ['backend', 'namespace', 'paths', 'id', 'concurrency', 'shutdownTimeout', 'heartbeat', 'logLevel', 'logFormat', 'schedules', 'chains', 'serve'];
 const SCHEDULE_KEYS = ['name', 'every', 'cron', 'tz', 'active', 'event'];
 const SERVE_KEYS = ['host', 'port', 'token', 'basic'];
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const FORMATS: LogFormat[] = ['pretty', 'json'];
 
 /** A setting and where it came from, so a bad value is reported as `--concurrency`, `WRKR_CONCURRENCY` or `config.concurrency`. */
 interface Sourced<T> {
@@ -85,7 +102,7 @@ interface Sourced<T> {
  * Merge, in order of precedence, command-line flags, `WRKR_*` environment variables and the config file
  * (`--config` or `WRKR_CONFIG`; JSON, or a JS module exporting the object), and validate the result.
  */
-export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WrkrConfig {
+export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), options: LoadConfigOptions = {}): WrkrConfig {
   const configPath = flags.config ?? env.WRKR_CONFIG;
   const file = configPath === undefined ? {} : readConfigFile(resolve(cwd, configPath));
   const fileDir = configPath === undefined ? cwd : dirname(resolve(cwd, configPath));
@@ -104,7 +121,14 @@ export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.
   const concurrency = pick(flags.concurrency, 'concurrency', 'WRKR_CONCURRENCY', 'concurrency');
   const shutdown = pick(flags['shutdown-timeout'], 'shutdown-timeout', 'WRKR_SHUTDOWN_TIMEOUT', 'shutdownTimeout');
   const level = pick(flags['log-level'], 'log-level', 'WRKR_LOG_LEVEL', 'logLevel');
+  const format = pick(flags['log-format'], 'log-format', 'WRKR_LOG_FORMAT', 'logFormat');
   const heartbeat = pick(undefined, 'heartbeat', 'WRKR_HEARTBEAT', 'heartbeat');
+  if (backend === undefined && options.requireBackend !== undefined) {
+    throw new ValidationError(
+      '--backend',
+      `is required: ${options.requireBackend} works on the backend your workers use; give --backend URL, WRKR_BACKEND or "backend" in the --config file (a new memory:// backend would be empty)`,
+    );
+  }
 
   return {
     backend: backend === undefined ? 'memory://' : str(backend),
@@ -115,6 +139,7 @@ export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.
     shutdownTimeout: shutdown === undefined ? '30s' : duration(shutdown),
     ...(heartbeat !== undefined ? { heartbeat: duration(heartbeat) } : {}),
     logLevel: level === undefined ? 'info' : oneOf(level, LEVELS),
+    ...(format !== undefined ? { logFormat: oneOf(format, FORMATS) as LogFormat } : {}),
     schedules: readSchedules(file.schedules),
     chains: readChains(file.chains, fileDir),
     serve: readServe(flags, env, file.serve),
@@ -137,13 +162,8 @@ function readConfigFile(path: string): Record<string, unknown> {
       throw new ValidationError('--config', `${path} is not valid JSON: ${(err as Error).message}`);
     }
   } else if (ext === '.js' || ext === '.cjs') {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path) as { default?: unknown };
-      value = mod.default ?? mod;
-    } catch (err) {
-      throw new ValidationError('--config', `cannot load ${path}: ${(err as Error).message}`);
-    }
+    const mod = loadModule(path, '--config', path) as { default?: unknown };
+    value = mod.default ?? mod;
   } else {
     throw new ValidationError('--config', `${path}: use a .json, .js or .cjs file`);
   }

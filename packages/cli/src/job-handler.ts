@@ -1,39 +1,30 @@
-import type { Handler, HandlerContext } from '@wrkr/core';
+import type { Handler, WrkrEvent } from '@wrkr/core';
 
 /**
- * Wrap a task's handler so each job gets a child logger bound to the task and the chosen `event.data`
- * fields, and logs its start, end and failure.
+ * The log fields of a task's jobs: the task name and the chosen `event.data` fields. Given to subscribe as
+ * `logBindings`, so `ctx.log` and wrkr's own lines about the job (its failure line) carry them.
  */
-export function withJobLogging(task: string, logFields: readonly string[], handler: Handler): Handler {
-  return async (event, ctx) => {
-    const data = event.data;
+export function jobLogBindings(task: string, logFields: readonly string[]): (event: WrkrEvent) => Record<string, unknown> {
+  return (event) => {
     const fields: Record<string, unknown> = { task };
+    const data = event.data;
     if (typeof data === 'object' && data !== null) {
       for (const f of logFields) if (f in data) fields[f] = (data as Record<string, unknown>)[f];
     }
-    const log = ctx.log.child(fields);
-    const job: HandlerContext = {
-      queue: ctx.queue,
-      attempt: ctx.attempt,
-      get signal() {
-        return ctx.signal;
-      },
-      log,
-      progress: (value) => {
-        log.info({ progress: value }, 'job progress');
-        ctx.progress(value);
-      },
-      extendLease: (duration) => ctx.extendLease(duration),
-    };
+    return fields;
+  };
+}
+
+/**
+ * Wrap a task's handler so each job logs its start and its end. A failure is not logged here: wrkr logs
+ * it once, with the retry decision.
+ */
+export function withJobLogging(handler: Handler): Handler {
+  return async (event, ctx) => {
     const started = Date.now();
-    log.info('job started');
-    try {
-      const result: unknown = await handler(event, job);
-      log.info({ ms: Date.now() - started }, 'job done');
-      return result;
-    } catch (err) {
-      log.warn({ err, ms: Date.now() - started }, 'job failed');
-      throw err;
-    }
+    ctx.log.info('job started');
+    const result: unknown = await handler(event, ctx);
+    ctx.log.info({ ms: Date.now() - started }, 'job done');
+    return result;
   };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { loadModule } from './load-module';
 import { ValidationError, type Handler, type Logger, type SubscribeOptions, type Wrkr } from '@wrkr/core';
 import { isPlainObject } from '@wrkr/core/backend';
 
@@ -72,13 +73,7 @@ export function taskFiles(paths: string[]): string[] {
 
 /** Load and validate one task module. */
 export function loadTask(file: string): LoadedTask {
-  let mod: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(file);
-  } catch (err) {
-    throw new ValidationError(file, `cannot load task module: ${(err as Error).message}`);
-  }
+  const mod = loadModule(file, file, 'task module');
   const m = (mod as { default?: unknown }).default ?? mod;
   const fallbackName = basename(file, extname(file));
   if (typeof m === 'function') return { file, name: fallbackName, kind: 'setup', task: { setup: m as SetupTask['setup'] } };

@@ -70,6 +70,11 @@ describe('loadTask', () => {
     expect(() => loadTask(write('t3.js', "module.exports = { queue: 'q', handler() {}, concurrency: 2 };"))).toThrow(/t3\.js: concurrency: unknown export/);
     expect(loadTask(write('t4.js', 'module.exports = function (wrkr, task) {};'))).toMatchObject({ kind: 'setup', name: 't4' });
   });
+
+  test.each(['t5.js', 't5.mjs'])('reports the file and line of a syntax error in %s', (name) => {
+    const file = write(name, `${name.endsWith('.mjs') ? 'export default' : 'module.exports ='} {\n  queue: 'q',\n  handler( {\n};\n`);
+    expect(() => loadTask(file)).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}:4: cannot load task module: SyntaxError: Unexpected token ';'\n  };\n   \\^`));
+  });
 });
 
 test('syncSchedules upserts config schedules and removes only config-made ones that left the config', async () => {

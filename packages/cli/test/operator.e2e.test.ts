@@ -51,3 +51,27 @@ test('operator commands publish, send, schedule, trigger, unschedule and inspect
     await wrkr.stop();
   }
 });
+
+test('replay and purge of ids that are not failed say which, change nothing and exit 1', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    await wrkr.send('orders', { name: 'order.process', id: 'order-1' });
+    const item = await wrkr.fetch('orders');
+    await wrkr.nack(item!, { fail: true, error: new Error('bad') });
+
+    for (const [command, verb] of [['replay', 'replayed'], ['purge', 'purged']] as const) {
+      const human = await runCli([command, 'orders', 'order-1', 'nope-1', 'nope-2', '--backend', backend]);
+      expect(human).toMatchObject({ code: 1, stdout: `nothing ${verb}: not in the failed store of orders: nope-1, nope-2\n` });
+      const asJson = await runCli([command, 'orders', 'nope-1', '--backend', backend, '--json']);
+      expect(asJson.code).toBe(1);
+      expect(JSON.parse(asJson.stdout)).toEqual({ queue: 'orders', count: 0, missing: ['nope-1'] });
+    }
+    expect(await wrkr.stats('orders')).toMatchObject({ ready: 0, failed: 1 });
+    expect(await json(['purge', 'orders', 'order-1'])).toEqual({ queue: 'orders', count: 1 });
+    expect(await wrkr.stats('orders')).toMatchObject({ failed: 0 });
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

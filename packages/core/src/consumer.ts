@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Backend, Delivery, LeaseRef } from './contract';
 import { toEvent, type Codec } from './codec';
-import { StaleLeaseError, TimeoutError, WrkrError } from './errors';
+import { StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';
 import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
@@ -18,6 +18,10 @@ export interface ConsumerSettings {
   readonly leaseMs: number;
   readonly timeoutMs?: number;
   readonly retry: RetryPolicy;
+  /** Fail an event without data at once instead of handing it to the handler. */
+  readonly requireData?: boolean;
+  /** Extra fields of the delivery's log lines. */
+  readonly logBindings?: (event: WrkrEvent) => Record<string, unknown>;
 }
 
 /** Called after a handler's final outcome, before the item is acked or failed (request/reply hooks in here). */
@@ -145,15 +149,18 @@ export class Consumer {
     const { queue } = this.settings;
     const lref = ref(d);
     let childLog: Logger | undefined;
+    let decoded: WrkrEvent | undefined;
     // A child logger per delivery is costly; most deliveries never log.
-    const log = (): Logger => (childLog ??= this.log.child({ id: d.message.id, event: d.message.name, attempt: d.attempt }));
+    const log = (): Logger => (childLog ??= this.log.child({ id: d.message.id, event: d.message.name, attempt: d.attempt, ...this.bindings(decoded) }));
     const started = Date.now();
     let event: WrkrEvent;
     try {
-      event = toEvent(this.codec, d.message);
+      event = decoded = toEvent(this.codec, d.message);
+      if (this.settings.requireData && event.data === undefined) throw new ValidationError('data', "is required by this subscription ({ data: 'required' })");
     } catch (err) {
-      // An undecodable item can never succeed: fail it now instead of burning retries.
-      log().error({ err }, 'cannot decode item; moving it to the failed store');
+      // An undecodable item (or one without the data the handler needs) can never succeed: fail it now
+      // instead of burning retries.
+      log().error({ err }, 'cannot hand the item to the handler; moving it to the failed store');
       await this.settle(lref, { kind: 'fail', error: toFailureInfo(err) }, log);
       return;
     }
@@ -181,16 +188,27 @@ export class Consumer {
     const error = toFailureInfo(outcome.error);
     if (this.settings.retry.canRetry(d.attempt)) {
       const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
-      log().warn({ err: outcome.error, dueAt }, 'handler failed; will retry');
+      log().warn({ err: outcome.error, ms: Date.now() - started, dueAt }, 'handler failed; will retry');
       if (await this.settle(lref, { kind: 'retry', dueAt, error }, log)) {
         this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, error });
       }
       return;
     }
-    log().error({ err: outcome.error }, 'handler failed; no attempts left, moving to the failed store');
+    log().error({ err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
     await this.onOutcome?.(event, outcome);
     if (await this.settle(lref, { kind: 'fail', error }, log)) {
       this.events.emit('failed', { queue, id: event.id, name: event.name, attempt: d.attempt, error });
+    }
+  }
+
+  private bindings(event: WrkrEvent | undefined): Record<string, unknown> {
+    if (event === undefined || this.settings.logBindings === undefined) return {};
+    try {
+      return this.settings.logBindings(event);
+    } catch (err) {
+      // A log-field helper must not turn a job's outcome into a crash; its failure is itself logged.
+      this.log.warn({ err, id: event.id }, 'logBindings threw; logging without its fields');
+      return {};
     }
   }
 

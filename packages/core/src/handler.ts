@@ -22,8 +22,14 @@ export interface HandlerContext {
 /** Handles one event; its resolved value is the reply of a request. Throwing (or rejecting) means failure. */
 export type Handler<T = unknown, R = unknown> = (event: WrkrEvent<T>, ctx: HandlerContext) => R | Promise<R>;
 
+/** An event whose `data` is present: what the handler of a `{ data: 'required' }` subscription gets. */
+export type WrkrEventWithData<T = unknown> = WrkrEvent<T> & { readonly data: T };
+
+/** The handler of a `{ data: 'required' }` subscription: `event.data` is `T`, never undefined. */
+export type DataHandler<T = unknown, R = unknown> = (event: WrkrEventWithData<T>, ctx: HandlerContext) => R | Promise<R>;
+
 /** Options of `subscribe`. */
-export interface SubscribeOptions {
+export interface SubscribeOptions<T = unknown> {
   /** Handlers running at once in this process (default 1). */
   concurrency?: number;
   /** Lease length; renewed automatically while the handler runs (default `'30s'`). */
@@ -32,4 +38,11 @@ export interface SubscribeOptions {
   retry?: RetryOptions;
   /** Job timeout: the handler's signal aborts and the delivery counts as failed after this long. */
   timeout?: Duration;
+  /**
+   * `'required'`: an event without data is moved to the failed store at once (it could never succeed)
+   * instead of reaching the handler, which is then typed with `event.data: T`. Default `'optional'`.
+   */
+  data?: 'required' | 'optional';
+  /** Fields added to every log line about a delivery: `ctx.log`'s and wrkr's own (e.g. the failure line). */
+  logBindings?: (event: WrkrEvent<T>) => Record<string, unknown>;
 }

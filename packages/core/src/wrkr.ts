@@ -11,7 +11,7 @@ import { parseDuration, type Duration } from './duration';
 import { ClosedError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
 import type { EventInput, Headers, Published, WrkrEvent } from './event';
 import { EventEncoder, published } from './event-encoder';
-import type { Handler, SubscribeOptions } from './handler';
+import type { DataHandler, Handler, SubscribeOptions } from './handler';
 import { newId } from './ids';
 import { silentLogger, type Logger } from './logger';
 import type { EncryptionOptions } from './payload-cipher';
@@ -81,7 +81,7 @@ export interface FailedEvent<T = unknown> {
 
 export type { ScheduleInfo } from './scheduler';
 
-const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout'];
+const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout', 'data', 'logBindings'];
 const DEFAULT_LEASE = '30s';
 
 /**
@@ -196,8 +196,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   }
 
   /** Publish one event (or a batch, atomically validated) to every queue bound to a matching pattern. */
-  publish(event: EventInput): Promise<Published>;
-  publish(events: EventInput[]): Promise<Published[]>;
+  publish<T = unknown>(event: EventInput<T>): Promise<Published>;
+  publish<T = unknown>(events: EventInput<T>[]): Promise<Published[]>;
   async publish(input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     const items = this.encoder.toOutgoing(input);
@@ -206,8 +206,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   }
 
   /** Send one event (or a batch) straight to a queue, bypassing routing. */
-  send(queue: string, event: EventInput): Promise<Published>;
-  send(queue: string, events: EventInput[]): Promise<Published[]>;
+  send<T = unknown>(queue: string, event: EventInput<T>): Promise<Published>;
+  send<T = unknown>(queue: string, events: EventInput<T>[]): Promise<Published[]>;
   async send(queue: string, input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     assertQueueName(queue);
@@ -241,13 +241,21 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
 
   /**
    * Bind `queue` to `patterns` (none: direct sends only) and run `handler` for its items with the given
-   * concurrency, lease, retry policy and job timeout.
+   * concurrency, lease, retry policy and job timeout. With `{ data: 'required' }` the handler's
+   * `event.data` is `T`: an event without data goes to the failed store instead.
    */
+  subscribe<T = unknown, R = unknown>(
+    queue: string,
+    patterns: string | string[] | null,
+    handler: DataHandler<T, R>,
+    options: SubscribeOptions<T> & { data: 'required' },
+  ): Promise<Subscription>;
+  subscribe<T = unknown, R = unknown>(queue: string, patterns: string | string[] | null, handler: Handler<T, R>, options?: SubscribeOptions<T>): Promise<Subscription>;
   async subscribe<T = unknown, R = unknown>(
     queue: string,
     patterns: string | string[] | null,
-    handler: Handler<T, R>,
-    options: SubscribeOptions = {},
+    handler: Handler<T, R> | DataHandler<T, R>,
+    options: SubscribeOptions<T> = {},
   ): Promise<Subscription> {
     this.assertStarted();
     assertQueueName(queue);
@@ -259,13 +267,25 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (leaseMs < 50) throw new ValidationError('options.visibilityTimeout', 'must be at least 50 ms');
     const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'options.timeout');
     const retry = new RetryPolicy(options.retry, 'options.retry');
+    if (options.data !== undefined && options.data !== 'required' && options.data !== 'optional') {
+      throw new ValidationError('options.data', "must be 'required' or 'optional'");
+    }
+    if (options.logBindings !== undefined && typeof options.logBindings !== 'function') throw new ValidationError('options.logBindings', 'must be a function');
     const list = patterns === null ? [] : toPatterns(patterns);
     if (this.consumers.has(queue)) throw new ValidationError('queue', `${queue} is already subscribed in this process`);
     for (const p of list) await this.backend.bind(queue, p);
     const consumer = new Consumer(
       this.backend,
       this.codec,
-      { queue, concurrency, leaseMs, retry, ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+      {
+        queue,
+        concurrency,
+        leaseMs,
+        retry,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(options.data === 'required' ? { requireData: true } : {}),
+        ...(options.logBindings !== undefined ? { logBindings: options.logBindings as (event: WrkrEvent) => Record<string, unknown> } : {}),
+      },
       handler as Handler,
       this.log.child({ queue }),
       this,

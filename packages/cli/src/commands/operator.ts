@@ -1,4 +1,5 @@
 import { ValidationError, type EventInput, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
 /** Flags the operator commands read (beside the common ones). */
@@ -18,11 +19,8 @@ export interface OperatorFlags {
   offset?: string;
 }
 
-/** Names of the operator commands, each run against a started Wrkr. */
-export const OPERATOR_COMMANDS = ['publish', 'send', 'schedule', 'unschedule', 'trigger', 'schedules', 'stats', 'failed', 'replay', 'purge', 'workers'] as const;
-
-/** One of OPERATOR_COMMANDS. */
-export type OperatorCommand = (typeof OPERATOR_COMMANDS)[number];
+/** A command run against a started Wrkr (every one but `worker` and `serve`). */
+export type OperatorCommand = Exclude<CommandName, 'worker' | 'serve'>;
 
 /** Run an operator command; returns the exit code. */
 export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args: string[], flags: OperatorFlags, io: CommandIo): Promise<number> {
@@ -109,9 +107,18 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
     case 'purge': {
       const [queue, ...ids] = args;
       if (queue === undefined) throw new ValidationError('queue', `is required: wrkr ${command} QUEUE [ID…]`);
+      const verb = command === 'replay' ? 'replayed' : 'purged';
+      // Checked first so a mistyped id changes nothing rather than half of what was asked.
+      const missing = ids.length > 0 ? await notFailed(wrkr, queue, ids) : [];
+      if (missing.length > 0) {
+        emit(io, json, { queue, count: 0, missing }, () => `nothing ${verb}: not in the failed store of ${queue}: ${missing.join(', ')}`);
+        return 1;
+      }
       const n = command === 'replay' ? await wrkr.replay(queue, ids.length > 0 ? ids : undefined) : await wrkr.purge(queue, ids.length > 0 ? ids : undefined);
-      emit(io, json, { queue, count: n }, () => `${command === 'replay' ? 'replayed' : 'purged'} ${n} failed item(s) of ${queue}`);
-      return 0;
+      // Fewer than asked: another process replayed or purged some of them meanwhile.
+      const short = ids.length > 0 && n < ids.length;
+      emit(io, json, { queue, count: n }, () => `${verb} ${n} failed item(s) of ${queue}${short ? ` (${ids.length - n} of the ids were no longer failed)` : ''}`);
+      return short ? 1 : 0;
     }
     case 'workers': {
       const workers = await wrkr.workers();
@@ -125,6 +132,19 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       return 0;
     }
   }
+}
+
+const FAILED_PAGE = 10_000;
+
+/** The ids that are not in the failed store of `queue`. */
+async function notFailed(wrkr: Wrkr, queue: string, ids: string[]): Promise<string[]> {
+  const wanted = new Set(ids);
+  for (let offset = 0; wanted.size > 0; offset += FAILED_PAGE) {
+    const page = await wrkr.failed(queue, { limit: FAILED_PAGE, offset });
+    for (const f of page) wanted.delete(f.raw.id);
+    if (page.length < FAILED_PAGE) break;
+  }
+  return ids.filter((id) => wanted.has(id));
 }
 
 function positionals(args: string[], names: string[]): string[] {

@@ -13,7 +13,7 @@ import { waitForSignal } from '../wait-for-signal';
  * (`--paths`); prints the URL, stops on SIGINT/SIGTERM.
  */
 export async function serveCommand(config: WrkrConfig, io: CommandIo): Promise<number> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   const tasks = taskFiles(config.paths).map(loadTask);
   const { serve } = config;
   const auth: AuthOptions = {

@@ -12,7 +12,7 @@ import { waitForSignal } from '../wait-for-signal';
  * sync the config's schedules, consume until SIGINT/SIGTERM, then drain within the shutdown timeout.
  */
 export async function workerCommand(config: WrkrConfig): Promise<number> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   const tasks = taskFiles(config.paths).map(loadTask);
   if (tasks.length === 0 && config.chains.length === 0 && config.schedules.length === 0) {
     throw new ValidationError('--paths', 'no task modules found: give --paths DIR… (or WRKR_PATHS, or paths or chains in the config file)');

@@ -1,0 +1,144 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** One flag of a command: how parseArgs reads it and how its help line reads. */
+export interface FlagSpec {
+  /** Takes a value, or is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** One-letter alias. */
+  readonly short?: string;
+  /** May be given more than once. */
+  readonly multiple?: boolean;
+  /** Placeholder of the value in the help (`URL`, `N`). */
+  readonly value?: string;
+  /** One line for the help. */
+  readonly help: string;
+}
+
+/** Flags by long name (without the dashes). */
+export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
+
+/** A subcommand: its arguments, flags, and the help text built from them. */
+export interface CommandSpec {
+  /** What it does, one line. */
+  readonly summary: string;
+  /** Positional arguments as the usage line shows them (`QUEUE NAME`), empty for none. */
+  readonly args: string;
+  /** Every flag it accepts, the shared ones included. */
+  readonly flags: FlagSpecs;
+  /** Example invocations (without the leading `wrkr`). */
+  readonly examples: readonly string[];
+  /** Runs against a backend someone else also uses, so it needs an explicit `--backend`. */
+  readonly operator: boolean;
+}
+
+const HELP: FlagSpecs = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
+const CONFIG: FlagSpecs = { config: { type: 'string', short: 'c', value: 'FILE', help: 'settings file (.json, or .js/.cjs exporting the object); WRKR_CONFIG' } };
+const BACKEND: FlagSpecs = {
+  backend: { type: 'string', short: 'b', value: 'URL', help: 'memory://, redis://…, amqp://…, mongodb://… (?namespace=NS); WRKR_BACKEND' },
+  namespace: { type: 'string', value: 'NS', help: "isolates the data; overrides the URL's ?namespace=; WRKR_NAMESPACE" },
+};
+const JSON_OUT: FlagSpecs = { json: { type: 'boolean', help: 'one line of JSON instead of a table' } };
+const LOGS: FlagSpecs = {
+  'log-level': { type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent; WRKR_LOG_LEVEL' },
+  'log-format': { type: 'string', value: 'FORMAT', help: 'pretty (default on a terminal) or json (default otherwise); WRKR_LOG_FORMAT' },
+};
+const RUN: FlagSpecs = {
+  paths: { type: 'string', short: 'p', multiple: true, value: 'DIR…', help: 'task module files or directories (.js/.cjs/.mjs); WRKR_PATHS=a,b' },
+  id: { type: 'string', value: 'ID', help: 'worker id, unique among live workers (default host-pid-random); WRKR_ID' },
+  concurrency: { type: 'string', value: 'N', help: "default concurrency of each task (a task's own wins); WRKR_CONCURRENCY" },
+  'shutdown-timeout': { type: 'string', value: 'D', help: 'how long a stop waits for running jobs (default 30s); WRKR_SHUTDOWN_TIMEOUT' },
+};
+const SERVE: FlagSpecs = {
+  host: { type: 'string', value: 'HOST', help: 'interface to listen on (default 127.0.0.1); WRKR_HOST' },
+  port: { type: 'string', value: 'PORT', help: 'port (default 8080, 0 picks a free one); WRKR_PORT' },
+  token: { type: 'string', value: 'T', help: 'bearer token the API accepts; WRKR_TOKEN' },
+  basic: { type: 'string', value: 'USER:PASS', help: 'basic-auth credentials the API accepts; WRKR_BASIC' },
+};
+const EVENT_CONTENT: FlagSpecs = {
+  data: { type: 'string', short: 'd', value: 'JSON', help: 'event data, a JSON value' },
+  tid: { type: 'string', value: 'ID', help: 'id of the thing the event is about' },
+  header: { type: 'string', short: 'H', multiple: true, value: 'k=v', help: 'event header (repeatable)' },
+};
+const EVENT: FlagSpecs = {
+  ...EVENT_CONTENT,
+  when: { type: 'string', value: 'WHEN', help: "deliver not before: a delay ('5m', '2 hours') or an ISO time" },
+  'event-id': { type: 'string', value: 'ID', help: 'own event id (a pending event with the same id is not added twice)' },
+};
+
+const operator = (summary: string, args: string, flags: FlagSpecs, examples: string[]): CommandSpec => ({
+  summary,
+  args,
+  flags: { ...BACKEND, ...CONFIG, ...flags, ...JSON_OUT, ...HELP },
+  examples,
+  operator: true,
+});
+
+/** Every subcommand of `wrkr`, in the order the overview lists them. */
+export const COMMANDS = {
+  worker: {
+    summary: 'run task modules and config chains until SIGINT/SIGTERM',
+    args: '',
+    flags: { ...BACKEND, ...CONFIG, ...RUN, ...LOGS, ...HELP },
+    examples: ['worker --backend redis://127.0.0.1:6379?namespace=myapp --paths ./tasks --id mail-1 --concurrency 4'],
+    operator: false,
+  },
+  serve: {
+    summary: 'HTTP API and dashboard, optionally running task modules in the same process',
+    args: '',
+    flags: { ...BACKEND, ...CONFIG, ...SERVE, ...RUN, ...LOGS, ...HELP },
+    examples: ['serve --backend redis://127.0.0.1:6379?namespace=myapp --port 8080 --token "$WRKR_TOKEN"'],
+    operator: false,
+  },
+  publish: operator('publish an event to every queue bound to a matching pattern', 'NAME', EVENT, [
+    `publish user.added --data '{"email":"a@b.c"}' --tid u1 --backend redis://127.0.0.1:6379`,
+  ]),
+  send: operator('send an event straight to one queue', 'QUEUE NAME', EVENT, ['send orders order.process --data \'{"id":7}\' --when 5m --backend redis://127.0.0.1:6379']),
+  schedule: operator(
+    'create or replace a recurring schedule',
+    'NAME',
+    {
+      event: { type: 'string', value: 'NAME', help: 'name of the event each occurrence publishes (required)' },
+      every: { type: 'string', value: 'D', help: "interval ('90 minutes'); or --cron" },
+      cron: { type: 'string', value: 'EXPR', help: "cron expression ('0 2 * * *'); or --every" },
+      tz: { type: 'string', value: 'ZONE', help: 'time zone of --cron (default UTC)' },
+      ...EVENT_CONTENT,
+      paused: { type: 'boolean', help: 'create it paused' },
+    },
+    ["schedule nightly-report --event report.run --cron '0 2 * * *' --tz Europe/Amsterdam --backend redis://127.0.0.1:6379"],
+  ),
+  unschedule: operator('remove a schedule (exit 1 when there is none)', 'NAME', {}, ['unschedule nightly-report --backend redis://127.0.0.1:6379']),
+  trigger: operator("publish a schedule's event now, outside its series", 'NAME', {}, ['trigger nightly-report --backend redis://127.0.0.1:6379']),
+  schedules: operator('list schedules with their next and last run', '', {}, ['schedules --json --backend redis://127.0.0.1:6379']),
+  stats: operator('counts of the given queues (default: every queue)', '[QUEUE…]', {}, ['stats orders mail --backend redis://127.0.0.1:6379']),
+  failed: operator(
+    'list the failed items of a queue, oldest first',
+    'QUEUE',
+    {
+      limit: { type: 'string', value: 'N', help: 'at most N items (default 100, at most 10000)' },
+      offset: { type: 'string', value: 'N', help: 'skip the first N items (default 0)' },
+    },
+    ['failed orders --limit 20 --offset 40 --backend redis://127.0.0.1:6379'],
+  ),
+  replay: operator('move failed items (all, or the given ids) back to the queue; exit 1 when an id is not failed', 'QUEUE [ID…]', {}, [
+    'replay orders 01J9Z… --backend redis://127.0.0.1:6379',
+  ]),
+  purge: operator('delete failed items (all, or the given ids); exit 1 when an id is not failed', 'QUEUE [ID…]', {}, ['purge orders --backend redis://127.0.0.1:6379']),
+  workers: operator('list live workers with their heartbeats', '', {}, ['workers --backend redis://127.0.0.1:6379']),
+} as const satisfies Record<string, CommandSpec>;
+
+/** Name of a subcommand. */
+export type CommandName = keyof typeof COMMANDS;
+
+/** Whether `name` is a subcommand. */
+export function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** The parseArgs options of a command: exactly its flags, so the help and the parser cannot disagree. */
+export function parserOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, f] of Object.entries(spec.flags)) {
+    options[name] = { type: f.type, ...(f.short !== undefined ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
+  return options;
+}
