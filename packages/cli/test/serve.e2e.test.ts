@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CliProcess, ensureBuilt, FIXTURES, runCli } from './run-cli';
+import { CliProcess, ensureBuilt, FIXTURES, ROOT, runCli } from './run-cli';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -27,3 +28,29 @@ test('wrkr serve refuses a non-loopback host without auth', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without auth/);
 });
+
+test('npm start builds without chatter and prints the URL last, set apart', async () => {
+  // Its own process group, signalled as a whole as Ctrl+C would: npm's `sh -c` does not pass SIGINT on.
+  const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, WRKR_PORT: '0' }, detached: true });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  try {
+    const until = Date.now() + 60_000;
+    while (!/Ctrl\+C stops\)\n\n/.test(stdout)) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`no URL from npm start:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Settled for a moment: the demo logs at error level, so nothing should follow the URL at once.
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+  }
+  const beforeStop = stdout.split(/\n\[[\d:.]+\] .*stopping server/)[0]!;
+  const lines = beforeStop.split('\n').filter((l) => l.trim() !== '');
+  // npm's own two-line header (`> start`, `> tsc -b …`), then the URL: no build output, no turbo notice.
+  expect(lines.filter((l) => !l.startsWith('> '))).toEqual([expect.stringMatching(/^ {2}wrkr dashboard and API on http:\/\/127\.0\.0\.1:\d+\/ \(OpenAPI: /)]);
+  expect(stdout).not.toMatch(/turbo|telemetry|Tasks:/i);
+}, 90_000);

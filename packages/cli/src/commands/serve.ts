@@ -41,7 +41,8 @@ export async function serveCommand(config: WrkrConfig, io: CommandIo): Promise<n
     await wrkr.stop({ timeout: 0 });
     throw err;
   }
-  io.stdout.write(`wrkr dashboard and API on ${url}/ (OpenAPI: ${url}/openapi.json)\n`);
+  // Set apart from the log lines around it: it is what a person starting the server looks for.
+  io.stdout.write(`\n  wrkr dashboard and API on ${url}/ (OpenAPI: ${url}/openapi.json; Ctrl+C stops)\n\n`);
   const received = await signal;
   log.info({ signal: received }, 'stopping server');
   await app.close();
