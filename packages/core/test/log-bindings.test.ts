@@ -2,16 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { Wrkr, type WrkrEvent } from '../src';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+import { eventually } from './harness';
 
 /** A pino logger whose lines are collected as objects. */
 function collectingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {

@@ -1,15 +1,6 @@
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { ValidationError, Wrkr } from '../src';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+import { eventually } from './harness';
 
 let wrkr: Wrkr;
 afterEach(async () => wrkr?.stop({ timeout: 0 }));
