@@ -12,7 +12,7 @@ export const prettyLine: MessageFormatFunc = (log, messageKey, _levelLabel, { co
   const parts: string[] = [typeof message === 'string' ? message : fieldValue(message ?? '')];
   for (const [key, value] of Object.entries(log)) {
     if (SKIPPED.has(key) || key === messageKey || value === undefined) continue;
-    parts.push(`${colors.gray(`${key}=`)}${fieldValue(value)}`);
+    parts.push(`${colors.gray(`${key}=`)}${fieldValue(isTimestamp(key, value) ? new Date(value).toISOString() : value)}`);
   }
   const err = log.err as { type?: string; message?: string; stack?: string } | undefined;
   if (err !== undefined) {
@@ -26,4 +26,9 @@ export const prettyLine: MessageFormatFunc = (log, messageKey, _levelLabel, { co
 function fieldValue(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
+}
+
+/** `dueAt`, `runAt`… holding epoch milliseconds: shown as a time, which a person can read. */
+function isTimestamp(key: string, value: unknown): value is number {
+  return /At$/.test(key) && typeof value === 'number' && Number.isFinite(value) && value > 1e12;
 }

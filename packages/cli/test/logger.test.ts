@@ -22,4 +22,5 @@ test('a pretty line holds the message, each field as key=value and the error wit
   const err = { type: 'Error', message: 'smtp "down"', stack: 'Error: smtp "down"\n    at send (/app/mail.js:3:9)\n    at run (/app/x.js:1:1)' };
   const line = prettyLine({ level: 40, time: 1, msg: 'handler failed', lib: 'wrkr', queue: 'mail', note: 'two words', tags: ['a'], err }, 'msg', 'WARN', plain);
   expect(line).toBe('handler failed queue=mail note="two words" tags=["a"] err="Error: smtp \\"down\\"" at=send (/app/mail.js:3:9)');
+  expect(prettyLine({ msg: 'retry', dueAt: Date.UTC(2026, 11, 2, 9, 0, 0, 5), attempt: 2 }, 'msg', 'WARN', plain)).toBe('retry dueAt=2026-12-02T09:00:00.005Z attempt=2');
 });
