@@ -49,8 +49,18 @@ const OPTIONS: ts.CompilerOptions = {
   typeRoots: [join(ROOT, 'node_modules', '@types')],
   skipLibCheck: true,
   esModuleInterop: true,
-  paths: { '@wrkr/*': [join(ROOT, 'packages', '*', 'src')] },
+  paths: sourcePaths(),
 };
+
+/** `@wrkr/x` → packages/x/src and `@wrkr/x/sub` → packages/x/src/sub, as jest.config.js maps them. */
+function sourcePaths(): Record<string, string[]> {
+  const paths: Record<string, string[]> = {};
+  for (const dir of readdirSync(join(ROOT, 'packages'))) {
+    paths[`@wrkr/${dir}`] = [join(ROOT, 'packages', dir, 'src')];
+    paths[`@wrkr/${dir}/*`] = [join(ROOT, 'packages', dir, 'src', '*')];
+  }
+  return paths;
+}
 
 /** Diagnostics of `files` (virtual path → source) compiled together with the prelude, as `README.md:LINE: message`. */
 function check(files: ReadonlyMap<string, Snippet>): string[] {
