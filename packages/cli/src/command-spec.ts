@@ -33,10 +33,13 @@ export interface CommandSpec {
 
 const HELP: FlagSpecs = { help: { type: 'boolean', short: 'h', help: 'show this help' } };
 const CONFIG: FlagSpecs = { config: { type: 'string', short: 'c', value: 'FILE', help: 'settings file (.json, or .js/.cjs exporting the object); WRKR_CONFIG' } };
-const BACKEND: FlagSpecs = {
-  backend: { type: 'string', short: 'b', value: 'URL', help: 'memory://, redis://…, amqp://…, mongodb://… (?namespace=NS); WRKR_BACKEND' },
+const backendFlags = (defaultText: string): FlagSpecs => ({
+  backend: { type: 'string', short: 'b', value: 'URL', help: `memory://, redis://…, amqp://…, mongodb://… (?namespace=NS)${defaultText}; WRKR_BACKEND` },
   namespace: { type: 'string', value: 'NS', help: "isolates the data; overrides the URL's ?namespace=; WRKR_NAMESPACE" },
-};
+});
+// Worker and server may run on their own in-process backend; an operator command must name the shared one.
+const OWN_BACKEND = backendFlags(', default memory://');
+const SHARED_BACKEND = backendFlags(', required');
 const JSON_OUT: FlagSpecs = { json: { type: 'boolean', help: 'one line of JSON instead of a table' } };
 const LOGS: FlagSpecs = {
   'log-level': { type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent; WRKR_LOG_LEVEL' },
@@ -68,7 +71,7 @@ const EVENT: FlagSpecs = {
 const operator = (summary: string, args: string, flags: FlagSpecs, examples: string[]): CommandSpec => ({
   summary,
   args,
-  flags: { ...BACKEND, ...CONFIG, ...flags, ...JSON_OUT, ...HELP },
+  flags: { ...SHARED_BACKEND, ...CONFIG, ...flags, ...JSON_OUT, ...HELP },
   examples,
   operator: true,
 });
@@ -78,14 +81,14 @@ export const COMMANDS = {
   worker: {
     summary: 'run task modules and config chains until SIGINT/SIGTERM',
     args: '',
-    flags: { ...BACKEND, ...CONFIG, ...RUN, ...LOGS, ...HELP },
+    flags: { ...OWN_BACKEND, ...CONFIG, ...RUN, ...LOGS, ...HELP },
     examples: ['worker --backend redis://127.0.0.1:6379?namespace=myapp --paths ./tasks --id mail-1 --concurrency 4'],
     operator: false,
   },
   serve: {
     summary: 'HTTP API and dashboard, optionally running task modules in the same process',
     args: '',
-    flags: { ...BACKEND, ...CONFIG, ...SERVE, ...RUN, ...LOGS, ...HELP },
+    flags: { ...OWN_BACKEND, ...CONFIG, ...SERVE, ...RUN, ...LOGS, ...HELP },
     examples: ['serve --backend redis://127.0.0.1:6379?namespace=myapp --port 8080 --token "$WRKR_TOKEN"'],
     operator: false,
   },
