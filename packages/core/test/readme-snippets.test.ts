@@ -10,7 +10,7 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..', '..');
 const PRELUDE = join(__dirname, 'readme', 'prelude.d.ts');
 /** Modules of the reader's own project that snippets import, and the declarations standing in for them. */
-const USER_MODULES: Record<string, string> = { '../src': join(__dirname, 'readme', 'my-backend.d.ts') };
+const USER_MODULES: Record<string, string> = { '../src': join(__dirname, 'readme', 'my-backend.d.ts'), '../src/my-backend': join(__dirname, 'readme', 'my-backend.d.ts') };
 
 interface Snippet {
   readonly readme: string;
