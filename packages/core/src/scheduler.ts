@@ -227,7 +227,7 @@ export class Scheduler {
       next,
       occurrenceMessage(record, record.nextRunAt),
     );
-    if (fired) this.log.info({ schedule: record.name, runAt: record.nextRunAt, next }, 'schedule fired');
+    if (fired) this.log.info({ schedule: record.name, runAt: record.nextRunAt, nextRunAt: next }, 'schedule fired');
     return next;
   }
 }
