@@ -156,12 +156,16 @@ export class Consumer {
     let event: WrkrEvent;
     try {
       event = decoded = toEvent(this.codec, d.message);
-      if (this.settings.requireData && event.data === undefined) throw new ValidationError('data', "is required by this subscription ({ data: 'required' })");
     } catch (err) {
-      // An undecodable item (or one without the data the handler needs) can never succeed: fail it now
-      // instead of burning retries.
-      log().error({ err }, 'cannot hand the item to the handler; moving it to the failed store');
+      // An undecodable item can never succeed: fail it now instead of burning retries.
+      log().error({ err }, 'cannot decode item; moving it to the failed store');
       await this.settle(lref, { kind: 'fail', error: toFailureInfo(err) }, log);
+      return;
+    }
+    if (this.settings.requireData && event.data === undefined) {
+      // Without its data the handler could never succeed either; a requester gets the reason at once.
+      const error = new ValidationError('data', "is required by this subscription ({ data: 'required' })");
+      await this.fail(event, d.attempt, lref, error, log, { err: error }, 'event without data; moving it to the failed store');
       return;
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
@@ -194,10 +198,16 @@ export class Consumer {
       }
       return;
     }
-    log().error({ err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
-    await this.onOutcome?.(event, outcome);
+    await this.fail(event, d.attempt, lref, outcome.error, log, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
+  }
+
+  /** Log, reply to a requester, move the item to the failed store and emit `failed`. */
+  private async fail(event: WrkrEvent, attempt: number, lref: LeaseRef, err: unknown, log: () => Logger, fields: Record<string, unknown>, msg: string): Promise<void> {
+    log().error(fields, msg);
+    await this.onOutcome?.(event, { ok: false, error: err });
+    const error = toFailureInfo(err);
     if (await this.settle(lref, { kind: 'fail', error }, log)) {
-      this.events.emit('failed', { queue, id: event.id, name: event.name, attempt: d.attempt, error });
+      this.events.emit('failed', { queue: this.settings.queue, id: event.id, name: event.name, attempt, error });
     }
   }
 
