@@ -57,19 +57,19 @@ async function refusedStoresNothing(method: string, path: string, payload: unkno
   return res;
 }
 
-/** An accepted event that is due now is stored exactly as given: no field was converted on the way. */
+/** An accepted event that is due now is stored exactly as given: no field was converted on the way (a delivered event always has headers, `{}` when none were given). */
 async function storedAsGiven(queue: string, payload: unknown, res: { status: number; body: any }): Promise<void> {
   if (res.status !== 200 || res.body.dueAt > Date.now()) return;
   const item = await api.wrkr.fetch(queue);
   expect(item?.event.id).toBe(res.body.id);
   const given = payload as Record<string, unknown>;
   const { name, tid, data, headers } = item!.event;
-  expect(JSON.parse(JSON.stringify({ name, tid, data, headers }))).toEqual(JSON.parse(JSON.stringify({ name: given.name, tid: given.tid, data: given.data, headers: given.headers })));
+  expect(JSON.parse(JSON.stringify({ name, tid, data, headers }))).toEqual(JSON.parse(JSON.stringify({ name: given.name, tid: given.tid, data: given.data, headers: given.headers ?? {} })));
   await api.wrkr.ack(item!);
 }
 
 test('publish: every body is accepted or refused with a typed 4xx, and a refused one stores nothing', async () => {
-  await fc.assert(fc.asyncProperty(body(eventBody), async (b) => storedAsGiven('all', b, await refusedStoresNothing('POST', '/api/publish', b))), RUNS);
+  await fc.assert(fc.asyncProperty(body(eventBody), async (b) => storedAsGiven('all', b, await refusedStoresNothing('POST', '/api/publish', b))), { ...RUNS, examples: [[{ name: 'a' }]] });
 });
 
 test('send: any queue name and body', async () => {
