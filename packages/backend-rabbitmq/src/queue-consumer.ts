@@ -73,7 +73,14 @@ export class QueueConsumer {
 
   /** Lease up to `max` items. */
   async claim(options: ClaimOptions): Promise<Delivery[]> {
-    const ch = await this.#open();
+    let ch: Channel;
+    try {
+      ch = await this.#open();
+    } catch (err) {
+      // Closing rejects the queue declaration still in flight: a claim pending at close resolves empty.
+      if (this.#closed) return [];
+      throw err;
+    }
     // close() may have run while the channel opened; a waiter added now would never be resolved by it.
     if (this.#closed) return [];
     const now = this.#take(ch, options.max, options.leaseMs);
