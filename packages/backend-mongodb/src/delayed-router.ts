@@ -17,12 +17,13 @@ export function routingGuard(id: string, now: number): string {
 
 /**
  * Ids (of `ids`) whose guard of the previous window is younger than a window: a router that won it
- * may still be routing, so nobody else may take the publish over yet.
+ * may still be routing, so nobody else may take the publish over yet. Guards of `except` (the asking
+ * router itself, whose passes never overlap) do not count: that earlier pass of its own has failed.
  */
-export async function recentlyRouted(guards: Collection<GuardDoc>, ids: readonly string[], now: number): Promise<Set<string>> {
+export async function recentlyRouted(guards: Collection<GuardDoc>, ids: readonly string[], now: number, except?: string): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const previous = ids.map((id) => routingGuard(id, now - ROUTING_WINDOW_MS));
-  const fresh = await guards.find({ _id: { $in: previous }, ts: { $gt: now - ROUTING_WINDOW_MS } }).toArray();
+  const fresh = await guards.find({ _id: { $in: previous }, ts: { $gt: now - ROUTING_WINDOW_MS }, ...(except !== undefined ? { inst: { $ne: except } } : {}) }).toArray();
   const busy = new Set(fresh.map((g) => g._id));
   return new Set(ids.filter((id, k) => busy.has(previous[k]!)));
 }
@@ -124,7 +125,7 @@ export class DelayedRouter {
       for (const k of [...lost]) if (own.has(guards[k]!._id)) lost.delete(k);
     }
     const candidates = due.filter((_, k) => !lost.has(k));
-    const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now);
+    const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now, this.instance);
     const won = candidates.filter((d) => !busy.has(d._id));
     if (won.length === 0) return 0;
     await this.route(won.map((d) => d.m));

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, it } from '@jest/globals';
+import { silentLogger } from '@wrkr/core/backend';
+import { uniqueNamespace } from '@wrkr/backend-tests';
+import { mongoUrl } from '@wrkr/backend-tests/services';
+import { MongoClient, type Collection } from 'mongodb';
+import { DelayedRouter, routingGuard, ROUTING_WINDOW_MS } from '../src/delayed-router';
+import type { DelayedDoc, GuardDoc, StoredMessage } from '../src/documents';
+
+let client: MongoClient;
+let delayed: Collection<DelayedDoc>;
+let guards: Collection<GuardDoc>;
+const namespace = uniqueNamespace();
+
+beforeAll(async () => {
+  client = await new MongoClient(await mongoUrl()).connect();
+  delayed = client.db('wrkr_test').collection<DelayedDoc>(`${namespace}.delayed`);
+  guards = client.db('wrkr_test').collection<GuardDoc>(`${namespace}.guards`);
+});
+
+afterAll(async () => {
+  await delayed?.drop().catch(() => undefined);
+  await guards?.drop().catch(() => undefined);
+  await client?.close();
+});
+
+// A pass that won a publish's guard and then failed (the database went away mid-route) must not make the
+// same router wait out a whole routing window before it retries the publish it still owns.
+it('a router retries at once a publish whose routing it won in the previous window and did not finish', async () => {
+  const now = Date.now();
+  const m = { id: 'p1', name: 'x.y', publishedAt: now } as unknown as StoredMessage;
+  await delayed.insertOne({ _id: 'p1', at: now - 10, m });
+  await guards.insertOne({ _id: routingGuard('p1', now - ROUTING_WINDOW_MS), inst: 'me', ts: now - 1_000 });
+  const routed: StoredMessage[] = [];
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), 60_000, silentLogger());
+  router.start();
+  const deadline = Date.now() + 5_000;
+  while (routed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await router.stop();
+  assert.deepEqual(routed.map((r) => r.id), ['p1']);
+  assert.equal(await delayed.countDocuments({ _id: 'p1' }), 0);
+});
+
+it("another router's guard of the previous window still holds the publish back", async () => {
+  const now = Date.now();
+  const m = { id: 'p2', name: 'x.y', publishedAt: now } as unknown as StoredMessage;
+  await delayed.insertOne({ _id: 'p2', at: now - 10, m });
+  await guards.insertOne({ _id: routingGuard('p2', now - ROUTING_WINDOW_MS), inst: 'other', ts: now - 1_000 });
+  const routed: StoredMessage[] = [];
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), 60_000, silentLogger());
+  router.start();
+  await new Promise((r) => setTimeout(r, 1_000));
+  await router.stop();
+  assert.deepEqual(routed, []);
+  assert.equal(await delayed.countDocuments({ _id: 'p2' }), 1);
+});
