@@ -1,4 +1,4 @@
-import { assertEventName, assertHeaders, assertJson, assertKnownKeys, assertPattern, assertQueueName } from '../src/validation';
+import { MAX_JSON_DEPTH, assertEventName, assertHeaders, assertJson, assertKnownKeys, assertPattern, assertQueueName } from '../src/validation';
 import { ValidationError } from '../src/errors';
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { NotStartedError, PayloadTooLargeError, Wrkr, isWrkrError } from '../src';
@@ -22,6 +22,23 @@ describe('validation', () => {
       expect(() => assertJson(bad)).toThrow(ValidationError);
     }
     expect(() => assertJson({ a: { b: [0, new Date()] } })).toThrow(/data\.a\.b\[1\]/);
+  });
+
+  it('accepts data nested MAX_JSON_DEPTH levels and refuses deeper data, 3,000 levels included, with ValidationError', async () => {
+    const nest = (levels: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < levels; i++) v = i % 2 ? [v] : { a: v };
+      return v;
+    };
+    expect(() => assertJson(nest(MAX_JSON_DEPTH))).not.toThrow();
+    expect(() => assertJson(nest(MAX_JSON_DEPTH + 1))).toThrow(/data: nests deeper than 100 levels/);
+    expect(() => assertJson(nest(3000))).toThrow(ValidationError);
+    const w = new Wrkr({ backend: new MemoryBackend(), worker: false, scheduler: false });
+    await w.start();
+    await w.bind('all', '#');
+    await expect(w.publish({ name: 'a.b', data: nest(3000) })).rejects.toBeInstanceOf(ValidationError);
+    expect(await w.stats('all')).toMatchObject({ ready: 0, delayed: 0 });
+    await w.stop();
   });
 
   it('allows the same object twice when it is not a cycle', () => {
