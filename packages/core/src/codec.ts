@@ -10,12 +10,14 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024;
 /** Turns event data into an opaque body string and back (JSON, optionally encrypted). */
 export class Codec {
   private readonly cipher?: PayloadCipher;
+  private readonly allowPlaintext: boolean;
 
   constructor(
     private readonly maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
     encryption?: EncryptionOptions,
   ) {
     if (encryption) this.cipher = new PayloadCipher(encryption);
+    this.allowPlaintext = encryption?.allowPlaintext === true;
   }
 
   /** Validate and encode `data` (undefined → no body). */
@@ -30,13 +32,16 @@ export class Codec {
     return body;
   }
 
-  /** Decode a body made by `encode` (decrypting when needed). */
+  /** Decode a body made by `encode` (decrypting when needed); with encryption on, plaintext is a CryptoError unless allowed. */
   decode(body: string | undefined, name: string): unknown {
     if (body === undefined) return undefined;
     let json = body;
     if (PayloadCipher.isEncrypted(body)) {
       if (!this.cipher) throw new CryptoError('payload is encrypted but no encryption keys are configured');
       json = this.cipher.decrypt(body, name);
+    } else if (this.cipher && !this.allowPlaintext) {
+      // Encryption on means every body is ours: plaintext was written by someone without the keys.
+      throw new CryptoError('payload is not encrypted but encryption is configured (set encryption.allowPlaintext while migrating)');
     }
     try {
       return JSON.parse(json) as unknown;

@@ -8,8 +8,10 @@ export interface EncryptionOptions {
   keys: Record<string, Buffer | string>;
   /** Key id used for new payloads without an owner key. */
   currentKey: string;
-  /** Owner (the event's `owner` header) → key id, so each owner's data has its own key. */
+  /** Owner (the event's `owner` header) → key id, so each owner's data has its own key; other owners use `currentKey`. */
   ownerKeys?: Record<string, string>;
+  /** Accept unencrypted bodies (migrating a store to encryption); off by default, so planted plaintext fails. */
+  allowPlaintext?: boolean;
 }
 
 const PREFIX = 'enc:v1:';
@@ -31,7 +33,8 @@ function readKey(id: string, key: Buffer | string): Buffer {
 export class PayloadCipher {
   private readonly keys = new Map<string, Buffer>();
   private readonly currentKey: string;
-  private readonly ownerKeys: Record<string, string>;
+  // A Map: owners such as 'constructor' or '__proto__' must not find Object.prototype's members.
+  private readonly ownerKeys: Map<string, string>;
 
   constructor(options: EncryptionOptions) {
     if (!isPlainObject(options) || !isPlainObject(options.keys)) throw new ValidationError('encryption.keys', 'must be an object of key id → key');
@@ -41,15 +44,17 @@ export class PayloadCipher {
     }
     if (!this.keys.has(options.currentKey)) throw new ValidationError('encryption.currentKey', `no key with id ${JSON.stringify(options.currentKey)}`);
     this.currentKey = options.currentKey;
-    this.ownerKeys = { ...(options.ownerKeys ?? {}) };
-    for (const [owner, id] of Object.entries(this.ownerKeys)) {
+    if (options.ownerKeys !== undefined && !isPlainObject(options.ownerKeys)) throw new ValidationError('encryption.ownerKeys', 'must be an object of owner → key id');
+    if (options.allowPlaintext !== undefined && typeof options.allowPlaintext !== 'boolean') throw new ValidationError('encryption.allowPlaintext', 'must be a boolean');
+    this.ownerKeys = new Map(Object.entries(options.ownerKeys ?? {}));
+    for (const [owner, id] of this.ownerKeys) {
       if (!this.keys.has(id)) throw new ValidationError(`encryption.ownerKeys.${owner}`, `no key with id ${JSON.stringify(id)}`);
     }
   }
 
   /** Encrypt `plain` with the owner's key (or the current key). */
   encrypt(plain: string, name: string, owner?: string): string {
-    const keyId = (owner !== undefined ? this.ownerKeys[owner] : undefined) ?? this.currentKey;
+    const keyId = (owner !== undefined ? this.ownerKeys.get(owner) : undefined) ?? this.currentKey;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(keyId)!, iv);
     cipher.setAAD(Buffer.from(name));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Codec } from '../src/codec';
 import { CryptoError, PayloadTooLargeError, ValidationError } from '../src/errors';
-import { memoryWrkrs } from './harness';
+import { eventually, memoryWrkrs } from './harness';
 
 describe('Codec', () => {
   it('round-trips JSON without encryption', () => {
@@ -51,6 +51,22 @@ describe('Codec', () => {
       expect(() => new Codec().decode(body, 'a')).toThrow(CryptoError);
     });
 
+    it('owners named like Object.prototype members use the current key instead of throwing a TypeError', () => {
+      for (const owner of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+        const body = codec.encode({ v: owner }, 'a', owner)!;
+        expect(body.startsWith('enc:v1:k1:')).toBe(true);
+        expect(codec.decode(body, 'a')).toEqual({ v: owner });
+      }
+    });
+
+    it('refuses a plaintext body with CryptoError, unless allowPlaintext is set for a migration', () => {
+      expect(() => codec.decode('{"planted":true}', 'a')).toThrow(/payload is not encrypted/);
+      const migrating = new Codec(undefined, { keys: { k1 }, currentKey: 'k1', allowPlaintext: true });
+      expect(migrating.decode('{"old":true}', 'a')).toEqual({ old: true });
+      expect(migrating.encode('new', 'a')!.startsWith('enc:v1:k1:')).toBe(true);
+      expect(() => new Codec(undefined, { keys: { k1 }, currentKey: 'k1', allowPlaintext: 'yes' as unknown as boolean })).toThrow(ValidationError);
+    });
+
     it('validates keys', () => {
       expect(() => new Codec(undefined, { keys: { a: 'short' }, currentKey: 'a' })).toThrow(ValidationError);
       expect(() => new Codec(undefined, { keys: { k1 }, currentKey: 'nope' })).toThrow(ValidationError);
@@ -72,5 +88,19 @@ describe('payload encryption through Wrkr', () => {
     await w.backend.nack({ queue: 'secret', id: raw!.message.id, token: raw!.token }, { kind: 'release' });
     const item = await w.fetch('secret');
     expect(item!.event.data).toEqual({ card: '4111' });
+  });
+
+  it('a plaintext body planted in the store goes to the failed store with a CryptoError, never to the handler', async () => {
+    const w = await make({ encryption: { keys: { k1: randomBytes(32) }, currentKey: 'k1' } });
+    const seen: unknown[] = [];
+    await w.subscribe('secret', null, (e) => {
+      seen.push(e.data);
+    });
+    await w.backend.send('secret', [{ message: { id: 'planted', name: 'x.secret', body: '{"card":"forged"}', publishedAt: Date.now() } }]);
+    await w.send('secret', { name: 'x.secret', data: { card: 'genuine' } });
+    await eventually(async () => (await w.failed('secret')).length === 1 && seen.length === 1);
+    expect(seen).toEqual([{ card: 'genuine' }]);
+    const [failed] = await w.failed('secret');
+    expect(failed).toMatchObject({ error: { code: 'ERR_WRKR_CRYPTO', message: expect.stringMatching(/not encrypted/) } });
   });
 });
