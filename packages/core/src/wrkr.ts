@@ -136,7 +136,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (options.scheduler !== false && this.backend.capabilities.schedules) {
       const s = options.scheduler === true || options.scheduler === undefined ? {} : options.scheduler;
       assertKnownKeys(s, ['poll'], 'options.scheduler');
-      this.scheduler = new Scheduler(this.backend, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
+      this.scheduler = new Scheduler(this.backend, this.codec, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
     }
     this.scheduleAdmin = new ScheduleAdmin(this.backend, this.codec, this.encoder, this.scheduler);
   }
