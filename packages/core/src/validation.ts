@@ -28,7 +28,7 @@ export function assertPattern(pattern: unknown, field = 'pattern'): asserts patt
 /** Throw unless `queue` is a valid queue name (letters, digits, `_ . : -`, not starting with a separator). */
 export function assertQueueName(queue: unknown, field = 'queue'): asserts queue is string {
   if (typeof queue !== 'string' || !QUEUE.test(queue) || queue.length > MAX_NAME) {
-    throw new ValidationError(field, `${JSON.stringify(queue)} is not a queue name (letters, digits, '_', '.', ':', '-'; at most ${MAX_NAME})`);
+    throw new ValidationError(field, `${typeof queue === 'string' ? JSON.stringify(queue) : `a ${typeof queue}`} is not a queue name (letters, digits, '_', '.', ':', '-'; at most ${MAX_NAME})`);
   }
 }
 

@@ -12,7 +12,7 @@ describe('validation', () => {
   it.each(['#', '*', 'a.*.c', 'a.#', '#.b'])('accepts pattern %p', (p) => expect(() => assertPattern(p)).not.toThrow());
   it.each(['', 'a..b', 'a.**', 'a.b#', 'a b'])('refuses pattern %p', (p) => expect(() => assertPattern(p)).toThrow(ValidationError));
   it.each(['orders', 'ourApp.CustomerSatisfactionTeam', 'a:b-c_d'])('accepts queue %p', (q) => expect(() => assertQueueName(q)).not.toThrow());
-  it.each(['', '.x', 'a b', 'a/b', 'x'.repeat(300)])('refuses queue %p', (q) => expect(() => assertQueueName(q)).toThrow(ValidationError));
+  it.each(['', '.x', 'a b', 'a/b', 'x'.repeat(300), 10n, 5])('refuses queue %p', (q) => expect(() => assertQueueName(q)).toThrow(ValidationError));
 
   it('accepts JSON and refuses what does not survive a JSON round trip', () => {
     expect(() => assertJson({ a: [1, 'x', null, { b: true }], 'ü': '😀' })).not.toThrow();
