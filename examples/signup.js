@@ -33,8 +33,8 @@ async function main() {
     }
   });
 
-  // 3. Request/reply: the handler's return value goes back to the requester.
-  await wrkr.subscribe('pricing', 'pricing.quote', async (event) => ({ plan: event.data.plan, monthly: event.data.plan === 'pro' ? 29 : 0 }));
+  // 3. Request/reply: a responder's return value goes back to the requester.
+  await wrkr.respond('pricing', 'pricing.quote', async (event) => ({ plan: event.data.plan, monthly: event.data.plan === 'pro' ? 29 : 0 }));
 
   // 4. A recurring schedule; however many processes run it, each occurrence fires once.
   let reports = 0;

@@ -13,6 +13,7 @@ import { isolationTests } from './groups/isolation';
 import { leaseTests } from './groups/leases';
 import { persistenceTests } from './groups/persistence';
 import { queueAdminTests } from './groups/queue-admin';
+import { requestReplyTests } from './groups/request-reply';
 import { roundTripTests } from './groups/round-trip';
 import { scheduleTests } from './groups/schedules';
 import { workerTests } from './groups/workers';
@@ -39,6 +40,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   invalidInputTests,
   connectionLossTests,
   directInputTests,
+  requestReplyTests,
 ];
 
 /**

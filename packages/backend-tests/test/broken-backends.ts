@@ -117,6 +117,13 @@ export class DeliversBeforeDue extends DelegatingBackend {
   }
 }
 
+/** Routes a point-to-point send by the event's name, as a publish would, instead of to the named queue. */
+export class SendRoutesByName extends DelegatingBackend {
+  override send(_queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.inner.publish(items);
+  }
+}
+
 /** What the clients of one broken "server" share, so a wrapper can misbehave across clients. */
 export class SharedDeliveries {
   /** Deliveries made, by the client that made them. */

@@ -7,6 +7,7 @@ import {
   directInputTests,
   fanOutTests,
   leaseTests,
+  requestReplyTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -17,6 +18,7 @@ import {
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
+  SendRoutesByName,
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
@@ -51,6 +53,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
+  { what: 'routes a point-to-point send by name', groups: [requestReplyTests], group: /request\/reply/, wrap: (b) => new SendRoutesByName(b) },
 ];
 
 describe('the conformance suite has teeth', () => {

@@ -42,7 +42,10 @@ function unitMs(unit: string): number {
   return UNIT_MS[u]!;
 }
 
-/** Parse a Duration into whole ms (≥ 0), or throw a ValidationError naming `field`. */
+/** Longest Duration, and furthest `when`, accepted: 10 years (of 365.25 days) in ms. */
+export const MAX_DURATION_MS = 10 * 365.25 * 86_400_000;
+
+/** Parse a Duration into whole ms (0 to MAX_DURATION_MS), or throw a ValidationError naming `field`. */
 export function parseDuration(value: unknown, field: string): number {
   let ms: number;
   if (typeof value === 'number') {
@@ -58,20 +61,21 @@ export function parseDuration(value: unknown, field: string): number {
   }
   if (!Number.isFinite(ms)) throw new ValidationError(field, `cannot read ${JSON.stringify(value)} as a duration`);
   if (ms < 0) throw new ValidationError(field, `must not be negative (got ${JSON.stringify(value)})`);
+  if (ms > MAX_DURATION_MS) throw new ValidationError(field, `must be at most 10 years (got ${JSON.stringify(value)})`);
   return Math.round(ms);
 }
 
-/** Parse a When into an absolute epoch-ms due time, relative to `now`. */
+/** Parse a When into an absolute epoch-ms due time, relative to `now`, at most MAX_DURATION_MS ahead. */
 export function parseWhen(value: unknown, now: number, field = 'when'): number {
+  let t: number | undefined;
   if (value instanceof Date) {
-    const t = value.getTime();
+    t = value.getTime();
     if (Number.isNaN(t)) throw new ValidationError(field, 'invalid Date');
-    return t;
-  }
-  if (typeof value === 'string' && ISO_DATE.test(value.trim())) {
-    const t = Date.parse(value.trim());
+  } else if (typeof value === 'string' && ISO_DATE.test(value.trim())) {
+    t = Date.parse(value.trim());
     if (Number.isNaN(t)) throw new ValidationError(field, `invalid date ${JSON.stringify(value)}`);
-    return t;
   }
-  return now + parseDuration(value, field);
+  if (t === undefined) return now + parseDuration(value, field);
+  if (t > now + MAX_DURATION_MS) throw new ValidationError(field, `must be at most 10 years ahead (got ${new Date(t).toISOString()})`);
+  return t;
 }

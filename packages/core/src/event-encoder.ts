@@ -32,11 +32,11 @@ export class EventEncoder {
       if (e.id !== undefined) assertId(e.id, `${f}.id`);
       const dueAt = e.when === undefined ? undefined : parseWhen(e.when, now, `${f}.when`);
       if (dueAt !== undefined && !this.backend.capabilities.delayed) throw new NotSupportedError('delayed', this.backend.name);
-      const body = this.codec.encode(e.data, e.name, e.headers?.owner, `${f}.data`);
       // Built field by field (no conditional spreads): this runs for every published event.
       const message: { -readonly [K in keyof Message]: Message[K] } = { id: e.id ?? newId(), name: e.name, publishedAt: now };
       if (e.tid !== undefined) message.tid = e.tid;
       if (e.headers !== undefined) message.headers = { ...e.headers };
+      const body = this.codec.encode(e.data, message, `${f}.data`);
       if (body !== undefined) message.body = body;
       return dueAt !== undefined && dueAt > now ? { message, dueAt } : { message };
     });

@@ -19,7 +19,7 @@ export interface HandlerContext {
   extendLease(duration: Duration): Promise<void>;
 }
 
-/** Handles one event; its resolved value is the reply of a request. Throwing (or rejecting) means failure. */
+/** Handles one event; under `respond` its resolved value is the reply of a request. Throwing (or rejecting) means failure. */
 export type Handler<T = unknown, R = unknown> = (event: WrkrEvent<T>, ctx: HandlerContext) => R | Promise<R>;
 
 /** An event whose `data` is present: what the handler of a `{ data: 'required' }` subscription gets. */

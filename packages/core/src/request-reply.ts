@@ -30,13 +30,8 @@ export async function sendReply(
     const { message, name, code } = toFailureInfo(outcome.error);
     body = { ok: false, error: { message, ...(name ? { name } : {}), ...(code ? { code } : {}) } };
   }
-  const message: Message = {
-    id: newId(),
-    name: REPLY_EVENT,
-    headers: { [CORRELATION_HEADER]: event.id },
-    body: codec.encode(body, REPLY_EVENT, undefined, 'reply')!,
-    publishedAt: Date.now(),
-  };
+  const bound = { id: newId(), name: REPLY_EVENT, headers: { [CORRELATION_HEADER]: event.id } };
+  const message: Message = { ...bound, body: codec.encode(body, bound, 'reply')!, publishedAt: Date.now() };
   await backend.send(replyTo, [{ message }]);
 }
 
@@ -115,7 +110,7 @@ export class ReplyInbox {
     this.pending.delete(id);
     clearTimeout(p.timer);
     try {
-      const body = this.codec.decode(message.body, message.name) as ReplyBody;
+      const body = this.codec.decode(message.body, message) as ReplyBody;
       if (body.ok) p.resolve(body.value);
       else p.reject(new RemoteError(body.error.message, { ...(body.error.name ? { name: body.error.name } : {}), ...(body.error.code ? { code: body.error.code } : {}) }));
     } catch (err) {

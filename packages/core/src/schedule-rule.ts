@@ -23,7 +23,7 @@ export function parseScheduleRule(input: unknown, field = 'rule'): StoredRule {
     assertKnownKeys(input, ['cron', 'tz'], field);
     const { cron, tz } = input;
     if (typeof cron !== 'string' || cron.trim() === '') throw new ValidationError(`${field}.cron`, 'must be a cron expression');
-    if (tz !== undefined && (typeof tz !== 'string' || !isTimeZone(tz))) throw new ValidationError(`${field}.tz`, `unknown time zone ${JSON.stringify(tz)}`);
+    if (tz !== undefined && (typeof tz !== 'string' || !isTimeZone(tz))) throw new ValidationError(`${field}.tz`, typeof tz === 'string' ? `unknown time zone ${JSON.stringify(tz)}` : 'must be a time zone name');
     try {
       compile(cron, tz);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Backend, Message, ScheduleRecord } from './contract';
-import type { Codec } from './codec';
+import { rebind, type BoundFields, type Codec } from './codec';
 import { NotFoundError, ValidationError } from './errors';
 import type { EventInput, Headers, Published } from './event';
 import { published, type EventEncoder } from './event-encoder';
@@ -33,17 +33,25 @@ export interface ScheduleInfo {
  * The message an occurrence publishes. A series occurrence's id is fixed by schedule and time, so a
  * retried fire cannot duplicate it; a manual one is a new event, marked so handlers can tell.
  */
-export function occurrenceMessage(record: ScheduleRecord, runAt: number, trigger: 'series' | 'manual' = 'series'): Message {
+export function occurrenceMessage(codec: Codec, record: ScheduleRecord, runAt: number, trigger: 'series' | 'manual' = 'series'): Message {
   const manual = trigger === 'manual';
-  return {
+  const bound = {
     id: manual ? newId() : `sched.${record.name}.${runAt}`,
     name: record.event.name,
     ...(record.event.tid !== undefined ? { tid: record.event.tid } : {}),
     headers: { ...(record.event.headers ?? {}), [SCHEDULE_HEADER]: record.name, ...(manual ? { [TRIGGER_HEADER]: 'manual' } : {}) },
-    ...(record.event.body !== undefined ? { body: record.event.body } : {}),
-    publishedAt: runAt,
   };
+  // The stored body is bound to the template; each occurrence is its own event, so it is re-bound to it.
+  const body = rebind(codec, record.event.body, templateFields(record), bound);
+  return { ...bound, ...(body !== undefined ? { body } : {}), publishedAt: runAt };
 }
+
+/** What a schedule's stored body is bound to: the template event `ScheduleAdmin.upsert` encoded. */
+function templateFields(r: ScheduleRecord): BoundFields {
+  return { id: TEMPLATE_ID, name: r.event.name, ...(r.event.tid !== undefined ? { tid: r.event.tid } : {}), ...(r.event.headers !== undefined ? { headers: r.event.headers } : {}) };
+}
+
+const TEMPLATE_ID = 'template';
 
 /**
  * Wrkr's schedule methods behind the started and capability checks: validates and stores records,
@@ -63,7 +71,7 @@ export class ScheduleAdmin {
     const stored = parseScheduleRule(rule);
     if (!isPlainObject(event)) throw new ValidationError('event', 'must be an object');
     assertKnownKeys(event, ['name', 'tid', 'data', 'headers'], 'event');
-    const [item] = this.encoder.toOutgoing({ ...event, id: 'template' }, 'event');
+    const [item] = this.encoder.toOutgoing({ ...event, id: TEMPLATE_ID }, 'event');
     const existing = await this.backend.getSchedule(name);
     const now = Date.now();
     const record: ScheduleRecord = {
@@ -112,7 +120,7 @@ export class ScheduleAdmin {
   async trigger(name: string): Promise<Published> {
     const record = await this.backend.getSchedule(name);
     if (!record) throw new NotFoundError('schedule', name);
-    const message = occurrenceMessage(record, Date.now(), 'manual');
+    const message = occurrenceMessage(this.codec, record, Date.now(), 'manual');
     await this.backend.publish([{ message }]);
     return published({ message });
   }
@@ -133,7 +141,7 @@ export class ScheduleAdmin {
 function toScheduleInfo(codec: Codec, r: ScheduleRecord): ScheduleInfo {
   let data: unknown;
   try {
-    data = codec.decode(r.event.body, r.event.name);
+    data = codec.decode(r.event.body, templateFields(r));
   } catch {
     data = undefined;
   }
@@ -165,6 +173,7 @@ export class Scheduler {
 
   constructor(
     private readonly backend: Backend,
+    private readonly codec: Codec,
     private readonly log: Logger,
     private readonly pollMs: number,
   ) {}
@@ -225,7 +234,7 @@ export class Scheduler {
       record.name,
       { runAt: record.nextRunAt, updatedAt: record.updatedAt },
       next,
-      occurrenceMessage(record, record.nextRunAt),
+      occurrenceMessage(this.codec, record, record.nextRunAt),
     );
     if (fired) this.log.info({ schedule: record.name, runAt: record.nextRunAt, nextRunAt: next }, 'schedule fired');
     return next;

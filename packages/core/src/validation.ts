@@ -28,7 +28,7 @@ export function assertPattern(pattern: unknown, field = 'pattern'): asserts patt
 /** Throw unless `queue` is a valid queue name (letters, digits, `_ . : -`, not starting with a separator). */
 export function assertQueueName(queue: unknown, field = 'queue'): asserts queue is string {
   if (typeof queue !== 'string' || !QUEUE.test(queue) || queue.length > MAX_NAME) {
-    throw new ValidationError(field, `${JSON.stringify(queue)} is not a queue name (letters, digits, '_', '.', ':', '-'; at most ${MAX_NAME})`);
+    throw new ValidationError(field, `${typeof queue === 'string' ? JSON.stringify(queue) : `a ${typeof queue}`} is not a queue name (letters, digits, '_', '.', ':', '-'; at most ${MAX_NAME})`);
   }
 }
 
@@ -48,7 +48,14 @@ export function assertHeaders(headers: unknown, field = 'headers'): asserts head
   }
 }
 
-/** Throw unless `value` survives a JSON round trip unchanged (no undefined, functions, NaN, Dates, cycles…). */
+/** Deepest nesting of arrays/objects accepted in event data (the top-level value is depth 1). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * Throw unless `value` survives a JSON round trip unchanged (no undefined, functions, NaN, Dates, cycles…)
+ * and nests at most MAX_JSON_DEPTH levels: the walk is recursive, so the bound also keeps hostile input
+ * (thousands of levels in a few KB) from overflowing the stack.
+ */
 export function assertJson(value: unknown, field = 'data'): void {
   const seen = new Set<object>();
   const walk = (v: unknown, path: string): void => {
@@ -62,6 +69,7 @@ export function assertJson(value: unknown, field = 'data'): void {
       case 'object': {
         if (v === null) return;
         if (seen.has(v)) throw new ValidationError(path, 'circular reference');
+        if (seen.size >= MAX_JSON_DEPTH) throw new ValidationError(field, `nests deeper than ${MAX_JSON_DEPTH} levels`);
         seen.add(v);
         if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
         else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);

@@ -136,7 +136,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (options.scheduler !== false && this.backend.capabilities.schedules) {
       const s = options.scheduler === true || options.scheduler === undefined ? {} : options.scheduler;
       assertKnownKeys(s, ['poll'], 'options.scheduler');
-      this.scheduler = new Scheduler(this.backend, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
+      this.scheduler = new Scheduler(this.backend, this.codec, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
     }
     this.scheduleAdmin = new ScheduleAdmin(this.backend, this.codec, this.encoder, this.scheduler);
   }
@@ -251,11 +251,42 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     options: SubscribeOptions<T> & { data: 'required' },
   ): Promise<Subscription>;
   subscribe<T = unknown, R = unknown>(queue: string, patterns: string | string[] | null, handler: Handler<T, R>, options?: SubscribeOptions<T>): Promise<Subscription>;
-  async subscribe<T = unknown, R = unknown>(
+  subscribe<T = unknown, R = unknown>(
     queue: string,
     patterns: string | string[] | null,
     handler: Handler<T, R> | DataHandler<T, R>,
     options: SubscribeOptions<T> = {},
+  ): Promise<Subscription> {
+    return this.consume(queue, patterns, handler, options, false);
+  }
+
+  /**
+   * Like `subscribe`, and the handler answers requests: its return value (or thrown error, as
+   * `RemoteError`) is sent back to the requester. Plain `subscribe` handlers never reply; when several
+   * responders match one published request, the first reply wins and the others are dropped.
+   */
+  respond<T = unknown, R = unknown>(
+    queue: string,
+    patterns: string | string[] | null,
+    handler: DataHandler<T, R>,
+    options: SubscribeOptions<T> & { data: 'required' },
+  ): Promise<Subscription>;
+  respond<T = unknown, R = unknown>(queue: string, patterns: string | string[] | null, handler: Handler<T, R>, options?: SubscribeOptions<T>): Promise<Subscription>;
+  respond<T = unknown, R = unknown>(
+    queue: string,
+    patterns: string | string[] | null,
+    handler: Handler<T, R> | DataHandler<T, R>,
+    options: SubscribeOptions<T> = {},
+  ): Promise<Subscription> {
+    return this.consume(queue, patterns, handler, options, true);
+  }
+
+  private async consume<T, R>(
+    queue: string,
+    patterns: string | string[] | null,
+    handler: Handler<T, R> | DataHandler<T, R>,
+    options: SubscribeOptions<T>,
+    replies: boolean,
   ): Promise<Subscription> {
     this.assertStarted();
     assertQueueName(queue);
@@ -289,7 +320,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       handler as Handler,
       this.log.child({ queue }),
       this,
-      (event, outcome) => sendReply(this.backend, this.codec, event, outcome),
+      replies ? (event, outcome) => sendReply(this.backend, this.codec, event, outcome) : undefined,
     );
     this.consumers.set(queue, consumer);
     consumer.start();
@@ -305,10 +336,14 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     await consumer.stop(parseDuration(options.timeout ?? '30s', 'timeout'));
   }
 
-  /** Publish `name` with `data` and wait for the first handler's return value (or its error as RemoteError). */
-  async request<R = unknown>(name: string, data?: unknown, options: { timeout?: Duration; headers?: Headers; tid?: string } = {}): Promise<R> {
+  /**
+   * Publish `name` with `data` (or, with `queue`, send it to that one queue) and wait for the first
+   * reply of a `respond` handler: its return value, or its error as RemoteError; TimeoutError when none comes.
+   */
+  async request<R = unknown>(name: string, data?: unknown, options: { timeout?: Duration; headers?: Headers; tid?: string; queue?: string } = {}): Promise<R> {
     this.assertStarted();
-    assertKnownKeys(options, ['timeout', 'headers', 'tid'], 'options');
+    assertKnownKeys(options, ['timeout', 'headers', 'tid', 'queue'], 'options');
+    if (options.queue !== undefined) assertQueueName(options.queue);
     const timeoutMs = parseDuration(options.timeout ?? '30s', 'options.timeout');
     this.inbox ??= new ReplyInbox(this.backend, this.codec, this.log, this.instanceId);
     const id = newId();
@@ -321,7 +356,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     });
     const reply = this.inbox.expect(id, timeoutMs);
     try {
-      await this.backend.publish([item!]);
+      await (options.queue === undefined ? this.backend.publish([item!]) : this.backend.send(options.queue, [item!]));
     } catch (err) {
       this.inbox.forget(id);
       throw err;

@@ -1,4 +1,4 @@
-import { parseDuration, parseWhen } from '../src/duration';
+import { MAX_DURATION_MS, parseDuration, parseWhen } from '../src/duration';
 import { isWrkrError, ValidationError } from '../src/errors';
 
 describe('parseDuration', () => {
@@ -48,5 +48,12 @@ describe('parseWhen', () => {
     expect(() => parseWhen('2026-13-45T99:00:00Z', now)).toThrow(ValidationError);
     expect(() => parseWhen('soon-ish', now)).toThrow(/when: cannot read "soon-ish"/);
     expect(() => parseWhen(-5, now)).toThrow(/must not be negative/);
+  });
+  it('refuses due times beyond the 10-year horizon, however they are written', () => {
+    expect(parseWhen('9 years', now)).toBe(now + 9 * 365 * 86_400_000);
+    for (const when of [1e308, '99999999999 years', '11 years', MAX_DURATION_MS + 1, new Date(now + MAX_DURATION_MS + 1), '2999-01-01T00:00:00Z']) {
+      expect(() => parseWhen(when, now)).toThrow(/when: must be at most 10 years/);
+    }
+    expect(() => parseDuration(1e308, 'options.timeout')).toThrow(ValidationError);
   });
 });

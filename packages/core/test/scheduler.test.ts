@@ -1,4 +1,5 @@
 import type { ScheduleRecord, WrkrEvent } from '../src';
+import { Codec } from '../src/codec';
 import { SCHEDULE_HEADER, TRIGGER_HEADER, occurrenceMessage } from '../src/scheduler';
 import { eventually, memoryWrkrs, sleep } from './harness';
 
@@ -54,14 +55,14 @@ describe('occurrence messages', () => {
   });
 
   it('gives a series occurrence an id fixed by schedule and time, so a retried fire cannot duplicate it', () => {
-    const m = occurrenceMessage(record, 120_000);
+    const m = occurrenceMessage(new Codec(), record, 120_000);
     expect(m).toEqual({ id: 'sched.nightly.120000', name: 'report.run', tid: 't1', headers: { h: '1', [SCHEDULE_HEADER]: 'nightly' }, body: '{"n":1}', publishedAt: 120_000 });
-    expect(occurrenceMessage(record, 120_000)).toEqual(m);
+    expect(occurrenceMessage(new Codec(), record, 120_000)).toEqual(m);
   });
 
   it('gives a manual occurrence a fresh id and marks it manual', () => {
-    const a = occurrenceMessage(record, 5_000, 'manual');
-    const b = occurrenceMessage(record, 5_000, 'manual');
+    const a = occurrenceMessage(new Codec(), record, 5_000, 'manual');
+    const b = occurrenceMessage(new Codec(), record, 5_000, 'manual');
     expect(a).toMatchObject({ name: 'report.run', tid: 't1', headers: { h: '1', [SCHEDULE_HEADER]: 'nightly', [TRIGGER_HEADER]: 'manual' }, body: '{"n":1}', publishedAt: 5_000 });
     expect(a.id).not.toBe(b.id);
     expect(a.id).not.toMatch(/^sched\./);

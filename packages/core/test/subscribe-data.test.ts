@@ -25,7 +25,7 @@ describe("subscribe { data: 'required' }", () => {
     await wrkr.start();
     const failed: string[] = [];
     wrkr.on('failed', (e) => failed.push(`${e.queue} ${e.error.code}`));
-    await wrkr.subscribe<{ qty: number }>('pricing', 'pricing.quote', (e) => ({ price: e.data.qty * 3 }), { data: 'required' });
+    await wrkr.respond<{ qty: number }>('pricing', 'pricing.quote', (e) => ({ price: e.data.qty * 3 }), { data: 'required' });
     expect(await wrkr.request('pricing.quote', { qty: 2 }, { timeout: '5s' })).toEqual({ price: 6 });
     const started = Date.now();
     const err = await wrkr.request('pricing.quote', undefined, { timeout: '5s' }).catch((e: unknown) => e);

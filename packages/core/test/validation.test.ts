@@ -1,4 +1,4 @@
-import { assertEventName, assertHeaders, assertJson, assertKnownKeys, assertPattern, assertQueueName } from '../src/validation';
+import { MAX_JSON_DEPTH, assertEventName, assertHeaders, assertJson, assertKnownKeys, assertPattern, assertQueueName } from '../src/validation';
 import { ValidationError } from '../src/errors';
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { NotStartedError, PayloadTooLargeError, Wrkr, isWrkrError } from '../src';
@@ -12,7 +12,7 @@ describe('validation', () => {
   it.each(['#', '*', 'a.*.c', 'a.#', '#.b'])('accepts pattern %p', (p) => expect(() => assertPattern(p)).not.toThrow());
   it.each(['', 'a..b', 'a.**', 'a.b#', 'a b'])('refuses pattern %p', (p) => expect(() => assertPattern(p)).toThrow(ValidationError));
   it.each(['orders', 'ourApp.CustomerSatisfactionTeam', 'a:b-c_d'])('accepts queue %p', (q) => expect(() => assertQueueName(q)).not.toThrow());
-  it.each(['', '.x', 'a b', 'a/b', 'x'.repeat(300)])('refuses queue %p', (q) => expect(() => assertQueueName(q)).toThrow(ValidationError));
+  it.each(['', '.x', 'a b', 'a/b', 'x'.repeat(300), 10n, 5])('refuses queue %p', (q) => expect(() => assertQueueName(q)).toThrow(ValidationError));
 
   it('accepts JSON and refuses what does not survive a JSON round trip', () => {
     expect(() => assertJson({ a: [1, 'x', null, { b: true }], 'ü': '😀' })).not.toThrow();
@@ -22,6 +22,23 @@ describe('validation', () => {
       expect(() => assertJson(bad)).toThrow(ValidationError);
     }
     expect(() => assertJson({ a: { b: [0, new Date()] } })).toThrow(/data\.a\.b\[1\]/);
+  });
+
+  it('accepts data nested MAX_JSON_DEPTH levels and refuses deeper data, 3,000 levels included, with ValidationError', async () => {
+    const nest = (levels: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < levels; i++) v = i % 2 ? [v] : { a: v };
+      return v;
+    };
+    expect(() => assertJson(nest(MAX_JSON_DEPTH))).not.toThrow();
+    expect(() => assertJson(nest(MAX_JSON_DEPTH + 1))).toThrow(/data: nests deeper than 100 levels/);
+    expect(() => assertJson(nest(3000))).toThrow(ValidationError);
+    const w = new Wrkr({ backend: new MemoryBackend(), worker: false, scheduler: false });
+    await w.start();
+    await w.bind('all', '#');
+    await expect(w.publish({ name: 'a.b', data: nest(3000) })).rejects.toBeInstanceOf(ValidationError);
+    expect(await w.stats('all')).toMatchObject({ ready: 0, delayed: 0 });
+    await w.stop();
   });
 
   it('allows the same object twice when it is not a cycle', () => {
