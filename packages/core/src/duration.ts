@@ -65,6 +65,16 @@ export function parseDuration(value: unknown, field: string): number {
   return Math.round(ms);
 }
 
+/** Longest wait a Node timer can hold (2^31-1 ms, 24.8 days): one armed for longer fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Parse a Duration that arms a timer (timeouts, poll and heartbeat intervals): at most MAX_TIMER_MS. */
+export function parseTimerDuration(value: unknown, field: string): number {
+  const ms = parseDuration(value, field);
+  if (ms > MAX_TIMER_MS) throw new ValidationError(field, `must be at most 24 days (2^31-1 ms, the longest timer Node can set; got ${JSON.stringify(value)})`);
+  return ms;
+}
+
 /** Parse a When into an absolute epoch-ms due time, relative to `now`, at most MAX_DURATION_MS ahead. */
 export function parseWhen(value: unknown, now: number, field = 'when'): number {
   let t: number | undefined;

@@ -1,5 +1,6 @@
 import type { Backend, LeaseRef } from './contract';
 import { StaleLeaseError } from './errors';
+import { MAX_TIMER_MS } from './duration';
 import type { Logger } from './logger';
 
 /** One lease kept alive by a LeaseRenewer. */
@@ -38,7 +39,7 @@ export class LeaseRenewer {
     const entry: Entry = { ref, leaseMs: this.leaseMs, renewedAt: Date.now(), log, onLost, stopped: false };
     this.entries.add(entry);
     if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), Math.max(1, Math.floor(this.leaseMs / 6)));
+      this.timer = setInterval(() => this.sweep(), Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(this.leaseMs / 6))));
       this.timer.unref();
     }
     return {

@@ -7,7 +7,7 @@ import { assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
-import { parseDuration, type Duration } from './duration';
+import { parseDuration, parseTimerDuration, type Duration } from './duration';
 import { ClosedError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
 import type { EventInput, Headers, Published, WrkrEvent } from './event';
 import { EventEncoder, published } from './event-encoder';
@@ -122,7 +122,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       assertKnownKeys(w, ['id', 'heartbeat', 'meta'], 'options.worker');
       const id = w.id ?? `${hostname()}-${process.pid}-${this.instanceId.slice(0, 8)}`;
       assertId(id, 'options.worker.id');
-      const interval = parseDuration(w.heartbeat ?? '10s', 'options.worker.heartbeat');
+      const interval = parseTimerDuration(w.heartbeat ?? '10s', 'options.worker.heartbeat');
       if (interval < 100) throw new ValidationError('options.worker.heartbeat', 'must be at least 100 ms');
       const meta = { ...(w.meta ?? {}) };
       this.registration = new WorkerRegistration(
@@ -136,7 +136,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (options.scheduler !== false && this.backend.capabilities.schedules) {
       const s = options.scheduler === true || options.scheduler === undefined ? {} : options.scheduler;
       assertKnownKeys(s, ['poll'], 'options.scheduler');
-      this.scheduler = new Scheduler(this.backend, this.codec, this.log, parseDuration(s.poll ?? '1s', 'options.scheduler.poll'));
+      this.scheduler = new Scheduler(this.backend, this.codec, this.log, parseTimerDuration(s.poll ?? '1s', 'options.scheduler.poll'));
     }
     this.scheduleAdmin = new ScheduleAdmin(this.backend, this.codec, this.encoder, this.scheduler);
   }
@@ -179,7 +179,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
    */
   async stop(options: { timeout?: Duration } = {}): Promise<void> {
     assertKnownKeys(options, ['timeout'], 'stop options');
-    const timeoutMs = parseDuration(options.timeout ?? '30s', 'timeout');
+    const timeoutMs = parseTimerDuration(options.timeout ?? '30s', 'timeout');
     if (this.state === 'stopping' || this.state === 'stopped') return;
     if (this.state === 'starting') await this.starting?.catch(() => undefined);
     // start() may have failed and closed everything while we waited.
@@ -296,7 +296,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     assertInt(concurrency, 'options.concurrency', 1, 10_000);
     const leaseMs = parseDuration(options.visibilityTimeout ?? DEFAULT_LEASE, 'options.visibilityTimeout');
     if (leaseMs < 50) throw new ValidationError('options.visibilityTimeout', 'must be at least 50 ms');
-    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, 'options.timeout');
+    const timeoutMs = options.timeout === undefined ? undefined : parseTimerDuration(options.timeout, 'options.timeout');
     const retry = new RetryPolicy(options.retry, 'options.retry');
     if (options.data !== undefined && options.data !== 'required' && options.data !== 'optional') {
       throw new ValidationError('options.data', "must be 'required' or 'optional'");
@@ -333,7 +333,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     const consumer = this.consumers.get(queue);
     if (!consumer) return;
     this.consumers.delete(queue);
-    await consumer.stop(parseDuration(options.timeout ?? '30s', 'timeout'));
+    await consumer.stop(parseTimerDuration(options.timeout ?? '30s', 'timeout'));
   }
 
   /**
@@ -344,7 +344,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertKnownKeys(options, ['timeout', 'headers', 'tid', 'queue'], 'options');
     if (options.queue !== undefined) assertQueueName(options.queue);
-    const timeoutMs = parseDuration(options.timeout ?? '30s', 'options.timeout');
+    const timeoutMs = parseTimerDuration(options.timeout ?? '30s', 'options.timeout');
     this.inbox ??= new ReplyInbox(this.backend, this.codec, this.log, this.instanceId);
     const id = newId();
     const [item] = this.encoder.toOutgoing({
@@ -374,7 +374,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     assertKnownKeys(options, ['visibilityTimeout', 'wait', 'signal'], 'options');
     const leaseMs = parseDuration(options.visibilityTimeout ?? DEFAULT_LEASE, 'options.visibilityTimeout');
     if (leaseMs < 50) throw new ValidationError('options.visibilityTimeout', 'must be at least 50 ms');
-    const waitMs = parseDuration(options.wait ?? 0, 'options.wait');
+    const waitMs = parseTimerDuration(options.wait ?? 0, 'options.wait');
     const { signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ValidationError('options.signal', 'must be an AbortSignal');
     if (signal?.aborted) return null;
