@@ -42,6 +42,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  pause: true,
 });
 
 /**
@@ -222,6 +223,18 @@ export class MemoryBackend extends BaseBackend {
 
   protected _workers(): Promise<WorkerInfo[]> {
     return this.#run((ns, now) => ns.workers.live(now));
+  }
+
+  protected _pause(queue: string): Promise<void> {
+    return this.#run((ns, now) => {
+      ns.queue(queue).setPaused(true, now);
+    });
+  }
+
+  protected _resume(queue: string): Promise<void> {
+    return this.#run((ns, now) => {
+      ns.queue(queue).setPaused(false, now);
+    });
   }
 
   /**

@@ -54,6 +54,7 @@ export class QueueState {
   #delayedCount = 0;
   #leasedCount = 0;
   #seq = 0;
+  #paused = false;
 
   constructor(
     /** Queue name. */
@@ -82,10 +83,11 @@ export class QueueState {
     return true;
   }
 
-  /** Lease up to `max` available items. */
+  /** Lease up to `max` available items; none while paused. */
   take(max: number, leaseMs: number, now: number): Delivery[] {
     this.#promote(now);
     const out: Delivery[] = [];
+    if (this.#paused) return out;
     while (out.length < max) {
       const entry = this.#ready.shift();
       if (entry === undefined) break;
@@ -116,7 +118,7 @@ export class QueueState {
    * item becomes available (due time or lease end). Call after every change.
    */
   drain(now: number): void {
-    if (this.#waiters.size === 0) return;
+    if (this.#waiters.size === 0 || this.#paused) return;
     this.#promote(now);
     for (const waiter of this.#waiters) {
       if (this.#ready.length === 0) break;
@@ -185,7 +187,13 @@ export class QueueState {
   /** Exact counts. */
   stats(now: number): QueueStats {
     this.#promote(now);
-    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size };
+    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size, ...(this.#paused && { paused: true }) };
+  }
+
+  /** Pause or resume claims; resuming serves the claims that waited meanwhile. */
+  setPaused(paused: boolean, now: number): void {
+    this.#paused = paused;
+    if (!paused) this.drain(now);
   }
 
   /** Failed items, oldest first. */

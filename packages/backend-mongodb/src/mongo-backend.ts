@@ -41,6 +41,7 @@ import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
+import { PauseGate } from './pause-gate';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -56,6 +57,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  pause: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -80,6 +82,7 @@ export class MongoBackend extends BaseBackend {
   readonly #log: Logger;
   readonly #instance = randomUUID();
   readonly #wakeups: WakeTickets;
+  readonly #pauses: PauseGate;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
   readonly #router: DelayedRouter;
@@ -102,6 +105,7 @@ export class MongoBackend extends BaseBackend {
     this.#client = o.client ?? new MongoClient(o.url, { serverSelectionTimeoutMS: o.connectTimeoutMs, connectTimeoutMS: o.connectTimeoutMs });
     this.#db = this.#client.db(o.dbName);
     this.#names = new CollectionNames(o.namespace);
+    this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
     this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
     this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
@@ -302,7 +306,7 @@ export class MongoBackend extends BaseBackend {
     return this.#run('claim', async () => {
       const { max, leaseMs, waitMs, signal } = options;
       const store = await this.#queue(queue);
-      if (waitMs === 0 || signal?.aborted) return (await store.claim(max, leaseMs)).deliveries;
+      if (waitMs === 0 || signal?.aborted) return (await this.#claimOnce(store, max, leaseMs)).deliveries;
       return this.#claimWaiting(store, max, leaseMs, waitMs, signal);
     });
   }
@@ -325,7 +329,7 @@ export class MongoBackend extends BaseBackend {
         try {
           let nextAt = Number.POSITIVE_INFINITY;
           try {
-            const got = await store.claim(max, leaseMs);
+            const got = await this.#claimOnce(store, max, leaseMs);
             if (got.deliveries.length > 0) return got.deliveries;
             nextAt = got.nextAt;
           } catch (err) {
@@ -347,6 +351,12 @@ export class MongoBackend extends BaseBackend {
       signal?.removeEventListener('abort', onAbort);
       this.#waiting.delete(stop);
     }
+  }
+
+  /** One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. */
+  async #claimOnce(store: QueueStore, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+    if (await this.#pauses.paused(store.queue)) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
+    return store.claim(max, leaseMs);
   }
 
   protected _ack(ref: LeaseRef): Promise<boolean> {
@@ -386,7 +396,8 @@ export class MongoBackend extends BaseBackend {
       // Counting reads several collections; finishing this client's pending removals first keeps a
       // removal from landing between them.
       await this.#reaper.flush();
-      return (await this.#queue(queue)).stats();
+      const [stats, paused] = await Promise.all([(await this.#queue(queue)).stats(), this.#pauses.paused(queue)]);
+      return paused ? { ...stats, paused } : stats;
     });
   }
 
@@ -476,6 +487,17 @@ export class MongoBackend extends BaseBackend {
 
   protected _workers(): Promise<WorkerInfo[]> {
     return this.#run('workers', () => this.#workers.live());
+  }
+
+  protected _pause(queue: string): Promise<void> {
+    return this.#run('pause', () => this.#pauses.pause(queue));
+  }
+
+  protected _resume(queue: string): Promise<void> {
+    return this.#run('resume', async () => {
+      await this.#pauses.resume(queue);
+      this.#wakeups.wake(queue);
+    });
   }
 
   /** The queue's store; its indexes and registry entry are created on first use by this client. */

@@ -72,6 +72,7 @@ export class RedisBackend extends BaseBackend {
     workers: true,
     persistent: true,
     idempotentIds: true,
+    pause: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -280,8 +281,8 @@ export class RedisBackend extends BaseBackend {
 
   /** @inheritdoc */
   protected async _stats(queue: string): Promise<QueueStats> {
-    const [ready, delayed, inFlight, failed] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
-    return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed! };
+    const [ready, delayed, inFlight, failed, paused] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
+    return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed!, ...(paused === 1 && { paused: true }) };
   }
 
   /** @inheritdoc */
@@ -386,6 +387,16 @@ export class RedisBackend extends BaseBackend {
     if (this.client.status === 'wait') await this.client.connect();
     if (this.sub.status === 'wait') await this.sub.connect();
     await this.hub.start();
+  }
+
+  /** @inheritdoc */
+  protected async _pause(queue: string): Promise<void> {
+    await this.run('pause', [queue]);
+  }
+
+  /** @inheritdoc */
+  protected async _resume(queue: string): Promise<void> {
+    await this.run('resume', [queue]);
   }
 
   private async claimOnce(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextCheck: number }> {

@@ -93,6 +93,12 @@ export class DelegatingBackend implements Backend {
   workers() {
     return this.inner.workers();
   }
+  pause(queue: string): Promise<void> {
+    return this.inner.pause(queue);
+  }
+  resume(queue: string): Promise<void> {
+    return this.inner.resume(queue);
+  }
 }
 
 /** Loses one event: the last message of the first multi-message publish of each client. */
@@ -170,6 +176,26 @@ export class FiresScheduleTwice extends DelegatingBackend {
   }
 }
 
+/** A pause only the calling client honours: it is never stored, so other clients keep claiming. */
+export class PausesOnlyItself extends DelegatingBackend {
+  readonly #paused = new Set<string>();
+  override pause(queue: string): Promise<void> {
+    this.#paused.add(queue);
+    return Promise.resolve();
+  }
+  override resume(queue: string): Promise<void> {
+    this.#paused.delete(queue);
+    return Promise.resolve();
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return this.#paused.has(queue) ? [] : this.inner.claim(queue, options);
+  }
+  override async stats(queue: string) {
+    const stats = await this.inner.stats(queue);
+    return this.#paused.has(queue) ? { ...stats, paused: true } : stats;
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -191,4 +217,5 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
+  'pause', 'resume',
 ] as const;

@@ -7,6 +7,7 @@ import {
   directInputTests,
   fanOutTests,
   leaseTests,
+  pauseTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -17,6 +18,7 @@ import {
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
+  PausesOnlyItself,
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
@@ -50,6 +52,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'delivers one item to two consumers at once', groups: [competingConsumersTests], group: /competing consumers/, wrap: (b, s) => new DeliversToTwoConsumers(b, s) },
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
+  { what: 'honours a pause only in the client that paused', groups: [pauseTests], group: /pause and resume/, wrap: (b) => new PausesOnlyItself(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 

@@ -198,6 +198,16 @@ export abstract class BaseBackend implements Backend {
     return this._workers();
   }
 
+  /** @inheritdoc */
+  pause(queue: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); }) ?? this._pause(queue);
+  }
+
+  /** @inheritdoc */
+  resume(queue: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); }) ?? this._resume(queue);
+  }
+
   /** `start`: connect and prepare storage; idempotent. */
   protected abstract _start(): Promise<void>;
   /** `close`: disconnect; idempotent. */
@@ -252,4 +262,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _unregisterWorker(id: string, instance: string): Promise<void>;
   /** `workers`. */
   protected abstract _workers(): Promise<WorkerInfo[]>;
+  /** `pause` of a valid queue name. */
+  protected abstract _pause(queue: string): Promise<void>;
+  /** `resume` of a valid queue name. */
+  protected abstract _resume(queue: string): Promise<void>;
 }

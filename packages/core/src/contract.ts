@@ -23,6 +23,8 @@ export interface BackendCapabilities {
   readonly persistent: boolean;
   /** A message whose id is already pending in a queue is not added to it again (publish and send de-duplicate). */
   readonly idempotentIds: boolean;
+  /** `pause`/`resume` of a queue: persisted, honoured by every client's claims within a second. */
+  readonly pause: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -118,6 +120,8 @@ export interface QueueStats {
   readonly inFlight: number;
   /** In the failed store. */
   readonly failed: number;
+  /** True while the queue is paused (`pause`); absent or false otherwise. */
+  readonly paused?: boolean;
 }
 
 /** A recurring schedule as stored. Core computes every time; the backend only stores and compare-and-sets. */
@@ -275,4 +279,13 @@ export interface Backend {
   unregisterWorker(id: string, instance: string): Promise<void>;
   /** Live (unexpired) workers. */
   workers(): Promise<WorkerInfo[]>;
+
+  /**
+   * Pause a queue (idempotent), persisted like its items: from the moment this resolves, claims of the
+   * queue by any client return nothing within a second (waiting claims keep waiting), while items keep
+   * arriving, leases in flight keep running, and `stats` reports `paused: true`.
+   */
+  pause(queue: string): Promise<void>;
+  /** Undo `pause` (idempotent): waiting claims of every client take the queue's items again. */
+  resume(queue: string): Promise<void>;
 }

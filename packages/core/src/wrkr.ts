@@ -398,6 +398,22 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return this.backend.stats(queue);
   }
 
+  /** Stop every process claiming from `queue` (persisted in the backend) until `resume`; items keep arriving. */
+  async pause(queue: string): Promise<void> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('pause');
+    await this.backend.pause(queue);
+  }
+
+  /** Let every process claim from a paused `queue` again. */
+  async resume(queue: string): Promise<void> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('pause');
+    await this.backend.resume(queue);
+  }
+
   /** Every known queue. */
   async queues(): Promise<string[]> {
     this.assertStarted();

@@ -39,4 +39,6 @@ export class DelegatingBackend extends BaseBackend {
   protected _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>) { return this.#inner.heartbeat(id, instance, ttlMs, meta); }
   protected _unregisterWorker(id: string, instance: string) { return this.#inner.unregisterWorker(id, instance); }
   protected _workers() { return this.#inner.workers(); }
+  protected _pause(queue: string) { return this.#inner.pause(queue); }
+  protected _resume(queue: string) { return this.#inner.resume(queue); }
 }
