@@ -110,6 +110,7 @@ const statsProperties = {
   delayed: { type: 'integer' },
   inFlight: { type: 'integer' },
   failed: { type: 'integer' },
+  paused: { type: 'boolean', description: 'true while the queue is paused; absent otherwise' },
 } as const;
 
 /** Exact counts of one queue. */
@@ -235,6 +236,14 @@ export const fetchReply = {
 
 /** Answer of ack and nack. */
 export const okReply = { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { type: 'boolean', enum: [true] } } } as const;
+
+/** Answer of pause and resume: the queue's pause state now. */
+export const pausedReply = {
+  type: 'object',
+  required: ['queue', 'paused'],
+  additionalProperties: false,
+  properties: { queue: { type: 'string' }, paused: { type: 'boolean' } },
+} as const;
 
 /** Answer of extend. */
 export const extendReply = { type: 'object', required: ['leaseUntil'], additionalProperties: false, properties: { leaseUntil: isoTime } } as const;
