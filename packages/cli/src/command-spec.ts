@@ -127,6 +127,8 @@ export const COMMANDS = {
   ]),
   purge: operator('delete failed items (all, or the given ids); exit 1 when an id is not failed', 'QUEUE [ID…]', {}, ['purge orders --backend redis://127.0.0.1:6379']),
   workers: operator('list live workers with their heartbeats', '', {}, ['workers --backend redis://127.0.0.1:6379']),
+  pause: operator('stop every process claiming from a queue (items keep arriving) until resume', 'QUEUE', {}, ['pause orders --backend redis://127.0.0.1:6379']),
+  resume: operator('let every process claim from a paused queue again', 'QUEUE', {}, ['resume orders --backend redis://127.0.0.1:6379']),
 } as const satisfies Record<string, CommandSpec>;
 
 /** Name of a subcommand. */
