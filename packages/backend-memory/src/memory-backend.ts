@@ -1,4 +1,5 @@
 import {
+  type AbortRequest,
   assertId,
   assertKnownKeys,
   BaseBackend,
@@ -43,6 +44,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   persistent: true,
   idempotentIds: true,
   pause: true,
+  abort: true,
 });
 
 /**
@@ -235,6 +237,14 @@ export class MemoryBackend extends BaseBackend {
     return this.#run((ns, now) => {
       ns.queue(queue).setPaused(false, now);
     });
+  }
+
+  protected _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(queue).requestAbort(id, request, now));
+  }
+
+  protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.#run((ns, now) => refs.map((ref) => ns.queue(ref.queue).abortRequest(ref, now)));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -15,6 +15,8 @@ interface Entry {
   /** Valid while leased. */
   token: string;
   leaseUntil: number;
+  /** An abort requested for the current lease; cleared with each new lease. */
+  abort?: AbortRequest;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
 }
@@ -94,6 +96,7 @@ export class QueueState {
       entry.state = 'leased';
       entry.attempt++;
       entry.token = randomUUID();
+      entry.abort = undefined;
       entry.leaseUntil = now + leaseMs;
       entry.version++;
       this.#leasedCount++;
@@ -172,6 +175,20 @@ export class QueueState {
     entry.version++;
     this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
     return true;
+  }
+
+  /** Store an abort request with the item's current lease; false when it is not in flight. */
+  requestAbort(id: string, request: AbortRequest, now: number): boolean {
+    const entry = this.#entries.get(id);
+    if (entry?.state !== 'leased' || entry.leaseUntil <= now) return false;
+    entry.abort = { ...request };
+    return true;
+  }
+
+  /** The abort request standing against a lease, if it still holds. */
+  abortRequest(ref: LeaseRef, now: number): AbortRequest | undefined {
+    const request = this.#held(ref, now)?.abort;
+    return request && { ...request };
   }
 
   /** Remove a delayed item; false when `id` is not delayed here. */

@@ -6,6 +6,7 @@ import {
   NotStartedError,
   silentLogger,
   WakeTickets,
+  type AbortRequest,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -41,6 +42,7 @@ import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
+import { AbortStore, type AbortDoc } from './abort-store';
 import { PauseGate } from './pause-gate';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
@@ -58,6 +60,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   persistent: true,
   idempotentIds: true,
   pause: true,
+  abort: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -83,6 +86,7 @@ export class MongoBackend extends BaseBackend {
   readonly #instance = randomUUID();
   readonly #wakeups: WakeTickets;
   readonly #pauses: PauseGate;
+  readonly #aborts: AbortStore;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
   readonly #router: DelayedRouter;
@@ -106,6 +110,7 @@ export class MongoBackend extends BaseBackend {
     this.#db = this.#client.db(o.dbName);
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
+    this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
     this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
     this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
@@ -216,6 +221,7 @@ export class MongoBackend extends BaseBackend {
       await this.#db.collection<FailedDoc>(n.failed).deleteMany({ q: queue });
       await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
       await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
+      await this.#aborts.sweep(Date.now(), queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -500,6 +506,19 @@ export class MongoBackend extends BaseBackend {
     });
   }
 
+  protected _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.#run('abort', async () => {
+      const held = await (await this.#queue(queue)).heldLease(id);
+      if (held === undefined) return false;
+      await this.#aborts.put(queue, id, held.token, held.until, request);
+      return true;
+    });
+  }
+
+  protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.#run('abortRequests', () => this.#aborts.find(refs));
+  }
+
   /** The queue's store; its indexes and registry entry are created on first use by this client. */
   #queue(queue: string): Promise<QueueStore> {
     let p = this.#stores.get(queue);
@@ -539,6 +558,7 @@ export class MongoBackend extends BaseBackend {
         if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
       }
       await this.#guards.sweep(now);
+      await this.#aborts.sweep(now);
       await this.#reaper.trimCompleted([...this.#stores.keys()]);
     } catch (err) {
       this.#log.warn({ err }, 'housekeeping failed; will retry');

@@ -22,6 +22,8 @@ export class CollectionNames {
   readonly completed: string;
   /** Compare-and-set guards (unique `_id` inserts). */
   readonly guards: string;
+  /** Abort requests of running items, by lease token. */
+  readonly aborts: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -33,6 +35,7 @@ export class CollectionNames {
     this.failed = `${p}failed`;
     this.completed = `${p}completed`;
     this.guards = `${p}guards`;
+    this.aborts = `${p}aborts`;
   }
 
   /** Suffix identifying a queue's collections. */

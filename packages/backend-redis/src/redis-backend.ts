@@ -11,6 +11,7 @@ import {
   isWrkrError,
   maskUrl,
   silentLogger,
+  type AbortRequest,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -73,6 +74,7 @@ export class RedisBackend extends BaseBackend {
     persistent: true,
     idempotentIds: true,
     pause: true,
+    abort: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -397,6 +399,18 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   protected async _resume(queue: string): Promise<void> {
     await this.run('resume', [queue]);
+  }
+
+  /** @inheritdoc */
+  protected async _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return (await this.run('abort', [Date.now(), queue, id, JSON.stringify(request)])) === 1;
+  }
+
+  /** @inheritdoc */
+  protected async _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    if (refs.length === 0) return [];
+    const found = (await this.run('abort_requests', refs.flatMap((r) => [r.queue, r.id, r.token]))) as string[];
+    return found.map((json) => (json === '' ? undefined : (JSON.parse(json) as AbortRequest)));
   }
 
   private async claimOnce(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextCheck: number }> {

@@ -16,6 +16,7 @@ import { queueAdminTests } from './groups/queue-admin';
 import { roundTripTests } from './groups/round-trip';
 import { scheduleTests } from './groups/schedules';
 import { workerTests } from './groups/workers';
+import { abortTests } from './groups/abort';
 import { pauseTests } from './groups/pause';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
@@ -41,6 +42,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   connectionLossTests,
   directInputTests,
   pauseTests,
+  abortTests,
 ];
 
 /**

@@ -26,3 +26,4 @@ export { invalidInputTests } from './groups/invalid-input';
 export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
 export { pauseTests } from './groups/pause';
+export { abortTests } from './groups/abort';

@@ -1,4 +1,4 @@
-import type { Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -99,6 +99,12 @@ export class DelegatingBackend implements Backend {
   resume(queue: string): Promise<void> {
     return this.inner.resume(queue);
   }
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.inner.abort(queue, id, request);
+  }
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.inner.abortRequests(refs);
+  }
 }
 
 /** Loses one event: the last message of the first multi-message publish of each client. */
@@ -196,6 +202,13 @@ export class PausesOnlyItself extends DelegatingBackend {
   }
 }
 
+/** An abort that never arrives: it is accepted, but never shows up for the lease holder. */
+export class AbortNeverArrives extends DelegatingBackend {
+  override abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return Promise.resolve(refs.map(() => undefined));
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -217,5 +230,5 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
-  'pause', 'resume',
+  'pause', 'resume', 'abort', 'abortRequests',
 ] as const;

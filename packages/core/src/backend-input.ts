@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
+import type { AbortRequest, ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -148,4 +148,23 @@ export function assertFireExpectation(expected: unknown, field = 'expected'): as
 export function assertMeta(meta: unknown, field = 'meta'): asserts meta is Record<string, unknown> {
   assertObject(meta, field);
   assertJson(meta, field);
+}
+
+/** Longest `reason` of an abort request. */
+export const MAX_ABORT_REASON = 1000;
+
+/** Throw unless `r` is a usable abort request. */
+export function assertAbortRequest(r: unknown, field = 'request'): asserts r is AbortRequest {
+  assertObject(r, field);
+  assertKnownKeys(r, ['reason', 'fail'], field);
+  if (r.reason !== undefined && (typeof r.reason !== 'string' || r.reason.length > MAX_ABORT_REASON)) {
+    throw new ValidationError(`${field}.reason`, `must be a string of at most ${MAX_ABORT_REASON} characters`);
+  }
+  if (r.fail !== undefined && typeof r.fail !== 'boolean') throw new ValidationError(`${field}.fail`, 'must be a boolean');
+}
+
+/** Throw unless `refs` is an array of well-formed lease references. */
+export function assertLeaseRefs(refs: unknown, field = 'refs'): asserts refs is readonly LeaseRef[] {
+  if (!Array.isArray(refs)) throw new ValidationError(field, 'must be an array');
+  refs.forEach((ref, i) => assertLeaseRef(ref, `${field}[${i}]`));
 }

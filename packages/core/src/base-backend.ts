@@ -1,8 +1,10 @@
 import {
+  assertAbortRequest,
   assertClaimOptions,
   assertFireExpectation,
   assertIds,
   assertLeaseRef,
+  assertLeaseRefs,
   assertListOptions,
   assertMessage,
   assertMeta,
@@ -14,6 +16,7 @@ import {
 } from './backend-input';
 import {
   BACKEND_CONTRACT_VERSION,
+  type AbortRequest,
   type Backend,
   type BackendCapabilities,
   type ClaimOptions,
@@ -208,6 +211,16 @@ export abstract class BaseBackend implements Backend {
     return refused(() => { assertQueueName(queue); }) ?? this._resume(queue);
   }
 
+  /** @inheritdoc */
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return refused(() => { assertQueueName(queue); assertId(id); assertAbortRequest(request); }) ?? this._abort(queue, id, request);
+  }
+
+  /** @inheritdoc */
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return refused(() => { assertLeaseRefs(refs); }) ?? this._abortRequests(refs);
+  }
+
   /** `start`: connect and prepare storage; idempotent. */
   protected abstract _start(): Promise<void>;
   /** `close`: disconnect; idempotent. */
@@ -266,4 +279,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _pause(queue: string): Promise<void>;
   /** `resume` of a valid queue name. */
   protected abstract _resume(queue: string): Promise<void>;
+  /** `abort` with a valid queue name, id and request. */
+  protected abstract _abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
+  /** `abortRequests` of well-formed lease references (possibly none). */
+  protected abstract _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
 }

@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Backend, Delivery, LeaseRef } from './contract';
 import { toEvent, type Codec } from './codec';
-import { StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
+import { AbortWatcher } from './abort-watcher';
+import { AbortedError, StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';
 import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
@@ -45,6 +46,7 @@ export class Consumer {
   private loop?: Promise<void>;
   private stopping = false;
   private readonly renewer: LeaseRenewer;
+  private readonly aborts?: AbortWatcher;
 
   constructor(
     private readonly backend: Backend,
@@ -56,6 +58,7 @@ export class Consumer {
     private readonly onOutcome?: OutcomeHook,
   ) {
     this.renewer = new LeaseRenewer(backend, settings.leaseMs);
+    if (backend.capabilities.abort) this.aborts = new AbortWatcher(backend, log);
   }
 
   /** Begin claiming. */
@@ -169,6 +172,7 @@ export class Consumer {
       return;
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
+    const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
     const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
@@ -177,11 +181,16 @@ export class Consumer {
       outcome = { ok: false, error };
     } finally {
       lease.stop();
+      unwatch?.();
       handlerDone();
     }
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 
+    if (abort.reason instanceof AbortedError && abort.reason.fail) {
+      await this.fail(event, d.attempt, lref, abort.reason, log, { err: abort.reason }, 'handler aborted; moving it to the failed store');
+      return;
+    }
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
       if (await this.settle(lref, 'ack', log)) {

@@ -25,6 +25,8 @@ export interface BackendCapabilities {
   readonly idempotentIds: boolean;
   /** `pause`/`resume` of a queue: persisted, honoured by every client's claims within a second. */
   readonly pause: boolean;
+  /** `abort` of a running item, seen by the lease holder in any client through `abortRequests`. */
+  readonly abort: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -73,6 +75,14 @@ export interface LeaseRef {
   readonly id: string;
   /** Lease token from the delivery. */
   readonly token: string;
+}
+
+/** A request to stop the handler of an item in flight (see `abort`). */
+export interface AbortRequest {
+  /** Why, for the handler's error and the logs (at most 1000 characters). */
+  readonly reason?: string;
+  /** Send the item to the failed store instead of following the retry policy. */
+  readonly fail?: boolean;
 }
 
 /** Error details kept with a failed or retried item. */
@@ -288,4 +298,17 @@ export interface Backend {
   pause(queue: string): Promise<void>;
   /** Undo `pause` (idempotent): waiting claims of every client take the queue's items again. */
   resume(queue: string): Promise<void>;
+
+  /**
+   * Ask the holder of an item's current lease, in whichever client, to stop its handler: stores the
+   * request with that lease (it is gone with the lease) and returns true; returns false, storing
+   * nothing, when the item is not in flight (unleased, lease expired, or unknown).
+   */
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
+  /**
+   * The abort requests standing against these leases, in order (undefined where none). A request
+   * made for an earlier lease of the same item never shows up for a later one. Core polls this for its
+   * running handlers, so it must be cheap: one round trip for the batch.
+   */
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
 }

@@ -17,6 +17,7 @@ export {
   PayloadTooLargeError,
   NotSupportedError,
   TimeoutError,
+  AbortedError,
   StaleLeaseError,
   ClosedError,
   NotStartedError,

@@ -414,6 +414,19 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     await this.backend.resume(queue);
   }
 
+  /**
+   * Stop the handler running item `id` of `queue`, in whichever process holds it: its `ctx.signal`
+   * aborts with an AbortedError within a second, then the item follows the retry policy, or goes to the
+   * failed store with `fail: true`. Returns false when the item is not in flight.
+   */
+  async abort(queue: string, id: string, options: { reason?: string; fail?: boolean } = {}): Promise<boolean> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertKnownKeys(options, ['reason', 'fail'], 'options');
+    this.need('abort');
+    return this.backend.abort(queue, id, { ...(options.reason !== undefined && { reason: options.reason }), ...(options.fail !== undefined && { fail: options.fail }) });
+  }
+
   /** Every known queue. */
   async queues(): Promise<string[]> {
     this.assertStarted();
