@@ -24,3 +24,29 @@ test('wrkr pause stops another process fetching from the queue; stats mark it; w
     await wrkr.stop();
   }
 });
+
+test('wrkr abort stops a handler running in another process and fails the job with --fail; exit 1 when not in flight', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    let started!: (id: string) => void;
+    const running = new Promise<string>((resolve) => (started = resolve));
+    await wrkr.subscribe('reports', 'report.build', (e, ctx) => new Promise((_, reject) => {
+      started(e.id);
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+    }));
+    const failed = new Promise((resolve) => wrkr.once('failed', resolve));
+    await wrkr.publish({ name: 'report.build' });
+    const id = await running;
+    expect(await runCli(['abort', 'reports', id, '--reason', 'wrong month', '--fail', '--backend', backend])).toMatchObject({ code: 0, stdout: `aborted reports/${id}\n` });
+    await failed;
+    const [item] = await wrkr.failed('reports');
+    expect(item).toMatchObject({ attempt: 1, error: { code: 'ERR_WRKR_ABORTED', message: expect.stringContaining('wrong month') } });
+    const again = await runCli(['abort', 'reports', id, '--backend', backend, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual({ queue: 'reports', id, aborted: false });
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

@@ -106,6 +106,7 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/queues/{queue}/failed/purge',
     '/api/queues/{queue}/failed/replay',
     '/api/queues/{queue}/fetch',
+    '/api/queues/{queue}/jobs/{id}/abort',
     '/api/queues/{queue}/pause',
     '/api/queues/{queue}/resume',
     '/api/queues/{queue}/send',

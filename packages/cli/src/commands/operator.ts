@@ -17,6 +17,8 @@ export interface OperatorFlags {
   paused?: boolean;
   limit?: string;
   offset?: string;
+  reason?: string;
+  fail?: boolean;
 }
 
 /** A command run against a started Wrkr (every one but `worker` and `serve`). */
@@ -127,6 +129,12 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       else await wrkr.resume(queue!);
       emit(io, json, { queue, paused: command === 'pause' }, () => `${command === 'pause' ? 'paused' : 'resumed'} ${queue}`);
       return 0;
+    }
+    case 'abort': {
+      const [queue, id] = positionals(args, ['queue', 'id']);
+      const aborted = await wrkr.abort(queue!, id!, { ...(flags.reason !== undefined && { reason: flags.reason }), ...(flags.fail && { fail: true }) });
+      emit(io, json, { queue, id, aborted }, () => (aborted ? `aborted ${queue}/${id}` : `${queue}/${id} is not in flight`));
+      return aborted ? 0 : 1;
     }
     case 'workers': {
       const workers = await wrkr.workers();

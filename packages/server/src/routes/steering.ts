@@ -1,11 +1,11 @@
 import type { Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { operation } from '../route-schema';
-import { pausedReply, queueParams } from '../schemas';
+import { abortBody, abortReply, jobParams, pausedReply, queueParams } from '../schemas';
 
 type Q = { Params: { queue: string } };
 
-/** Steering a queue while it runs: pause and resume claiming in every process. */
+/** Steering work while it runs: pause and resume a queue in every process, abort a running job wherever it runs. */
 export function steeringRoutes(app: FastifyInstance, wrkr: Wrkr): void {
   app.post<Q>(
     '/api/queues/:queue/pause',
@@ -22,5 +22,19 @@ export function steeringRoutes(app: FastifyInstance, wrkr: Wrkr): void {
       await wrkr.resume(req.params.queue);
       return { queue: req.params.queue, paused: false };
     },
+  );
+  app.post<{ Params: { queue: string; id: string }; Body: { reason?: string; fail?: boolean } | null }>(
+    '/api/queues/:queue/jobs/:id/abort',
+    {
+      schema: operation(
+        'abortJob',
+        'queues',
+        'Abort the handler running a job, in whichever process: it then follows the retry policy, or goes to the failed store with `fail: true`',
+        { params: jobParams, body: abortBody },
+        abortReply,
+        'Whether the job was in flight (and so was aborted)',
+      ),
+    },
+    async (req) => ({ aborted: await wrkr.abort(req.params.queue, req.params.id, req.body ?? {}) }),
   );
 }
