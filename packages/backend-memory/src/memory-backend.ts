@@ -45,6 +45,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   idempotentIds: true,
   pause: true,
   abort: true,
+  progress: true,
 });
 
 /**
@@ -245,6 +246,14 @@ export class MemoryBackend extends BaseBackend {
 
   protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
     return this.#run((ns, now) => refs.map((ref) => ns.queue(ref.queue).abortRequest(ref, now)));
+  }
+
+  protected _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(ref.queue).setProgress(ref, value, now));
+  }
+
+  protected _progress(queue: string, id: string): Promise<string | undefined> {
+    return this.#run((ns, now) => ns.queue(queue).progress(id, now));
   }
 
   /**

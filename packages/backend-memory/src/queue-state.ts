@@ -17,6 +17,8 @@ interface Entry {
   leaseUntil: number;
   /** An abort requested for the current lease; cleared with each new lease. */
   abort?: AbortRequest;
+  /** Progress (JSON text) reported under the current lease; cleared with each new lease. */
+  progress?: string;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
 }
@@ -97,6 +99,7 @@ export class QueueState {
       entry.attempt++;
       entry.token = randomUUID();
       entry.abort = undefined;
+      entry.progress = undefined;
       entry.leaseUntil = now + leaseMs;
       entry.version++;
       this.#leasedCount++;
@@ -189,6 +192,20 @@ export class QueueState {
   abortRequest(ref: LeaseRef, now: number): AbortRequest | undefined {
     const request = this.#held(ref, now)?.abort;
     return request && { ...request };
+  }
+
+  /** Store progress with a lease; false when the token is stale. */
+  setProgress(ref: LeaseRef, value: string, now: number): boolean {
+    const entry = this.#held(ref, now);
+    if (entry === undefined) return false;
+    entry.progress = value;
+    return true;
+  }
+
+  /** Progress stored with the item's current lease. */
+  progress(id: string, now: number): string | undefined {
+    const entry = this.#entries.get(id);
+    return entry?.state === 'leased' && entry.leaseUntil > now ? entry.progress : undefined;
   }
 
   /** Remove a delayed item; false when `id` is not delayed here. */

@@ -44,6 +44,7 @@ import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
 import { AbortStore, type AbortDoc } from './abort-store';
 import { PauseGate } from './pause-gate';
+import { ProgressStore, type ProgressDoc } from './progress-store';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -61,6 +62,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   idempotentIds: true,
   pause: true,
   abort: true,
+  progress: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -87,6 +89,7 @@ export class MongoBackend extends BaseBackend {
   readonly #wakeups: WakeTickets;
   readonly #pauses: PauseGate;
   readonly #aborts: AbortStore;
+  readonly #progress: ProgressStore;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
   readonly #router: DelayedRouter;
@@ -111,6 +114,7 @@ export class MongoBackend extends BaseBackend {
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
     this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
+    this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
     this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
     this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
@@ -222,6 +226,7 @@ export class MongoBackend extends BaseBackend {
       await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
       await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
       await this.#aborts.sweep(Date.now(), queue);
+      await this.#progress.sweep(Date.now(), queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -519,6 +524,22 @@ export class MongoBackend extends BaseBackend {
     return this.#run('abortRequests', () => this.#aborts.find(refs));
   }
 
+  protected _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.#run('setProgress', async () => {
+      const held = await (await this.#queue(ref.queue)).heldLease(ref.id);
+      if (held?.token !== ref.token) return false;
+      await this.#progress.put(ref, held.until, value);
+      return true;
+    });
+  }
+
+  protected _progress(queue: string, id: string): Promise<string | undefined> {
+    return this.#run('progress', async () => {
+      const held = await (await this.#queue(queue)).heldLease(id);
+      return held === undefined ? undefined : this.#progress.get(queue, id, held.token);
+    });
+  }
+
   /** The queue's store; its indexes and registry entry are created on first use by this client. */
   #queue(queue: string): Promise<QueueStore> {
     let p = this.#stores.get(queue);
@@ -559,6 +580,7 @@ export class MongoBackend extends BaseBackend {
       }
       await this.#guards.sweep(now);
       await this.#aborts.sweep(now);
+      await this.#progress.sweep(now);
       await this.#reaper.trimCompleted([...this.#stores.keys()]);
     } catch (err) {
       this.#log.warn({ err }, 'housekeeping failed; will retry');

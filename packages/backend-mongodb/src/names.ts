@@ -24,6 +24,8 @@ export class CollectionNames {
   readonly guards: string;
   /** Abort requests of running items, by lease token. */
   readonly aborts: string;
+  /** Handler progress, by lease token. */
+  readonly progress: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -36,6 +38,7 @@ export class CollectionNames {
     this.completed = `${p}completed`;
     this.guards = `${p}guards`;
     this.aborts = `${p}aborts`;
+    this.progress = `${p}progress`;
   }
 
   /** Suffix identifying a queue's collections. */

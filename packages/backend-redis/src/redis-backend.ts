@@ -75,6 +75,7 @@ export class RedisBackend extends BaseBackend {
     idempotentIds: true,
     pause: true,
     abort: true,
+    progress: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -411,6 +412,17 @@ export class RedisBackend extends BaseBackend {
     if (refs.length === 0) return [];
     const found = (await this.run('abort_requests', refs.flatMap((r) => [r.queue, r.id, r.token]))) as string[];
     return found.map((json) => (json === '' ? undefined : (JSON.parse(json) as AbortRequest)));
+  }
+
+  /** @inheritdoc */
+  protected async _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return (await this.run('set_progress', [Date.now(), ref.queue, ref.id, ref.token, value])) === 1;
+  }
+
+  /** @inheritdoc */
+  protected async _progress(queue: string, id: string): Promise<string | undefined> {
+    const text = (await this.run('progress', [Date.now(), queue, id])) as string;
+    return text === '' ? undefined : text;
   }
 
   private async claimOnce(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextCheck: number }> {

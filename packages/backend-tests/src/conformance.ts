@@ -18,6 +18,7 @@ import { scheduleTests } from './groups/schedules';
 import { workerTests } from './groups/workers';
 import { abortTests } from './groups/abort';
 import { pauseTests } from './groups/pause';
+import { progressTests } from './groups/progress';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -43,6 +44,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   directInputTests,
   pauseTests,
   abortTests,
+  progressTests,
 ];
 
 /**

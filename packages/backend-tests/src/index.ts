@@ -27,3 +27,4 @@ export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
 export { pauseTests } from './groups/pause';
 export { abortTests } from './groups/abort';
+export { progressTests } from './groups/progress';

@@ -105,6 +105,12 @@ export class DelegatingBackend implements Backend {
   abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
     return this.inner.abortRequests(refs);
   }
+  setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.inner.setProgress(ref, value);
+  }
+  progress(queue: string, id: string): Promise<string | undefined> {
+    return this.inner.progress(queue, id);
+  }
 }
 
 /** Loses one event: the last message of the first multi-message publish of each client. */
@@ -209,6 +215,13 @@ export class AbortNeverArrives extends DelegatingBackend {
   }
 }
 
+/** Progress that is never stored: accepted for a held lease, but never readable. */
+export class ProgressNeverStored extends DelegatingBackend {
+  override setProgress(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -230,5 +243,5 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
-  'pause', 'resume', 'abort', 'abortRequests',
+  'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
 ] as const;

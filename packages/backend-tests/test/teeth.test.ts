@@ -9,6 +9,7 @@ import {
   fanOutTests,
   leaseTests,
   pauseTests,
+  progressTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -21,6 +22,7 @@ import {
   DropsOnePublishedEvent,
   FiresScheduleTwice,
   PausesOnlyItself,
+  ProgressNeverStored,
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
@@ -56,6 +58,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
   { what: 'honours a pause only in the client that paused', groups: [pauseTests], group: /pause and resume/, wrap: (b) => new PausesOnlyItself(b) },
   { what: 'accepts aborts that never reach the lease holder', groups: [abortTests], group: /abort of running jobs/, wrap: (b) => new AbortNeverArrives(b) },
+  { what: 'accepts progress but never stores it', groups: [progressTests], group: /stored progress/, wrap: (b) => new ProgressNeverStored(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 

@@ -168,3 +168,18 @@ export function assertLeaseRefs(refs: unknown, field = 'refs'): asserts refs is 
   if (!Array.isArray(refs)) throw new ValidationError(field, 'must be an array');
   refs.forEach((ref, i) => assertLeaseRef(ref, `${field}[${i}]`));
 }
+
+/** Longest stored progress value, in characters of its JSON text. */
+export const MAX_PROGRESS_CHARS = 4096;
+
+/** Throw unless `value` is JSON text of a progress value within the size bound. */
+export function assertProgressText(value: unknown, field = 'value'): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PROGRESS_CHARS) {
+    throw new ValidationError(field, `must be JSON text of 1 to ${MAX_PROGRESS_CHARS} characters`);
+  }
+  try {
+    JSON.parse(value);
+  } catch {
+    throw new ValidationError(field, 'must be JSON text');
+  }
+}

@@ -11,6 +11,7 @@ import {
   assertMs,
   assertNackOutcome,
   assertOutgoing,
+  assertProgressText,
   assertScheduleRecord,
   assertTime,
 } from './backend-input';
@@ -221,6 +222,16 @@ export abstract class BaseBackend implements Backend {
     return refused(() => { assertLeaseRefs(refs); }) ?? this._abortRequests(refs);
   }
 
+  /** @inheritdoc */
+  setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return refused(() => { assertLeaseRef(ref); assertProgressText(value); }) ?? this._setProgress(ref, value);
+  }
+
+  /** @inheritdoc */
+  progress(queue: string, id: string): Promise<string | undefined> {
+    return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._progress(queue, id);
+  }
+
   /** `start`: connect and prepare storage; idempotent. */
   protected abstract _start(): Promise<void>;
   /** `close`: disconnect; idempotent. */
@@ -283,4 +294,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
   /** `abortRequests` of well-formed lease references (possibly none). */
   protected abstract _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
+  /** `setProgress` of a well-formed lease reference with JSON text within the size bound. */
+  protected abstract _setProgress(ref: LeaseRef, value: string): Promise<boolean>;
+  /** `progress` of a valid queue name and id. */
+  protected abstract _progress(queue: string, id: string): Promise<string | undefined>;
 }

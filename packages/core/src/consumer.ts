@@ -8,6 +8,7 @@ import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
 import { LazyAbort } from './lazy-abort';
 import { LeaseRenewer } from './lease-renewer';
+import { ProgressWriter } from './progress-writer';
 import type { Logger } from './logger';
 import type { RetryPolicy } from './retry-policy';
 import { toFailureInfo } from './wrkr-events';
@@ -173,7 +174,8 @@ export class Consumer {
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
     const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events);
+    const stored = this.backend.capabilities.progress ? new ProgressWriter(this.backend, lref, log) : undefined;
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, stored);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
@@ -184,6 +186,7 @@ export class Consumer {
       unwatch?.();
       handlerDone();
     }
+    await stored?.flush();
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 

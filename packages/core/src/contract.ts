@@ -27,6 +27,8 @@ export interface BackendCapabilities {
   readonly pause: boolean;
   /** `abort` of a running item, seen by the lease holder in any client through `abortRequests`. */
   readonly abort: boolean;
+  /** Stored handler progress: `setProgress` and `progress`. */
+  readonly progress: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -311,4 +313,13 @@ export interface Backend {
    * running handlers, so it must be cheap: one round trip for the batch.
    */
   abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
+
+  /**
+   * Store the progress (JSON text) of a leased item, replacing the previous value; readable by every
+   * client through `progress` while that lease holds, and gone with it (ack, nack, expiry). Returns
+   * false (and stores nothing) when the token is stale.
+   */
+  setProgress(ref: LeaseRef, value: string): Promise<boolean>;
+  /** The progress stored for the item's current lease, or undefined (not in flight, or none reported). */
+  progress(queue: string, id: string): Promise<string | undefined>;
 }

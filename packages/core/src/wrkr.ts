@@ -406,6 +406,16 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     await this.backend.pause(queue);
   }
 
+  /** The progress last stored by the handler running item `id` of `queue` (any process), or undefined when it is not running or reported none. */
+  async progress(queue: string, id: string): Promise<unknown> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertId(id);
+    this.need('progress');
+    const text = await this.backend.progress(queue, id);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
   /** Let every process claim from a paused `queue` again. */
   async resume(queue: string): Promise<void> {
     this.assertStarted();

@@ -43,4 +43,6 @@ export class DelegatingBackend extends BaseBackend {
   protected _resume(queue: string) { return this.#inner.resume(queue); }
   protected _abort(queue: string, id: string, request: AbortRequest) { return this.#inner.abort(queue, id, request); }
   protected _abortRequests(refs: readonly LeaseRef[]) { return this.#inner.abortRequests(refs); }
+  protected _setProgress(ref: LeaseRef, value: string) { return this.#inner.setProgress(ref, value); }
+  protected _progress(queue: string, id: string) { return this.#inner.progress(queue, id); }
 }
