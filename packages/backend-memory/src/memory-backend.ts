@@ -1,4 +1,5 @@
 import {
+  type AbortRequest,
   assertId,
   assertKnownKeys,
   BaseBackend,
@@ -42,6 +43,9 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  pause: true,
+  abort: true,
+  progress: true,
 });
 
 /**
@@ -222,6 +226,34 @@ export class MemoryBackend extends BaseBackend {
 
   protected _workers(): Promise<WorkerInfo[]> {
     return this.#run((ns, now) => ns.workers.live(now));
+  }
+
+  protected _pause(queue: string): Promise<void> {
+    return this.#run((ns, now) => {
+      ns.queue(queue).setPaused(true, now);
+    });
+  }
+
+  protected _resume(queue: string): Promise<void> {
+    return this.#run((ns, now) => {
+      ns.queue(queue).setPaused(false, now);
+    });
+  }
+
+  protected _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(queue).requestAbort(id, request, now));
+  }
+
+  protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.#run((ns, now) => refs.map((ref) => ns.queue(ref.queue).abortRequest(ref, now)));
+  }
+
+  protected _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(ref.queue).setProgress(ref, value, now));
+  }
+
+  protected _progress(queue: string, id: string): Promise<string | undefined> {
+    return this.#run((ns, now) => ns.queue(queue).progress(id, now));
   }
 
   /**

@@ -127,6 +127,7 @@ export class NamespaceState {
     const q = this.#queues.get(queue);
     if (q === undefined) return;
     q.clear();
+    q.setPaused(false, 0);
     // Waiting claims hold the state object; it is dropped once nobody waits on it.
     if (!q.awaited) this.#queues.delete(queue);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -15,6 +15,10 @@ interface Entry {
   /** Valid while leased. */
   token: string;
   leaseUntil: number;
+  /** An abort requested for the current lease; cleared with each new lease. */
+  abort?: AbortRequest;
+  /** Progress (JSON text) reported under the current lease; cleared with each new lease. */
+  progress?: string;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
 }
@@ -54,6 +58,7 @@ export class QueueState {
   #delayedCount = 0;
   #leasedCount = 0;
   #seq = 0;
+  #paused = false;
 
   constructor(
     /** Queue name. */
@@ -82,16 +87,19 @@ export class QueueState {
     return true;
   }
 
-  /** Lease up to `max` available items. */
+  /** Lease up to `max` available items; none while paused. */
   take(max: number, leaseMs: number, now: number): Delivery[] {
     this.#promote(now);
     const out: Delivery[] = [];
+    if (this.#paused) return out;
     while (out.length < max) {
       const entry = this.#ready.shift();
       if (entry === undefined) break;
       entry.state = 'leased';
       entry.attempt++;
       entry.token = randomUUID();
+      entry.abort = undefined;
+      entry.progress = undefined;
       entry.leaseUntil = now + leaseMs;
       entry.version++;
       this.#leasedCount++;
@@ -116,7 +124,7 @@ export class QueueState {
    * item becomes available (due time or lease end). Call after every change.
    */
   drain(now: number): void {
-    if (this.#waiters.size === 0) return;
+    if (this.#waiters.size === 0 || this.#paused) return;
     this.#promote(now);
     for (const waiter of this.#waiters) {
       if (this.#ready.length === 0) break;
@@ -172,6 +180,34 @@ export class QueueState {
     return true;
   }
 
+  /** Store an abort request with the item's current lease; false when it is not in flight. */
+  requestAbort(id: string, request: AbortRequest, now: number): boolean {
+    const entry = this.#entries.get(id);
+    if (entry?.state !== 'leased' || entry.leaseUntil <= now) return false;
+    entry.abort = { ...request };
+    return true;
+  }
+
+  /** The abort request standing against a lease, if it still holds. */
+  abortRequest(ref: LeaseRef, now: number): AbortRequest | undefined {
+    const request = this.#held(ref, now)?.abort;
+    return request && { ...request };
+  }
+
+  /** Store progress with a lease; false when the token is stale. */
+  setProgress(ref: LeaseRef, value: string, now: number): boolean {
+    const entry = this.#held(ref, now);
+    if (entry === undefined) return false;
+    entry.progress = value;
+    return true;
+  }
+
+  /** Progress stored with the item's current lease. */
+  progress(id: string, now: number): string | undefined {
+    const entry = this.#entries.get(id);
+    return entry?.state === 'leased' && entry.leaseUntil > now ? entry.progress : undefined;
+  }
+
   /** Remove a delayed item; false when `id` is not delayed here. */
   cancelDelayed(id: string): boolean {
     const entry = this.#entries.get(id);
@@ -185,7 +221,13 @@ export class QueueState {
   /** Exact counts. */
   stats(now: number): QueueStats {
     this.#promote(now);
-    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size };
+    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size, ...(this.#paused && { paused: true }) };
+  }
+
+  /** Pause or resume claims; resuming serves the claims that waited meanwhile. */
+  setPaused(paused: boolean, now: number): void {
+    this.#paused = paused;
+    if (!paused) this.drain(now);
   }
 
   /** Failed items, oldest first. */

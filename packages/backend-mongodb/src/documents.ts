@@ -94,6 +94,8 @@ export interface BindingDoc {
 /** A known queue. */
 export interface QueueDoc {
   _id: string;
+  /** Set while the queue is paused (see PauseGate). */
+  paused?: true;
 }
 
 /** A recurring schedule; `v` changes on every write (compare-and-set guard). */

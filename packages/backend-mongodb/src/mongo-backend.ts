@@ -6,6 +6,7 @@ import {
   NotStartedError,
   silentLogger,
   WakeTickets,
+  type AbortRequest,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -41,6 +42,9 @@ import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
+import { AbortStore, type AbortDoc } from './abort-store';
+import { PauseGate } from './pause-gate';
+import { ProgressStore, type ProgressDoc } from './progress-store';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -56,6 +60,9 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  pause: true,
+  abort: true,
+  progress: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -80,6 +87,9 @@ export class MongoBackend extends BaseBackend {
   readonly #log: Logger;
   readonly #instance = randomUUID();
   readonly #wakeups: WakeTickets;
+  readonly #pauses: PauseGate;
+  readonly #aborts: AbortStore;
+  readonly #progress: ProgressStore;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
   readonly #router: DelayedRouter;
@@ -102,6 +112,9 @@ export class MongoBackend extends BaseBackend {
     this.#client = o.client ?? new MongoClient(o.url, { serverSelectionTimeoutMS: o.connectTimeoutMs, connectTimeoutMS: o.connectTimeoutMs });
     this.#db = this.#client.db(o.dbName);
     this.#names = new CollectionNames(o.namespace);
+    this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
+    this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
+    this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
     this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
     this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
@@ -212,6 +225,8 @@ export class MongoBackend extends BaseBackend {
       await this.#db.collection<FailedDoc>(n.failed).deleteMany({ q: queue });
       await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
       await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
+      await this.#aborts.sweep(Date.now(), queue);
+      await this.#progress.sweep(Date.now(), queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -302,7 +317,7 @@ export class MongoBackend extends BaseBackend {
     return this.#run('claim', async () => {
       const { max, leaseMs, waitMs, signal } = options;
       const store = await this.#queue(queue);
-      if (waitMs === 0 || signal?.aborted) return (await store.claim(max, leaseMs)).deliveries;
+      if (waitMs === 0 || signal?.aborted) return (await this.#claimOnce(store, max, leaseMs)).deliveries;
       return this.#claimWaiting(store, max, leaseMs, waitMs, signal);
     });
   }
@@ -325,7 +340,7 @@ export class MongoBackend extends BaseBackend {
         try {
           let nextAt = Number.POSITIVE_INFINITY;
           try {
-            const got = await store.claim(max, leaseMs);
+            const got = await this.#claimOnce(store, max, leaseMs);
             if (got.deliveries.length > 0) return got.deliveries;
             nextAt = got.nextAt;
           } catch (err) {
@@ -347,6 +362,12 @@ export class MongoBackend extends BaseBackend {
       signal?.removeEventListener('abort', onAbort);
       this.#waiting.delete(stop);
     }
+  }
+
+  /** One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. */
+  async #claimOnce(store: QueueStore, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+    if (await this.#pauses.paused(store.queue)) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
+    return store.claim(max, leaseMs);
   }
 
   protected _ack(ref: LeaseRef): Promise<boolean> {
@@ -386,7 +407,8 @@ export class MongoBackend extends BaseBackend {
       // Counting reads several collections; finishing this client's pending removals first keeps a
       // removal from landing between them.
       await this.#reaper.flush();
-      return (await this.#queue(queue)).stats();
+      const [stats, paused] = await Promise.all([(await this.#queue(queue)).stats(), this.#pauses.paused(queue)]);
+      return paused ? { ...stats, paused } : stats;
     });
   }
 
@@ -478,6 +500,46 @@ export class MongoBackend extends BaseBackend {
     return this.#run('workers', () => this.#workers.live());
   }
 
+  protected _pause(queue: string): Promise<void> {
+    return this.#run('pause', () => this.#pauses.pause(queue));
+  }
+
+  protected _resume(queue: string): Promise<void> {
+    return this.#run('resume', async () => {
+      await this.#pauses.resume(queue);
+      this.#wakeups.wake(queue);
+    });
+  }
+
+  protected _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.#run('abort', async () => {
+      const held = await (await this.#queue(queue)).heldLease(id);
+      if (held === undefined) return false;
+      await this.#aborts.put(queue, id, held.token, held.until, request);
+      return true;
+    });
+  }
+
+  protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.#run('abortRequests', () => this.#aborts.find(refs));
+  }
+
+  protected _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.#run('setProgress', async () => {
+      const held = await (await this.#queue(ref.queue)).heldLease(ref.id);
+      if (held?.token !== ref.token) return false;
+      await this.#progress.put(ref, held.until, value);
+      return true;
+    });
+  }
+
+  protected _progress(queue: string, id: string): Promise<string | undefined> {
+    return this.#run('progress', async () => {
+      const held = await (await this.#queue(queue)).heldLease(id);
+      return held === undefined ? undefined : this.#progress.get(queue, id, held.token);
+    });
+  }
+
   /** The queue's store; its indexes and registry entry are created on first use by this client. */
   #queue(queue: string): Promise<QueueStore> {
     let p = this.#stores.get(queue);
@@ -517,6 +579,8 @@ export class MongoBackend extends BaseBackend {
         if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
       }
       await this.#guards.sweep(now);
+      await this.#aborts.sweep(now);
+      await this.#progress.sweep(now);
       await this.#reaper.trimCompleted([...this.#stores.keys()]);
     } catch (err) {
       this.#log.warn({ err }, 'housekeeping failed; will retry');

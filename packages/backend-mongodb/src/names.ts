@@ -22,6 +22,10 @@ export class CollectionNames {
   readonly completed: string;
   /** Compare-and-set guards (unique `_id` inserts). */
   readonly guards: string;
+  /** Abort requests of running items, by lease token. */
+  readonly aborts: string;
+  /** Handler progress, by lease token. */
+  readonly progress: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -33,6 +37,8 @@ export class CollectionNames {
     this.failed = `${p}failed`;
     this.completed = `${p}completed`;
     this.guards = `${p}guards`;
+    this.aborts = `${p}aborts`;
+    this.progress = `${p}progress`;
   }
 
   /** Suffix identifying a queue's collections. */

@@ -323,6 +323,15 @@ export class QueueStore {
     return true;
   }
 
+  /** Token and end of the item's current lease, when it is in flight. */
+  async heldLease(id: string): Promise<{ token: string; until: number } | undefined> {
+    const now = Date.now();
+    for (const e of latestEntries(await this.leases.find({ i: id }).toArray()).values()) {
+      if (e.s === 'held' && e.u > now) return { token: e.t, until: e.u };
+    }
+    return undefined;
+  }
+
   /** Exact counts. */
   async stats(): Promise<QueueStats> {
     const now = Date.now();

@@ -5,6 +5,7 @@ import {
   BaseBackend,
   ClosedError,
   NotStartedError,
+  NotSupportedError,
   silentLogger,
   type BackendCapabilities,
   type ClaimOptions,
@@ -37,7 +38,7 @@ import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: false, abort: false, progress: false };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -351,6 +352,36 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _workers(): Promise<WorkerInfo[]> {
     this.#ready();
     return this.#call({ op: 'workers' });
+  }
+
+  /** Not offered (`capabilities.pause` is false; the README says why and what it would take). */
+  protected _pause(): Promise<void> {
+    return Promise.reject(new NotSupportedError('pause', this.name));
+  }
+
+  /** Not offered, like `_pause`. */
+  protected _resume(): Promise<void> {
+    return Promise.reject(new NotSupportedError('pause', this.name));
+  }
+
+  /** Not offered (`capabilities.abort` is false; the README says why and what it would take). */
+  protected _abort(): Promise<boolean> {
+    return Promise.reject(new NotSupportedError('abort', this.name));
+  }
+
+  /** Not offered, like `_abort`. */
+  protected _abortRequests(): Promise<never> {
+    return Promise.reject(new NotSupportedError('abort', this.name));
+  }
+
+  /** Not offered (`capabilities.progress` is false; the README says why and what it would take). */
+  protected _setProgress(): Promise<boolean> {
+    return Promise.reject(new NotSupportedError('progress', this.name));
+  }
+
+  /** Not offered, like `_setProgress`. */
+  protected _progress(): Promise<never> {
+    return Promise.reject(new NotSupportedError('progress', this.name));
   }
 
   #ready(): void {

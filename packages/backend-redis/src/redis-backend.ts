@@ -11,6 +11,7 @@ import {
   isWrkrError,
   maskUrl,
   silentLogger,
+  type AbortRequest,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -72,6 +73,9 @@ export class RedisBackend extends BaseBackend {
     workers: true,
     persistent: true,
     idempotentIds: true,
+    pause: true,
+    abort: true,
+    progress: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -280,8 +284,8 @@ export class RedisBackend extends BaseBackend {
 
   /** @inheritdoc */
   protected async _stats(queue: string): Promise<QueueStats> {
-    const [ready, delayed, inFlight, failed] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
-    return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed! };
+    const [ready, delayed, inFlight, failed, paused] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
+    return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed!, ...(paused === 1 && { paused: true }) };
   }
 
   /** @inheritdoc */
@@ -386,6 +390,39 @@ export class RedisBackend extends BaseBackend {
     if (this.client.status === 'wait') await this.client.connect();
     if (this.sub.status === 'wait') await this.sub.connect();
     await this.hub.start();
+  }
+
+  /** @inheritdoc */
+  protected async _pause(queue: string): Promise<void> {
+    await this.run('pause', [queue]);
+  }
+
+  /** @inheritdoc */
+  protected async _resume(queue: string): Promise<void> {
+    await this.run('resume', [queue]);
+  }
+
+  /** @inheritdoc */
+  protected async _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return (await this.run('abort', [Date.now(), queue, id, JSON.stringify(request)])) === 1;
+  }
+
+  /** @inheritdoc */
+  protected async _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    if (refs.length === 0) return [];
+    const found = (await this.run('abort_requests', refs.flatMap((r) => [r.queue, r.id, r.token]))) as string[];
+    return found.map((json) => (json === '' ? undefined : (JSON.parse(json) as AbortRequest)));
+  }
+
+  /** @inheritdoc */
+  protected async _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return (await this.run('set_progress', [Date.now(), ref.queue, ref.id, ref.token, value])) === 1;
+  }
+
+  /** @inheritdoc */
+  protected async _progress(queue: string, id: string): Promise<string | undefined> {
+    const text = (await this.run('progress', [Date.now(), queue, id])) as string;
+    return text === '' ? undefined : text;
   }
 
   private async claimOnce(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextCheck: number }> {

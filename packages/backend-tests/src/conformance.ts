@@ -17,6 +17,9 @@ import { requestReplyTests } from './groups/request-reply';
 import { roundTripTests } from './groups/round-trip';
 import { scheduleTests } from './groups/schedules';
 import { workerTests } from './groups/workers';
+import { abortTests } from './groups/abort';
+import { pauseTests } from './groups/pause';
+import { progressTests } from './groups/progress';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -41,6 +44,9 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   connectionLossTests,
   directInputTests,
   requestReplyTests,
+  pauseTests,
+  abortTests,
+  progressTests,
 ];
 
 /**

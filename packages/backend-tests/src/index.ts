@@ -26,3 +26,6 @@ export { invalidInputTests } from './groups/invalid-input';
 export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
 export { requestReplyTests } from './groups/request-reply';
+export { pauseTests } from './groups/pause';
+export { abortTests } from './groups/abort';
+export { progressTests } from './groups/progress';

@@ -1,4 +1,4 @@
-import type { Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -93,6 +93,24 @@ export class DelegatingBackend implements Backend {
   workers() {
     return this.inner.workers();
   }
+  pause(queue: string): Promise<void> {
+    return this.inner.pause(queue);
+  }
+  resume(queue: string): Promise<void> {
+    return this.inner.resume(queue);
+  }
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return this.inner.abort(queue, id, request);
+  }
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return this.inner.abortRequests(refs);
+  }
+  setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return this.inner.setProgress(ref, value);
+  }
+  progress(queue: string, id: string): Promise<string | undefined> {
+    return this.inner.progress(queue, id);
+  }
 }
 
 /** Loses one event: the last message of the first multi-message publish of each client. */
@@ -177,6 +195,40 @@ export class FiresScheduleTwice extends DelegatingBackend {
   }
 }
 
+/** A pause only the calling client honours: it is never stored, so other clients keep claiming. */
+export class PausesOnlyItself extends DelegatingBackend {
+  readonly #paused = new Set<string>();
+  override pause(queue: string): Promise<void> {
+    this.#paused.add(queue);
+    return Promise.resolve();
+  }
+  override resume(queue: string): Promise<void> {
+    this.#paused.delete(queue);
+    return Promise.resolve();
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    return this.#paused.has(queue) ? [] : this.inner.claim(queue, options);
+  }
+  override async stats(queue: string) {
+    const stats = await this.inner.stats(queue);
+    return this.#paused.has(queue) ? { ...stats, paused: true } : stats;
+  }
+}
+
+/** An abort that never arrives: it is accepted, but never shows up for the lease holder. */
+export class AbortNeverArrives extends DelegatingBackend {
+  override abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return Promise.resolve(refs.map(() => undefined));
+  }
+}
+
+/** Progress that is never stored: accepted for a held lease, but never readable. */
+export class ProgressNeverStored extends DelegatingBackend {
+  override setProgress(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -198,4 +250,5 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
+  'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
 ] as const;

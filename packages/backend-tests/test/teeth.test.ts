@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import {
+  abortTests,
   competingConsumersTests,
   concurrentPublisherTests,
   delayedTests,
@@ -8,17 +9,22 @@ import {
   fanOutTests,
   leaseTests,
   requestReplyTests,
+  pauseTests,
+  progressTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
 import type { Backend } from '@wrkr/core/backend';
 import {
+  AbortNeverArrives,
   DeliversBeforeDue,
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
   SendRoutesByName,
+  PausesOnlyItself,
+  ProgressNeverStored,
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
@@ -52,6 +58,9 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'delivers one item to two consumers at once', groups: [competingConsumersTests], group: /competing consumers/, wrap: (b, s) => new DeliversToTwoConsumers(b, s) },
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
+  { what: 'honours a pause only in the client that paused', groups: [pauseTests], group: /pause and resume/, wrap: (b) => new PausesOnlyItself(b) },
+  { what: 'accepts aborts that never reach the lease holder', groups: [abortTests], group: /abort of running jobs/, wrap: (b) => new AbortNeverArrives(b) },
+  { what: 'accepts progress but never stores it', groups: [progressTests], group: /stored progress/, wrap: (b) => new ProgressNeverStored(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
   { what: 'routes a point-to-point send by name', groups: [requestReplyTests], group: /request\/reply/, wrap: (b) => new SendRoutesByName(b) },
 ];

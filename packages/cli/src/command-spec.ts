@@ -127,6 +127,17 @@ export const COMMANDS = {
   ]),
   purge: operator('delete failed items (all, or the given ids); exit 1 when an id is not failed', 'QUEUE [ID…]', {}, ['purge orders --backend redis://127.0.0.1:6379']),
   workers: operator('list live workers with their heartbeats', '', {}, ['workers --backend redis://127.0.0.1:6379']),
+  pause: operator('stop every process claiming from a queue (items keep arriving) until resume', 'QUEUE', {}, ['pause orders --backend redis://127.0.0.1:6379']),
+  resume: operator('let every process claim from a paused queue again', 'QUEUE', {}, ['resume orders --backend redis://127.0.0.1:6379']),
+  abort: operator(
+    'abort the handler running a job, in whichever process (exit 1 when it is not in flight)',
+    'QUEUE ID',
+    {
+      reason: { type: 'string', value: 'TEXT', help: 'why, for the handler error and the logs' },
+      fail: { type: 'boolean', help: 'send it to the failed store instead of retrying it' },
+    },
+    ["abort orders 01J9Z… --reason 'stuck on a dead host' --fail --backend redis://127.0.0.1:6379"],
+  ),
 } as const satisfies Record<string, CommandSpec>;
 
 /** Name of a subcommand. */

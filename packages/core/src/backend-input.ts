@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import type { ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
+import type { AbortRequest, ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -148,4 +148,38 @@ export function assertFireExpectation(expected: unknown, field = 'expected'): as
 export function assertMeta(meta: unknown, field = 'meta'): asserts meta is Record<string, unknown> {
   assertObject(meta, field);
   assertJson(meta, field);
+}
+
+/** Longest `reason` of an abort request. */
+export const MAX_ABORT_REASON = 1000;
+
+/** Throw unless `r` is a usable abort request. */
+export function assertAbortRequest(r: unknown, field = 'request'): asserts r is AbortRequest {
+  assertObject(r, field);
+  assertKnownKeys(r, ['reason', 'fail'], field);
+  if (r.reason !== undefined && (typeof r.reason !== 'string' || r.reason.length > MAX_ABORT_REASON)) {
+    throw new ValidationError(`${field}.reason`, `must be a string of at most ${MAX_ABORT_REASON} characters`);
+  }
+  if (r.fail !== undefined && typeof r.fail !== 'boolean') throw new ValidationError(`${field}.fail`, 'must be a boolean');
+}
+
+/** Throw unless `refs` is an array of well-formed lease references. */
+export function assertLeaseRefs(refs: unknown, field = 'refs'): asserts refs is readonly LeaseRef[] {
+  if (!Array.isArray(refs)) throw new ValidationError(field, 'must be an array');
+  refs.forEach((ref, i) => assertLeaseRef(ref, `${field}[${i}]`));
+}
+
+/** Longest stored progress value, in characters of its JSON text. */
+export const MAX_PROGRESS_CHARS = 4096;
+
+/** Throw unless `value` is JSON text of a progress value within the size bound. */
+export function assertProgressText(value: unknown, field = 'value'): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PROGRESS_CHARS) {
+    throw new ValidationError(field, `must be JSON text of 1 to ${MAX_PROGRESS_CHARS} characters`);
+  }
+  try {
+    JSON.parse(value);
+  } catch {
+    throw new ValidationError(field, 'must be JSON text');
+  }
 }

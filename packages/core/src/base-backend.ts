@@ -1,19 +1,23 @@
 import {
+  assertAbortRequest,
   assertClaimOptions,
   assertFireExpectation,
   assertIds,
   assertLeaseRef,
+  assertLeaseRefs,
   assertListOptions,
   assertMessage,
   assertMeta,
   assertMs,
   assertNackOutcome,
   assertOutgoing,
+  assertProgressText,
   assertScheduleRecord,
   assertTime,
 } from './backend-input';
 import {
   BACKEND_CONTRACT_VERSION,
+  type AbortRequest,
   type Backend,
   type BackendCapabilities,
   type ClaimOptions,
@@ -198,6 +202,36 @@ export abstract class BaseBackend implements Backend {
     return this._workers();
   }
 
+  /** @inheritdoc */
+  pause(queue: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); }) ?? this._pause(queue);
+  }
+
+  /** @inheritdoc */
+  resume(queue: string): Promise<void> {
+    return refused(() => { assertQueueName(queue); }) ?? this._resume(queue);
+  }
+
+  /** @inheritdoc */
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    return refused(() => { assertQueueName(queue); assertId(id); assertAbortRequest(request); }) ?? this._abort(queue, id, request);
+  }
+
+  /** @inheritdoc */
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return refused(() => { assertLeaseRefs(refs); }) ?? this._abortRequests(refs);
+  }
+
+  /** @inheritdoc */
+  setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    return refused(() => { assertLeaseRef(ref); assertProgressText(value); }) ?? this._setProgress(ref, value);
+  }
+
+  /** @inheritdoc */
+  progress(queue: string, id: string): Promise<string | undefined> {
+    return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._progress(queue, id);
+  }
+
   /** `start`: connect and prepare storage; idempotent. */
   protected abstract _start(): Promise<void>;
   /** `close`: disconnect; idempotent. */
@@ -252,4 +286,16 @@ export abstract class BaseBackend implements Backend {
   protected abstract _unregisterWorker(id: string, instance: string): Promise<void>;
   /** `workers`. */
   protected abstract _workers(): Promise<WorkerInfo[]>;
+  /** `pause` of a valid queue name. */
+  protected abstract _pause(queue: string): Promise<void>;
+  /** `resume` of a valid queue name. */
+  protected abstract _resume(queue: string): Promise<void>;
+  /** `abort` with a valid queue name, id and request. */
+  protected abstract _abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
+  /** `abortRequests` of well-formed lease references (possibly none). */
+  protected abstract _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
+  /** `setProgress` of a well-formed lease reference with JSON text within the size bound. */
+  protected abstract _setProgress(ref: LeaseRef, value: string): Promise<boolean>;
+  /** `progress` of a valid queue name and id. */
+  protected abstract _progress(queue: string, id: string): Promise<string | undefined>;
 }

@@ -1,12 +1,14 @@
 import type { EventEmitter } from 'node:events';
 import type { Backend, Delivery, LeaseRef } from './contract';
 import { toEvent, type Codec } from './codec';
-import { StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
+import { AbortWatcher } from './abort-watcher';
+import { AbortedError, StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';
 import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
 import { LazyAbort } from './lazy-abort';
 import { LeaseRenewer } from './lease-renewer';
+import { ProgressWriter } from './progress-writer';
 import type { Logger } from './logger';
 import type { RetryPolicy } from './retry-policy';
 import { toFailureInfo } from './wrkr-events';
@@ -45,6 +47,7 @@ export class Consumer {
   private loop?: Promise<void>;
   private stopping = false;
   private readonly renewer: LeaseRenewer;
+  private readonly aborts?: AbortWatcher;
 
   constructor(
     private readonly backend: Backend,
@@ -56,6 +59,7 @@ export class Consumer {
     private readonly onOutcome?: OutcomeHook,
   ) {
     this.renewer = new LeaseRenewer(backend, settings.leaseMs);
+    if (backend.capabilities.abort) this.aborts = new AbortWatcher(backend, log);
   }
 
   /** Begin claiming. */
@@ -169,7 +173,9 @@ export class Consumer {
       return;
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events);
+    const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
+    const stored = this.backend.capabilities.progress ? new ProgressWriter(this.backend, lref, log) : undefined;
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, stored);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
@@ -177,11 +183,17 @@ export class Consumer {
       outcome = { ok: false, error };
     } finally {
       lease.stop();
+      unwatch?.();
       handlerDone();
     }
+    await stored?.flush();
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 
+    if (abort.reason instanceof AbortedError && abort.reason.fail) {
+      await this.fail(event, d.attempt, lref, abort.reason, log, { err: abort.reason }, 'handler aborted; moving it to the failed store');
+      return;
+    }
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
       if (await this.settle(lref, 'ack', log)) {

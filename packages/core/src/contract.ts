@@ -23,6 +23,12 @@ export interface BackendCapabilities {
   readonly persistent: boolean;
   /** A message whose id is already pending in a queue is not added to it again (publish and send de-duplicate). */
   readonly idempotentIds: boolean;
+  /** `pause`/`resume` of a queue: persisted, honoured by every client's claims within a second. */
+  readonly pause: boolean;
+  /** `abort` of a running item, seen by the lease holder in any client through `abortRequests`. */
+  readonly abort: boolean;
+  /** Stored handler progress: `setProgress` and `progress`. */
+  readonly progress: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -73,6 +79,14 @@ export interface LeaseRef {
   readonly token: string;
 }
 
+/** A request to stop the handler of an item in flight (see `abort`). */
+export interface AbortRequest {
+  /** Why, for the handler's error and the logs (at most 1000 characters). */
+  readonly reason?: string;
+  /** Send the item to the failed store instead of following the retry policy. */
+  readonly fail?: boolean;
+}
+
 /** Error details kept with a failed or retried item. */
 export interface FailureInfo {
   /** Error message. */
@@ -118,6 +132,8 @@ export interface QueueStats {
   readonly inFlight: number;
   /** In the failed store. */
   readonly failed: number;
+  /** True while the queue is paused (`pause`); absent or false otherwise. */
+  readonly paused?: boolean;
 }
 
 /** A recurring schedule as stored. Core computes every time; the backend only stores and compare-and-sets. */
@@ -275,4 +291,35 @@ export interface Backend {
   unregisterWorker(id: string, instance: string): Promise<void>;
   /** Live (unexpired) workers. */
   workers(): Promise<WorkerInfo[]>;
+
+  /**
+   * Pause a queue (idempotent), persisted like its items: from the moment this resolves, claims of the
+   * queue by any client return nothing within a second (waiting claims keep waiting), while items keep
+   * arriving, leases in flight keep running, and `stats` reports `paused: true`.
+   */
+  pause(queue: string): Promise<void>;
+  /** Undo `pause` (idempotent): waiting claims of every client take the queue's items again. */
+  resume(queue: string): Promise<void>;
+
+  /**
+   * Ask the holder of an item's current lease, in whichever client, to stop its handler: stores the
+   * request with that lease (it is gone with the lease) and returns true; returns false, storing
+   * nothing, when the item is not in flight (unleased, lease expired, or unknown).
+   */
+  abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
+  /**
+   * The abort requests standing against these leases, in order (undefined where none). A request
+   * made for an earlier lease of the same item never shows up for a later one. Core polls this for its
+   * running handlers, so it must be cheap: one round trip for the batch.
+   */
+  abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>>;
+
+  /**
+   * Store the progress (JSON text) of a leased item, replacing the previous value; readable by every
+   * client through `progress` while that lease holds, and gone with it (ack, nack, expiry). Returns
+   * false (and stores nothing) when the token is stale.
+   */
+  setProgress(ref: LeaseRef, value: string): Promise<boolean>;
+  /** The progress stored for the item's current lease, or undefined (not in flight, or none reported). */
+  progress(queue: string, id: string): Promise<string | undefined>;
 }

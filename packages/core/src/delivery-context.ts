@@ -5,6 +5,7 @@ import type { HandlerContext } from './handler';
 import type { LazyAbort } from './lazy-abort';
 import type { RenewedLease } from './lease-renewer';
 import type { Logger } from './logger';
+import type { ProgressWriter } from './progress-writer';
 
 /**
  * The HandlerContext of one delivery. A class rather than an object literal with getters: it is built
@@ -19,6 +20,7 @@ export class DeliveryContext implements HandlerContext {
     private readonly lease: RenewedLease,
     private readonly logger: () => Logger,
     private readonly events: EventEmitter,
+    private readonly stored?: ProgressWriter,
   ) {}
 
   /** Aborts on shutdown timeout, lease loss or job timeout. */
@@ -31,8 +33,9 @@ export class DeliveryContext implements HandlerContext {
     return this.logger();
   }
 
-  /** Report progress as the Wrkr instance's `progress` event. */
+  /** Report progress as the Wrkr instance's `progress` event, and store it (throttled) where the backend can. */
   progress(progress: number | Record<string, unknown>): void {
+    this.stored?.report(progress);
     this.logger().debug({ progress }, 'progress');
     this.events.emit('progress', { queue: this.queue, id: this.event.id, name: this.event.name, progress });
   }

@@ -13,7 +13,8 @@ export type WrkrErrorCode =
   | 'ERR_WRKR_PAYLOAD_TOO_LARGE'
   | 'ERR_WRKR_CRYPTO'
   | 'ERR_WRKR_BACKEND'
-  | 'ERR_WRKR_REMOTE';
+  | 'ERR_WRKR_REMOTE'
+  | 'ERR_WRKR_ABORTED';
 
 /** Base class of every error wrkr throws; recognise it across package copies with `isWrkrError`. */
 export class WrkrError extends Error {
@@ -65,6 +66,16 @@ export class NotSupportedError extends WrkrError {
 export class TimeoutError extends WrkrError {
   constructor(what: string, ms: number) {
     super('ERR_WRKR_TIMEOUT', `${what} timed out after ${ms} ms`, { ms });
+  }
+}
+
+/** A running handler was stopped by `wrkr.abort` (from this process or another). */
+export class AbortedError extends WrkrError {
+  /** True when the item goes to the failed store instead of following the retry policy. */
+  readonly fail: boolean;
+  constructor(queue: string, id: string, reason: string | undefined, fail: boolean) {
+    super('ERR_WRKR_ABORTED', `job ${queue}/${id} was aborted${reason !== undefined ? `: ${reason}` : ''}`, { queue, id, ...(reason !== undefined && { reason }) });
+    this.fail = fail;
   }
 }
 

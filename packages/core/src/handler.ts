@@ -13,7 +13,7 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** Logger bound to this delivery (queue, event id and name, attempt). */
   readonly log: Logger;
-  /** Report progress (a number or an object); emitted as the `progress` event of the Wrkr instance. */
+  /** Report progress (a number or a JSON object of at most 4096 characters): emitted as the `progress` event of the Wrkr instance and stored, throttled, for `wrkr.progress`. */
   progress(value: number | Record<string, unknown>): void;
   /** Extend the lease to `duration` from now (leases are renewed automatically; this is for long steps). */
   extendLease(duration: Duration): Promise<void>;

@@ -18,6 +18,7 @@ export {
   PayloadTooLargeError,
   NotSupportedError,
   TimeoutError,
+  AbortedError,
   StaleLeaseError,
   ClosedError,
   NotStartedError,

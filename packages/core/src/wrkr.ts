@@ -433,6 +433,45 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return this.backend.stats(queue);
   }
 
+  /** Stop every process claiming from `queue` (persisted in the backend) until `resume`; items keep arriving. */
+  async pause(queue: string): Promise<void> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('pause');
+    await this.backend.pause(queue);
+  }
+
+  /** The progress last stored by the handler running item `id` of `queue` (any process), or undefined when it is not running or reported none. */
+  async progress(queue: string, id: string): Promise<unknown> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertId(id);
+    this.need('progress');
+    const text = await this.backend.progress(queue, id);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  /** Let every process claim from a paused `queue` again. */
+  async resume(queue: string): Promise<void> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('pause');
+    await this.backend.resume(queue);
+  }
+
+  /**
+   * Stop the handler running item `id` of `queue`, in whichever process holds it: its `ctx.signal`
+   * aborts with an AbortedError within a second, then the item follows the retry policy, or goes to the
+   * failed store with `fail: true`. Returns false when the item is not in flight.
+   */
+  async abort(queue: string, id: string, options: { reason?: string; fail?: boolean } = {}): Promise<boolean> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertKnownKeys(options, ['reason', 'fail'], 'options');
+    this.need('abort');
+    return this.backend.abort(queue, id, { ...(options.reason !== undefined && { reason: options.reason }), ...(options.fail !== undefined && { fail: options.fail }) });
+  }
+
   /** Every known queue. */
   async queues(): Promise<string[]> {
     this.assertStarted();

@@ -12,7 +12,7 @@ const TSC = join(CORE, '..', '..', 'node_modules', '.bin', 'tsc');
 
 /** What `@wrkr/core` exports at run time: the user API only. */
 const USER = [
-  'BackendError', 'ClosedError', 'CryptoError', 'DuplicateWorkerError', 'LOG_REDACT_PATHS', 'MAX_DURATION_MS', 'MAX_JSON_DEPTH', 'NotFoundError', 'NotStartedError', 'NotSupportedError',
+  'AbortedError', 'BackendError', 'ClosedError', 'CryptoError', 'DuplicateWorkerError', 'LOG_REDACT_PATHS', 'MAX_DURATION_MS', 'MAX_JSON_DEPTH', 'NotFoundError', 'NotStartedError', 'NotSupportedError',
   'PayloadTooLargeError', 'RemoteError', 'StaleLeaseError', 'TimeoutError', 'ValidationError', 'Wrkr', 'WrkrError', 'isWrkrError',
   'maskUrl', 'parseDuration', 'parseScheduleRule',
 ];

@@ -10,6 +10,7 @@ import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
+import { steeringRoutes } from './routes/steering';
 import { scheduleRoutes } from './routes/schedules';
 import { workerRoutes } from './routes/workers';
 
@@ -60,6 +61,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.get('/health', { schema: { hide: true } }, (_req, reply) => reply.send({ ok: true }));
   eventRoutes(app, wrkr);
   queueRoutes(app, wrkr);
+  steeringRoutes(app, wrkr);
   scheduleRoutes(app, wrkr);
   workerRoutes(app, wrkr);
   pullRoutes(app, wrkr);

@@ -110,6 +110,7 @@ const statsProperties = {
   delayed: { type: 'integer' },
   inFlight: { type: 'integer' },
   failed: { type: 'integer' },
+  paused: { type: 'boolean', description: 'true while the queue is paused; absent otherwise' },
 } as const;
 
 /** Exact counts of one queue. */
@@ -235,6 +236,39 @@ export const fetchReply = {
 
 /** Answer of ack and nack. */
 export const okReply = { type: 'object', required: ['ok'], additionalProperties: false, properties: { ok: { type: 'boolean', enum: [true] } } } as const;
+
+/** Answer of pause and resume: the queue's pause state now. */
+export const pausedReply = {
+  type: 'object',
+  required: ['queue', 'paused'],
+  additionalProperties: false,
+  properties: { queue: { type: 'string' }, paused: { type: 'boolean' } },
+} as const;
+
+/** Path parameters of one job of a queue. */
+export const jobParams = {
+  type: 'object',
+  required: ['queue', 'id'],
+  properties: { queue: { type: 'string', minLength: 1 }, id: { type: 'string', minLength: 1 } },
+} as const;
+
+/** Body of an abort (optional). */
+export const abortBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    reason: { type: 'string', maxLength: 1000, description: 'why, for the handler error and the logs' },
+    fail: { type: 'boolean', description: 'send the item to the failed store instead of retrying it' },
+  },
+} as const;
+
+/** Answer of an abort. */
+export const abortReply = {
+  type: 'object',
+  required: ['aborted'],
+  additionalProperties: false,
+  properties: { aborted: { type: 'boolean', description: 'false when the job was not in flight' } },
+} as const;
 
 /** Answer of extend. */
 export const extendReply = { type: 'object', required: ['leaseUntil'], additionalProperties: false, properties: { leaseUntil: isoTime } } as const;

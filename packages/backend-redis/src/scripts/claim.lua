@@ -13,6 +13,12 @@ local limit = tonumber(ARGV[7])
 promote_published(now, limit)
 promote_queue(queue, now, limit)
 
+-- A paused queue leases nothing; `resume` announces it, so nextCheck stays -1 (wait for that).
+if redis.call('SISMEMBER', NS .. 'paused', queue) == 1 then
+  announce()
+  return { -1 }
+end
+
 local msg_key, att_key = qk(queue, 'msg'), qk(queue, 'att')
 local inflight_key, lease_key = qk(queue, 'inflight'), qk(queue, 'lease')
 

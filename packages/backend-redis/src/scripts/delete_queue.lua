@@ -12,4 +12,5 @@ for _, suffix in ipairs({ 'msg', 'att', 'err', 'ready', 'delayed', 'inflight', '
   redis.call('UNLINK', qk(queue, suffix))
 end
 redis.call('SREM', NS .. 'queues', queue)
+redis.call('SREM', NS .. 'paused', queue)
 return 1

@@ -17,6 +17,8 @@ export interface OperatorFlags {
   paused?: boolean;
   limit?: string;
   offset?: string;
+  reason?: string;
+  fail?: boolean;
 }
 
 /** A command run against a started Wrkr (every one but `worker` and `serve`). */
@@ -75,7 +77,7 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       emit(io, json, stats, () =>
         table(
           ['QUEUE', 'READY', 'DELAYED', 'IN-FLIGHT', 'FAILED'],
-          stats.map((s) => [s.queue, String(s.ready), String(s.delayed), String(s.inFlight), String(s.failed)]),
+          stats.map((s) => [s.paused ? `${s.queue} (paused)` : s.queue, String(s.ready), String(s.delayed), String(s.inFlight), String(s.failed)]),
         ),
       );
       return 0;
@@ -119,6 +121,20 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       const short = ids.length > 0 && n < ids.length;
       emit(io, json, { queue, count: n }, () => `${verb} ${n} failed item(s) of ${queue}${short ? ` (${ids.length - n} of the ids were no longer failed)` : ''}`);
       return short ? 1 : 0;
+    }
+    case 'pause':
+    case 'resume': {
+      const [queue] = positionals(args, ['queue']);
+      if (command === 'pause') await wrkr.pause(queue!);
+      else await wrkr.resume(queue!);
+      emit(io, json, { queue, paused: command === 'pause' }, () => `${command === 'pause' ? 'paused' : 'resumed'} ${queue}`);
+      return 0;
+    }
+    case 'abort': {
+      const [queue, id] = positionals(args, ['queue', 'id']);
+      const aborted = await wrkr.abort(queue!, id!, { ...(flags.reason !== undefined && { reason: flags.reason }), ...(flags.fail && { fail: true }) });
+      emit(io, json, { queue, id, aborted }, () => (aborted ? `aborted ${queue}/${id}` : `${queue}/${id} is not in flight`));
+      return aborted ? 0 : 1;
     }
     case 'workers': {
       const workers = await wrkr.workers();

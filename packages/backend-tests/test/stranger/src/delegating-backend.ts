@@ -1,4 +1,4 @@
-import { BaseBackend, type ClaimOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { BaseBackend, type AbortRequest, type ClaimOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, type MemoryStore } from '@wrkr/backend-memory';
 
 /** A third-party backend in miniature: BaseBackend checks every argument, each _method hands the call on. */
@@ -39,4 +39,10 @@ export class DelegatingBackend extends BaseBackend {
   protected _heartbeat(id: string, instance: string, ttlMs: number, meta?: Record<string, unknown>) { return this.#inner.heartbeat(id, instance, ttlMs, meta); }
   protected _unregisterWorker(id: string, instance: string) { return this.#inner.unregisterWorker(id, instance); }
   protected _workers() { return this.#inner.workers(); }
+  protected _pause(queue: string) { return this.#inner.pause(queue); }
+  protected _resume(queue: string) { return this.#inner.resume(queue); }
+  protected _abort(queue: string, id: string, request: AbortRequest) { return this.#inner.abort(queue, id, request); }
+  protected _abortRequests(refs: readonly LeaseRef[]) { return this.#inner.abortRequests(refs); }
+  protected _setProgress(ref: LeaseRef, value: string) { return this.#inner.setProgress(ref, value); }
+  protected _progress(queue: string, id: string) { return this.#inner.progress(queue, id); }
 }

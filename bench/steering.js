@@ -1,0 +1,109 @@
+'use strict';
+// Steering costs, memory and redis: how long a resume takes to reach a claim waiting in another
+// client, how long an abort takes to reach a handler in another process, and what pause costs a busy
+// claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
+// none paused). Run after `tsc -b`: `node bench/steering.js [memory|redis]`. Not part of the tests.
+const { Wrkr } = require('@wrkr/core');
+const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
+const { RedisBackend } = require('@wrkr/backend-redis');
+const { latenessSummary } = require('./measure');
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const CLAIMS = Number(process.env.BENCH_EVENTS ?? 5000);
+
+function clients(kind) {
+  const namespace = `bench_steer_${process.pid}_${Date.now()}`;
+  const store = new MemoryStore();
+  return () => (kind === 'memory' ? new MemoryBackend({ namespace, store }) : new RedisBackend({ namespace }));
+}
+
+async function resumeLatency(make) {
+  const [a, b] = [make(), make()];
+  await Promise.all([a.start(), b.start()]);
+  const samples = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    await a.pause('q');
+    await a.send('q', [{ message: { id: `r${i}`, name: 'x', publishedAt: Date.now() } }]);
+    const waiting = b.claim('q', { max: 1, leaseMs: 30_000, waitMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    await a.resume('q');
+    const [d] = await waiting;
+    samples.push(performance.now() - t0);
+    await b.ack({ queue: 'q', id: d.message.id, token: d.token });
+  }
+  await a.deleteQueue('q');
+  await Promise.all([a.close(), b.close()]);
+  return latenessSummary(samples.map((s) => Math.round(s * 10) / 10));
+}
+
+async function abortLatency(make) {
+  const [worker, manager] = [new Wrkr({ backend: make(), worker: false, scheduler: false }), new Wrkr({ backend: make(), worker: false, scheduler: false })];
+  await Promise.all([worker.start(), manager.start()]);
+  let onStart;
+  let onAbort;
+  await worker.subscribe('long', 'long.run', (e, ctx) => new Promise((_, reject) => {
+    onStart(e.id);
+    ctx.signal.addEventListener('abort', () => (onAbort(), reject(ctx.signal.reason)));
+  }), { retry: { attempts: 1 } });
+  const samples = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const started = new Promise((r) => (onStart = r));
+    const aborted = new Promise((r) => (onAbort = r));
+    await manager.publish({ name: 'long.run' });
+    const id = await started;
+    const t0 = performance.now();
+    await manager.abort('long', id, { fail: true });
+    await aborted;
+    samples.push(performance.now() - t0);
+  }
+  await manager.deleteQueue('long');
+  await Promise.all([worker.stop(), manager.stop()]);
+  return latenessSummary(samples.map((s) => Math.round(s)));
+}
+
+async function claimRate(make, pauseOther) {
+  const b = make();
+  await b.start();
+  if (pauseOther) await b.pause('other');
+  for (let i = 0; i < CLAIMS; i += 500) {
+    await b.send('q', Array.from({ length: 500 }, (_, j) => ({ message: { id: `c${i + j}`, name: 'x', publishedAt: Date.now() } })));
+  }
+  const t0 = performance.now();
+  for (let left = CLAIMS; left > 0; ) {
+    const got = await b.claim('q', { max: 50, leaseMs: 30_000, waitMs: 0 });
+    await Promise.all(got.map((d) => b.ack({ queue: 'q', id: d.message.id, token: d.token })));
+    left -= got.length;
+  }
+  const rate = Math.round(CLAIMS / ((performance.now() - t0) / 1000));
+  await b.deleteQueue('q');
+  await b.deleteQueue('other');
+  await b.close();
+  return rate;
+}
+
+async function main() {
+  const kinds = process.argv[2] ? [process.argv[2]] : ['memory', 'redis'];
+  // A handler waiting on its signal holds no handle of its own; this keeps the process up meanwhile.
+  const keepAlive = setInterval(() => undefined, 1000);
+  for (const kind of kinds) {
+    const make = clients(kind);
+    await claimRate(make, false); // warm-up
+    let plain = 0;
+    let paused = 0;
+    // Best of three, alternating, so warm-up and neighbours' load do not favour one side.
+    for (let i = 0; i < 3; i++) {
+      plain = Math.max(plain, await claimRate(make, false));
+      paused = Math.max(paused, await claimRate(make, true));
+    }
+    console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s`);
+    console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
+    console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
+  }
+  clearInterval(keepAlive);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
