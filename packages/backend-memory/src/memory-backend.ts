@@ -8,6 +8,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Message,
@@ -42,6 +43,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  jobLookup: true,
 });
 
 /**
@@ -165,6 +167,10 @@ export class MemoryBackend extends BaseBackend {
 
   protected _stats(queue: string): Promise<QueueStats> {
     return this.#run((ns, now) => ns.queue(queue).stats(now));
+  }
+
+  protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.#run((ns, now) => ns.queue(queue).job(id, now));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { Delivery, FailedItem, FailureInfo, JobRecord, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -17,6 +17,12 @@ interface Entry {
   leaseUntil: number;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
+  /** Valid while delayed. */
+  dueAt: number;
+  /** The last attempt's error, while waiting for a retry. */
+  error?: FailureInfo;
+  /** Epoch ms of the last state change. */
+  updatedAt: number;
 }
 
 /** A heap node: `entry` has something to do at `at`, if it is still at `version`. */
@@ -76,7 +82,7 @@ export class QueueState {
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
   add(message: Message, dueAt: number | undefined, now: number): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0 };
+    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
@@ -94,6 +100,7 @@ export class QueueState {
       entry.token = randomUUID();
       entry.leaseUntil = now + leaseMs;
       entry.version++;
+      entry.updatedAt = now;
       this.#leasedCount++;
       this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
       out.push({ queue: this.name, message: copyMessage(entry.message), token: entry.token, attempt: entry.attempt, leaseUntil: entry.leaseUntil });
@@ -145,6 +152,7 @@ export class QueueState {
     entry.token = '';
     switch (outcome.kind) {
       case 'retry':
+        entry.error = outcome.error === undefined ? undefined : Object.freeze(copyFailure(outcome.error));
         this.#schedule(entry, outcome.dueAt, now);
         break;
       case 'release':
@@ -186,6 +194,22 @@ export class QueueState {
   stats(now: number): QueueStats {
     this.#promote(now);
     return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size };
+  }
+
+  /** The item `id` (pending or failed), or undefined. */
+  job(id: string, now: number): JobRecord | undefined {
+    this.#promote(now);
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) {
+      const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt };
+      const error = entry.error === undefined ? {} : { error: copyFailure(entry.error) };
+      if (entry.state === 'leased') return { ...base, state: 'inFlight', leaseUntil: entry.leaseUntil };
+      if (entry.state === 'delayed') return { ...base, state: 'delayed', dueAt: entry.dueAt, ...error };
+      return { ...base, state: 'ready', ...error };
+    }
+    const f = this.#failed.get(id);
+    if (f === undefined) return undefined;
+    return { queue: this.name, message: copyMessage(f.message), state: 'failed', attempt: f.attempt, error: copyFailure(f.error), updatedAt: f.failedAt };
   }
 
   /** Failed items, oldest first. */
@@ -252,8 +276,10 @@ export class QueueState {
   /** Make `entry` ready now, or delayed until `dueAt` when that is in the future. */
   #schedule(entry: Entry, dueAt: number | undefined, now: number): void {
     entry.version++;
+    entry.updatedAt = now;
     if (dueAt !== undefined && dueAt > now) {
       entry.state = 'delayed';
+      entry.dueAt = dueAt;
       this.#delayedCount++;
       this.#delayed.push({ at: dueAt, seq: this.#seq++, entry, version: entry.version });
     } else {

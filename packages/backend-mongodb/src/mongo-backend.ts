@@ -10,6 +10,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Logger,
@@ -41,6 +42,7 @@ import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
+import { findJob } from './job-lookup';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -56,6 +58,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  jobLookup: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -388,6 +391,10 @@ export class MongoBackend extends BaseBackend {
       await this.#reaper.flush();
       return (await this.#queue(queue)).stats();
     });
+  }
+
+  protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.#run('job', async () => findJob(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), id));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -15,6 +15,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Logger,
@@ -27,6 +28,7 @@ import {
 } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
+import { decodeJob } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
 import { WakeHub } from './wake-hub';
@@ -72,6 +74,7 @@ export class RedisBackend extends BaseBackend {
     workers: true,
     persistent: true,
     idempotentIds: true,
+    jobLookup: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -282,6 +285,11 @@ export class RedisBackend extends BaseBackend {
   protected async _stats(queue: string): Promise<QueueStats> {
     const [ready, delayed, inFlight, failed] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
     return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed! };
+  }
+
+  /** @inheritdoc */
+  protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return decodeJob(queue, id, (await this.run('job', [queue, id, Date.now()])) as string[]);
   }
 
   /** @inheritdoc */

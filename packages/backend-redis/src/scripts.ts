@@ -6,7 +6,8 @@ import type { Cluster, Redis } from 'ioredis';
 export type ScriptName =
   | 'publish' | 'send' | 'claim' | 'ack' | 'nack' | 'extend' | 'cancel' | 'stats'
   | 'bind' | 'unbind' | 'bindings' | 'delete_queue' | 'failed' | 'replay' | 'purge_failed'
-  | 'fire_schedule' | 'register_worker' | 'unregister_worker' | 'workers';
+  | 'fire_schedule' | 'register_worker' | 'unregister_worker' | 'workers'
+  | 'job';
 
 const INCLUDE = /^--@include (\w+)\s*$/gm;
 

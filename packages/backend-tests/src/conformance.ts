@@ -10,6 +10,7 @@ import { directInputTests } from './groups/direct-input';
 import { fanOutTests } from './groups/fan-out';
 import { invalidInputTests } from './groups/invalid-input';
 import { isolationTests } from './groups/isolation';
+import { jobLookupTests } from './groups/job-lookup';
 import { leaseTests } from './groups/leases';
 import { persistenceTests } from './groups/persistence';
 import { queueAdminTests } from './groups/queue-admin';
@@ -39,6 +40,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   invalidInputTests,
   connectionLossTests,
   directInputTests,
+  jobLookupTests,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
+import type { Backend, BaseBackend, ClaimOptions, Delivery, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -56,6 +56,9 @@ export class DelegatingBackend implements Backend {
   }
   stats(queue: string) {
     return this.inner.stats(queue);
+  }
+  job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.inner.job(queue, id);
   }
   failed(queue: string, options?: ListOptions) {
     return this.inner.failed(queue, options);
@@ -170,6 +173,16 @@ export class FiresScheduleTwice extends DelegatingBackend {
   }
 }
 
+/** Job lookup that misreports in-flight items as ready (as if leases were not consulted). */
+export class ReportsLeasedAsReady extends DelegatingBackend {
+  override async job(queue: string, id: string): Promise<JobRecord | undefined> {
+    const record = await this.inner.job(queue, id);
+    if (record?.state !== 'inFlight') return record;
+    const { leaseUntil: _lease, ...rest } = record;
+    return { ...rest, state: 'ready' };
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -189,6 +202,6 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 
 /** The contract methods that take arguments, so BaseBackend checks them. */
 const CHECKED_METHODS = [
-  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
+  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
 ] as const;

@@ -6,6 +6,7 @@ import {
   delayedTests,
   directInputTests,
   fanOutTests,
+  jobLookupTests,
   leaseTests,
   scheduleTests,
   type ConformanceGroup,
@@ -17,6 +18,7 @@ import {
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
+  ReportsLeasedAsReady,
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
@@ -50,6 +52,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'delivers one item to two consumers at once', groups: [competingConsumersTests], group: /competing consumers/, wrap: (b, s) => new DeliversToTwoConsumers(b, s) },
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
+  { what: 'reports a leased item as ready in job()', groups: [jobLookupTests], group: /job lookup/, wrap: (b) => new ReportsLeasedAsReady(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 

@@ -19,6 +19,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Message,
@@ -133,6 +134,11 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
+  job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._job(queue, id);
+  }
+
+  /** @inheritdoc */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     return refused(() => { assertQueueName(queue); assertListOptions(options); }) ?? this._failed(queue, options);
   }
@@ -228,6 +234,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
   /** `stats` of a valid queue name. */
   protected abstract _stats(queue: string): Promise<QueueStats>;
+  /** `job` of a valid queue name and id. */
+  protected abstract _job(queue: string, id: string): Promise<JobRecord | undefined>;
   /** `failed` with valid listing options. */
   protected abstract _failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** `replay` with valid ids, when given. */

@@ -23,6 +23,8 @@ export interface BackendCapabilities {
   readonly persistent: boolean;
   /** A message whose id is already pending in a queue is not added to it again (publish and send de-duplicate). */
   readonly idempotentIds: boolean;
+  /** `job(queue, id)`: one item's state and contents, whatever its state. */
+  readonly jobLookup: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -172,6 +174,29 @@ export interface ListOptions {
   readonly offset?: number;
 }
 
+/** Where an item of a queue is. */
+export type JobState = 'ready' | 'delayed' | 'inFlight' | 'failed' | 'completed';
+
+/** One item of a queue as `job(queue, id)` finds it. */
+export interface JobRecord {
+  /** Queue it is in. */
+  readonly queue: string;
+  /** The message. */
+  readonly message: Message;
+  /** Where it is. */
+  readonly state: JobState;
+  /** Deliveries so far. */
+  readonly attempt: number;
+  /** Delayed: epoch ms when it becomes ready. */
+  readonly dueAt?: number;
+  /** In flight: epoch ms when the lease runs out unless extended. */
+  readonly leaseUntil?: number;
+  /** Failed: its error; waiting for a retry: the error of the last attempt, where the backend keeps it. */
+  readonly error?: FailureInfo;
+  /** Epoch ms of its last state change, where the backend records one (failed items always have it). */
+  readonly updatedAt?: number;
+}
+
 /**
  * A storage/broker backend. All methods may reject with a `BackendError`; none may half-apply a call
  * (each call is atomic as observed by other clients). A namespace, fixed at construction, isolates all
@@ -236,6 +261,11 @@ export interface Backend {
 
   /** Exact counts of one queue. */
   stats(queue: string): Promise<QueueStats>;
+  /**
+   * With `capabilities.jobLookup`: the item `id` of `queue` (ready, delayed, in flight or failed; a due
+   * delayed item is ready, an expired lease ready), or undefined when the queue does not hold it.
+   */
+  job(queue: string, id: string): Promise<JobRecord | undefined>;
   /** Failed items of a queue, oldest first. */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** Move failed items (all, or those ids) back to ready with attempt 0. Returns how many moved. */

@@ -5,6 +5,7 @@ import type { Backend, FailedItem, LeaseRef, Message, QueueStats, WorkerInfo } f
 import { BACKEND_CONTRACT_VERSION } from './contract';
 import { assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
+import { toJobInfo, type JobInfo } from './job-info';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
 import { parseDuration, type Duration } from './duration';
@@ -429,6 +430,16 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       }
       return { queue: f.queue, ...(event ? { event } : {}), raw: f.message, attempt: f.attempt, error: f.error, failedAt: new Date(f.failedAt) };
     });
+  }
+
+  /** One item of a queue, whatever its state, or undefined when the queue does not hold it. */
+  async job<T = unknown>(queue: string, id: string): Promise<JobInfo<T> | undefined> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertId(id);
+    this.need('jobLookup');
+    const record = await this.backend.job(queue, id);
+    return record === undefined ? undefined : toJobInfo<T>(this.codec, record);
   }
 
   /** Move failed items (all, or those ids) back to the queue; returns how many. */

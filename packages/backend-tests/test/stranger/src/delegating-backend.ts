@@ -27,6 +27,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _nack(ref: LeaseRef, outcome: NackOutcome) { return this.#inner.nack(ref, outcome); }
   protected _extend(ref: LeaseRef, leaseMs: number) { return this.#inner.extend(ref, leaseMs); }
   protected _stats(queue: string) { return this.#inner.stats(queue); }
+  protected _job(queue: string, id: string) { return this.#inner.job(queue, id); }
   protected _failed(queue: string, options?: ListOptions) { return this.#inner.failed(queue, options); }
   protected _replay(queue: string, ids?: readonly string[]) { return this.#inner.replay(queue, ids); }
   protected _purgeFailed(queue: string, ids?: readonly string[]) { return this.#inner.purgeFailed(queue, ids); }

@@ -1,0 +1,16 @@
+import type { FailureInfo, JobRecord, JobState } from '@wrkr/core/backend';
+import { decodeFailed, decodeMessage } from './codec';
+
+/** A job record from the reply of `job.lua`, or undefined when the reply is empty. */
+export function decodeJob(queue: string, id: string, reply: string[]): JobRecord | undefined {
+  const [state, json, third, at, err] = reply;
+  if (state === undefined || json === undefined || third === undefined) return undefined;
+  if (state === 'failed') {
+    const f = decodeFailed(queue, id, json, third);
+    return { queue, message: f.message, state: 'failed', attempt: f.attempt, error: f.error, updatedAt: f.failedAt };
+  }
+  const record: JobRecord = { queue, message: decodeMessage(id, json), state: state as JobState, attempt: Number(third) };
+  const time = at === undefined || at === '' ? {} : state === 'inFlight' ? { leaseUntil: Number(at) } : { dueAt: Number(at) };
+  const error = err === undefined || err === '' ? {} : { error: JSON.parse(err) as FailureInfo };
+  return { ...record, ...time, ...error };
+}
