@@ -8,6 +8,7 @@ import { openApiDocument } from './openapi';
 import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
+import { jobRoutes } from './routes/jobs';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
 import { scheduleRoutes } from './routes/schedules';
@@ -60,6 +61,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.get('/health', { schema: { hide: true } }, (_req, reply) => reply.send({ ok: true }));
   eventRoutes(app, wrkr);
   queueRoutes(app, wrkr);
+  jobRoutes(app, wrkr);
   scheduleRoutes(app, wrkr);
   workerRoutes(app, wrkr);
   pullRoutes(app, wrkr);

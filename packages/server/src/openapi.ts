@@ -5,6 +5,7 @@ const TAGS = [
   { name: 'events', description: 'Publish to bound queues, or send straight to one queue' },
   { name: 'queues', description: 'Queues with their counts and bindings' },
   { name: 'failed', description: 'Items that used up their retries: list, replay, purge' },
+  { name: 'jobs', description: 'Jobs of a queue in any state: look one up by id' },
   { name: 'schedules', description: 'Recurring schedules: upsert, trigger, pause, resume, delete' },
   { name: 'workers', description: 'Live worker processes' },
   { name: 'pull', description: 'Pull API for workers in any language: fetch under a lease, then ack, nack or extend' },

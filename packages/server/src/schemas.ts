@@ -238,3 +238,32 @@ export const okReply = { type: 'object', required: ['ok'], additionalProperties:
 
 /** Answer of extend. */
 export const extendReply = { type: 'object', required: ['leaseUntil'], additionalProperties: false, properties: { leaseUntil: isoTime } } as const;
+
+/** Path parameters `queue` and `id` of one job. */
+export const jobParams = {
+  type: 'object',
+  required: ['queue', 'id'],
+  properties: { queue: { type: 'string', minLength: 1 }, id: { type: 'string', minLength: 1 } },
+} as const;
+
+/** One job of a queue, whatever its state. */
+export const jobReply = {
+  type: 'object',
+  required: ['queue', 'id', 'state', 'name', 'attempt', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    queue: { type: 'string' },
+    id: { type: 'string' },
+    state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed', 'completed'] },
+    name: { type: 'string' },
+    tid: { type: 'string' },
+    data: { description: 'any JSON value; absent when the event has none or it cannot be decoded' },
+    headers,
+    attempt: { type: 'integer' },
+    dueAt: isoTime,
+    leaseUntil: isoTime,
+    error: failedReply.items.properties.error,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  },
+} as const;
