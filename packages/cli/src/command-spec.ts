@@ -122,6 +122,9 @@ export const COMMANDS = {
     },
     ['failed orders --limit 20 --offset 40 --backend redis://127.0.0.1:6379'],
   ),
+  job: operator('show one job of a queue in any state (ready, delayed, inFlight, failed); exit 1 when the queue does not hold it', 'QUEUE ID', {}, [
+    'job orders 01J9Z… --json --backend redis://127.0.0.1:6379',
+  ]),
   replay: operator('move failed items (all, or the given ids) back to the queue; exit 1 when an id is not failed', 'QUEUE [ID…]', {}, [
     'replay orders 01J9Z… --backend redis://127.0.0.1:6379',
   ]),

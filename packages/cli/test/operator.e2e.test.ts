@@ -75,3 +75,21 @@ test('replay and purge of ids that are not failed say which, change nothing and 
     await wrkr.stop();
   }
 });
+
+test('job shows one job in its state (--json and human); an unknown one exits 1', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    await wrkr.send('orders', { name: 'order.process', id: 'order-2', data: { n: 2 }, when: '1h' });
+    expect(await json(['job', 'orders', 'order-2'])).toEqual({
+      queue: 'orders', id: 'order-2', state: 'delayed', name: 'order.process', data: { n: 2 }, attempt: 0, dueAt: expect.any(String), createdAt: expect.any(String),
+    });
+    const human = await runCli(['job', 'orders', 'order-2', '--backend', backend]);
+    expect(human.stdout).toMatch(/^queue\s+orders\nid\s+order-2\nstate\s+delayed\n/);
+    const missing = await runCli(['job', 'orders', 'nope', '--backend', backend]);
+    expect(missing).toMatchObject({ code: 1, stdout: 'no job nope in orders\n' });
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

@@ -103,6 +103,34 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       );
       return 0;
     }
+    case 'job': {
+      const [queue, id] = positionals(args, ['queue', 'id']);
+      const job = await wrkr.job(queue!, id!);
+      if (job === undefined) {
+        emit(io, json, { queue, id, found: false }, () => `no job ${id} in ${queue}`);
+        return 1;
+      }
+      const out = {
+        queue: job.queue,
+        id: job.id,
+        state: job.state,
+        name: job.raw.name,
+        ...(job.raw.tid !== undefined ? { tid: job.raw.tid } : {}),
+        ...(job.event?.data !== undefined ? { data: job.event.data } : {}),
+        attempt: job.attempt,
+        ...(job.dueAt ? { dueAt: job.dueAt.toISOString() } : {}),
+        ...(job.leaseUntil ? { leaseUntil: job.leaseUntil.toISOString() } : {}),
+        ...(job.error ? { error: job.error } : {}),
+        createdAt: job.createdAt.toISOString(),
+        ...(job.updatedAt ? { updatedAt: job.updatedAt.toISOString() } : {}),
+      };
+      emit(io, json, out, () =>
+        Object.entries(out)
+          .map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join('\n'),
+      );
+      return 0;
+    }
     case 'replay':
     case 'purge': {
       const [queue, ...ids] = args;
