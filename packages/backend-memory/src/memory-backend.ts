@@ -8,6 +8,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type ListOptions,
@@ -44,6 +45,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   persistent: true,
   idempotentIds: true,
   jobLookup: true,
+  listings: true,
 });
 
 /**
@@ -171,6 +173,10 @@ export class MemoryBackend extends BaseBackend {
 
   protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
     return this.#run((ns, now) => ns.queue(queue).job(id, now));
+  }
+
+  protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return this.#run((ns, now) => ns.queue(queue).jobs(options.state, options.offset, options.limit, now));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailedItem, FailureInfo, JobRecord, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -200,15 +200,37 @@ export class QueueState {
   job(id: string, now: number): JobRecord | undefined {
     this.#promote(now);
     const entry = this.#entries.get(id);
-    if (entry !== undefined) {
-      const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt };
-      const error = entry.error === undefined ? {} : { error: copyFailure(entry.error) };
-      if (entry.state === 'leased') return { ...base, state: 'inFlight', leaseUntil: entry.leaseUntil };
-      if (entry.state === 'delayed') return { ...base, state: 'delayed', dueAt: entry.dueAt, ...error };
-      return { ...base, state: 'ready', ...error };
-    }
+    if (entry !== undefined) return this.#record(entry);
     const f = this.#failed.get(id);
-    if (f === undefined) return undefined;
+    return f === undefined ? undefined : this.#failedRecord(f);
+  }
+
+  /** A page of one state, in the order `jobs` defines for it. */
+  jobs(state: JobListOptions['state'], offset: number, limit: number, now: number): JobRecord[] {
+    this.#promote(now);
+    const end = offset + limit;
+    if (state === 'failed') return [...this.#failed.values()].reverse().slice(offset, end).map((f) => this.#failedRecord(f));
+    if (state === 'ready') {
+      const out: JobRecord[] = [];
+      for (let i = offset; i < end && i < this.#ready.length; i++) out.push(this.#record(this.#ready.at(i)!));
+      return out;
+    }
+    const held = state === 'delayed' ? 'delayed' : 'leased';
+    const at = (e: Entry) => (held === 'delayed' ? e.dueAt : e.leaseUntil);
+    // A stable sort keeps insertion order among equal times, as the heaps do.
+    const page = [...this.#entries.values()].filter((e) => e.state === held).sort((a, b) => at(a) - at(b)).slice(offset, end);
+    return page.map((e) => this.#record(e));
+  }
+
+  #record(entry: Entry): JobRecord {
+    const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt };
+    const error = entry.error === undefined ? {} : { error: copyFailure(entry.error) };
+    if (entry.state === 'leased') return { ...base, state: 'inFlight', leaseUntil: entry.leaseUntil };
+    if (entry.state === 'delayed') return { ...base, state: 'delayed', dueAt: entry.dueAt, ...error };
+    return { ...base, state: 'ready', ...error };
+  }
+
+  #failedRecord(f: Failed): JobRecord {
     return { queue: this.name, message: copyMessage(f.message), state: 'failed', attempt: f.attempt, error: copyFailure(f.error), updatedAt: f.failedAt };
   }
 

@@ -10,6 +10,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type ListOptions,
@@ -42,7 +43,7 @@ import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
-import { findJob } from './job-lookup';
+import { findJob, listJobs } from './job-lookup';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -59,6 +60,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   persistent: true,
   idempotentIds: true,
   jobLookup: true,
+  listings: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -395,6 +397,10 @@ export class MongoBackend extends BaseBackend {
 
   protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
     return this.#run('job', async () => findJob(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), id));
+  }
+
+  protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return this.#run('jobs', async () => listJobs(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), options));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

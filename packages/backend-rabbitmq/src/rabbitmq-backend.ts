@@ -39,7 +39,7 @@ import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, jobLookup: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, jobLookup: false, listings: false };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -297,6 +297,11 @@ export class RabbitMqBackend extends BaseBackend {
   /** Not supported (see the README, "Job lookup"): a broker queue cannot be searched by message id. */
   protected _job(): Promise<JobRecord | undefined> {
     return Promise.reject(new NotSupportedError('jobLookup', this.name));
+  }
+
+  /** Not supported (see the README, "Job lookup"): a broker queue cannot be browsed in place. */
+  protected _jobs(): Promise<JobRecord[]> {
+    return Promise.reject(new NotSupportedError('listings', this.name));
   }
 
   protected async _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -14,3 +14,13 @@ export function decodeJob(queue: string, id: string, reply: string[]): JobRecord
   const error = err === undefined || err === '' ? {} : { error: JSON.parse(err) as FailureInfo };
   return { ...record, ...time, ...error };
 }
+
+/** Job records from the flat reply of `jobs.lua` (six fields per item). */
+export function decodeJobs(queue: string, flat: string[]): JobRecord[] {
+  const out: JobRecord[] = [];
+  for (let i = 0; i < flat.length; i += 6) {
+    const record = decodeJob(queue, flat[i]!, flat.slice(i + 1, i + 6));
+    if (record !== undefined) out.push(record);
+  }
+  return out;
+}

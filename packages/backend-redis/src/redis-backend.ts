@@ -15,6 +15,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type ListOptions,
@@ -28,7 +29,7 @@ import {
 } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
-import { decodeJob } from './inspect';
+import { decodeJob, decodeJobs } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
 import { WakeHub } from './wake-hub';
@@ -75,6 +76,7 @@ export class RedisBackend extends BaseBackend {
     persistent: true,
     idempotentIds: true,
     jobLookup: true,
+    listings: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -290,6 +292,11 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
     return decodeJob(queue, id, (await this.run('job', [queue, id, Date.now()])) as string[]);
+  }
+
+  /** @inheritdoc */
+  protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return decodeJobs(queue, (await this.run('jobs', [queue, options.state, options.offset, options.limit, Date.now()])) as string[]);
   }
 
   /** @inheritdoc */

@@ -12,6 +12,7 @@ import { invalidInputTests } from './groups/invalid-input';
 import { isolationTests } from './groups/isolation';
 import { jobLookupTests } from './groups/job-lookup';
 import { leaseTests } from './groups/leases';
+import { listingTests } from './groups/listings';
 import { persistenceTests } from './groups/persistence';
 import { queueAdminTests } from './groups/queue-admin';
 import { roundTripTests } from './groups/round-trip';
@@ -41,6 +42,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   connectionLossTests,
   directInputTests,
   jobLookupTests,
+  listingTests,
 ];
 
 /**

@@ -26,3 +26,4 @@ export { invalidInputTests } from './groups/invalid-input';
 export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
 export { jobLookupTests } from './groups/job-lookup';
+export { listingTests } from './groups/listings';

@@ -1,4 +1,4 @@
-import type { Backend, BaseBackend, ClaimOptions, Delivery, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
+import type { Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -59,6 +59,9 @@ export class DelegatingBackend implements Backend {
   }
   job(queue: string, id: string): Promise<JobRecord | undefined> {
     return this.inner.job(queue, id);
+  }
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    return this.inner.jobs(queue, options);
   }
   failed(queue: string, options?: ListOptions) {
     return this.inner.failed(queue, options);
@@ -183,6 +186,14 @@ export class ReportsLeasedAsReady extends DelegatingBackend {
   }
 }
 
+/** Lists delayed items latest due first (a listing that sorts the wrong way). */
+export class ListsDelayedLatestFirst extends DelegatingBackend {
+  override async jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    const page = await this.inner.jobs(queue, options);
+    return options.state === 'delayed' ? [...page].reverse() : page;
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
@@ -202,6 +213,6 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 
 /** The contract methods that take arguments, so BaseBackend checks them. */
 const CHECKED_METHODS = [
-  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'failed', 'replay',
+  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'jobs', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
 ] as const;

@@ -8,6 +8,7 @@ import {
   fanOutTests,
   jobLookupTests,
   leaseTests,
+  listingTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -18,6 +19,7 @@ import {
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
   FiresScheduleTwice,
+  ListsDelayedLatestFirst,
   ReportsLeasedAsReady,
   SharedDeliveries,
   SkipsArgumentChecks,
@@ -53,6 +55,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
   { what: 'reports a leased item as ready in job()', groups: [jobLookupTests], group: /job lookup/, wrap: (b) => new ReportsLeasedAsReady(b) },
+  { what: 'lists delayed items latest due first', groups: [listingTests], group: /per-state listings/, wrap: (b) => new ListsDelayedLatestFirst(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 

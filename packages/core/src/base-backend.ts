@@ -2,6 +2,7 @@ import {
   assertClaimOptions,
   assertFireExpectation,
   assertIds,
+  assertJobListOptions,
   assertLeaseRef,
   assertListOptions,
   assertMessage,
@@ -14,11 +15,13 @@ import {
 } from './backend-input';
 import {
   BACKEND_CONTRACT_VERSION,
+  DEFAULT_JOBS_PAGE,
   type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type ListOptions,
@@ -139,6 +142,14 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    return (
+      refused(() => { assertQueueName(queue); assertJobListOptions(options); }) ??
+      this._jobs(queue, { state: options.state, limit: options.limit ?? DEFAULT_JOBS_PAGE, offset: options.offset ?? 0 })
+    );
+  }
+
+  /** @inheritdoc */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     return refused(() => { assertQueueName(queue); assertListOptions(options); }) ?? this._failed(queue, options);
   }
@@ -236,6 +247,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _stats(queue: string): Promise<QueueStats>;
   /** `job` of a valid queue name and id. */
   protected abstract _job(queue: string, id: string): Promise<JobRecord | undefined>;
+  /** `jobs` of a valid queue name, with the page's defaults filled in. */
+  protected abstract _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]>;
   /** `failed` with valid listing options. */
   protected abstract _failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** `replay` with valid ids, when given. */

@@ -25,6 +25,8 @@ export interface BackendCapabilities {
   readonly idempotentIds: boolean;
   /** `job(queue, id)`: one item's state and contents, whatever its state. */
   readonly jobLookup: boolean;
+  /** `jobs(queue, { state })`: a page of one state, in the order the state is defined by. */
+  readonly listings: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -197,6 +199,21 @@ export interface JobRecord {
   readonly updatedAt?: number;
 }
 
+/** A page of one state of a queue (the base fills in the defaults). */
+export interface JobListOptions {
+  /** The state to list (`completed` is not listable yet: nothing keeps completed items). */
+  readonly state: Exclude<JobState, 'completed'>;
+  /** Most entries to return, 1…MAX_JOBS_PAGE (default DEFAULT_JOBS_PAGE). */
+  readonly limit: number;
+  /** Entries to skip (default 0). */
+  readonly offset: number;
+}
+
+/** Largest page of `jobs`. */
+export const MAX_JOBS_PAGE = 1000;
+/** Page size of `jobs` when none is given. */
+export const DEFAULT_JOBS_PAGE = 50;
+
 /**
  * A storage/broker backend. All methods may reject with a `BackendError`; none may half-apply a call
  * (each call is atomic as observed by other clients). A namespace, fixed at construction, isolates all
@@ -266,6 +283,12 @@ export interface Backend {
    * delayed item is ready, an expired lease ready), or undefined when the queue does not hold it.
    */
   job(queue: string, id: string): Promise<JobRecord | undefined>;
+  /**
+   * With `capabilities.listings`: a page of the items of `queue` in one state, each as `job` reports it,
+   * ordered as they will be taken (ready), by due time (delayed), by lease end (inFlight), most recently
+   * failed first (failed). A due delayed item and an expired lease are ready, as in `job`.
+   */
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]>;
   /** Failed items of a queue, oldest first. */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** Move failed items (all, or those ids) back to ready with attempt 0. Returns how many moved. */

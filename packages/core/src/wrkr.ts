@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+import type { Backend, FailedItem, JobListOptions, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
 import { BACKEND_CONTRACT_VERSION } from './contract';
-import { assertLeaseRef } from './backend-input';
+import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { toJobInfo, type JobInfo } from './job-info';
 import { Consumer } from './consumer';
@@ -440,6 +440,19 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.need('jobLookup');
     const record = await this.backend.job(queue, id);
     return record === undefined ? undefined : toJobInfo<T>(this.codec, record);
+  }
+
+  /**
+   * A page of one state of a queue: ready in the order they will be taken, delayed by due time, inFlight
+   * by lease end, failed most recent first. `limit` 1…1000 (default 50), `offset` default 0.
+   */
+  async jobs<T = unknown>(queue: string, options: { state: JobListOptions['state']; limit?: number; offset?: number }): Promise<Array<JobInfo<T>>> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertJobListOptions(options);
+    this.need('listings');
+    const records = await this.backend.jobs(queue, options);
+    return records.map((r) => toJobInfo<T>(this.codec, r));
   }
 
   /** Move failed items (all, or those ids) back to the queue; returns how many. */
