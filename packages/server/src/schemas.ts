@@ -267,3 +267,14 @@ export const jobReply = {
     updatedAt: isoTime,
   },
 } as const;
+
+/** Query of a per-state job listing. */
+export const jobsQuery = {
+  type: 'object',
+  required: ['state'],
+  additionalProperties: false,
+  properties: { state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed'] }, ...pageQuery.properties },
+} as const;
+
+/** A page of jobs of one state. */
+export const jobsReply = { type: 'array', items: jobReply } as const;

@@ -35,3 +35,20 @@ test('a job the queue does not hold is a typed 404; a bad id a 400', async () =>
   expect(bad.status).toBe(400);
   expectApiError(bad.body, 400, 'ERR_WRKR_VALIDATION');
 });
+
+test('GET /api/queues/:q/jobs lists one state in its order, paged; bad queries are 400', async () => {
+  const { wrkr, call } = api;
+  const later = await wrkr.send('orders', { name: 'order.later', when: '2h' });
+  const sooner = await wrkr.send('orders', { name: 'order.sooner', when: '1h' });
+  const page = await call('GET', '/api/queues/orders/jobs?state=delayed');
+  expect(page.status).toBe(200);
+  expect(page.body.map((j: { id: string }) => j.id)).toEqual([sooner.id, later.id]);
+  expect(page.body[0]).toMatchObject({ state: 'delayed', name: 'order.sooner', dueAt: expect.any(String) });
+  expect((await call('GET', '/api/queues/orders/jobs?state=delayed&limit=1&offset=1')).body.map((j: { id: string }) => j.id)).toEqual([later.id]);
+  expect((await call('GET', '/api/queues/orders/jobs?state=ready')).body).toEqual([]);
+  for (const query of ['', '?state=bogus', '?state=ready&limit=0', '?state=ready&limit=1001', '?state=ready&offset=-1', '?state=ready&extra=1']) {
+    const bad = await call('GET', `/api/queues/orders/jobs${query}`);
+    expect(bad.status).toBe(400);
+    expectApiError(bad.body, 400);
+  }
+});

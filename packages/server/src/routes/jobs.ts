@@ -1,7 +1,7 @@
 import { NotFoundError, type JobInfo, type Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { operation } from '../route-schema';
-import { jobParams, jobReply } from '../schemas';
+import { jobParams, queueParams, jobReply, jobsQuery, jobsReply } from '../schemas';
 
 /** A job as the API shows it: event fields flattened, times as ISO strings. */
 function jobBody(job: JobInfo): Record<string, unknown> {
@@ -24,8 +24,26 @@ function jobBody(job: JobInfo): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
-/** Jobs of a queue: one by id. */
+/** Jobs of a queue: a page of one state, or one by id. */
 export function jobRoutes(app: FastifyInstance, wrkr: Wrkr): void {
+  app.get<{ Params: { queue: string }; Querystring: { state: 'ready' | 'delayed' | 'inFlight' | 'failed'; limit?: number; offset?: number } }>(
+    '/api/queues/:queue/jobs',
+    {
+      schema: operation(
+        'listJobs',
+        'jobs',
+        'A page of the jobs of a queue in one state: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first',
+        { params: queueParams, querystring: jobsQuery },
+        jobsReply,
+        'Jobs of that state',
+      ),
+    },
+    async (req) => {
+      const { state, limit, offset } = req.query;
+      const jobs = await wrkr.jobs(req.params.queue, { state, ...(limit !== undefined ? { limit } : {}), ...(offset !== undefined ? { offset } : {}) });
+      return jobs.map(jobBody);
+    },
+  );
   app.get<{ Params: { queue: string; id: string } }>(
     '/api/queues/:queue/jobs/:id',
     { schema: operation('getJob', 'jobs', 'One job of a queue, whatever its state (ready, delayed, inFlight, failed); 404 when the queue does not hold it', { params: jobParams }, jobReply, 'The job') },
