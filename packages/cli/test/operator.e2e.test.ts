@@ -93,3 +93,23 @@ test('job shows one job in its state (--json and human); an unknown one exits 1'
     await wrkr.stop();
   }
 });
+
+test('jobs lists one state in its order (--json and human); a bad --state exits 2', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    const later = await wrkr.send('orders', { name: 'order.later', when: '2h' });
+    const sooner = await wrkr.send('orders', { name: 'order.sooner', when: '1h' });
+    const listed = (await json(['jobs', 'orders', '--state', 'delayed'])) as Array<{ id: string; state: string }>;
+    expect(listed.map((j) => [j.id, j.state])).toEqual([[sooner.id, 'delayed'], [later.id, 'delayed']]);
+    expect(await json(['jobs', 'orders', '--state', 'delayed', '--offset', '1'])).toEqual([expect.objectContaining({ id: later.id })]);
+    const human = await runCli(['jobs', 'orders', '--state', 'delayed', '--backend', backend]);
+    expect(human.stdout).toMatch(/^ID\s+NAME\s+STATE\s+ATTEMPT\s+DUE \/ LEASE END\s+ERROR\n\S+\s+order\.sooner\s+delayed\s+0\s+\S+\n/);
+    const bad = await runCli(['jobs', 'orders', '--state', 'bogus', '--backend', backend]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/options\.state/);
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

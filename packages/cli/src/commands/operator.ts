@@ -1,4 +1,4 @@
-import { ValidationError, type EventInput, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { ValidationError, type EventInput, type JobInfo, type ScheduleInfo, type Wrkr } from '@wrkr/core';
 import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
@@ -17,6 +17,7 @@ export interface OperatorFlags {
   paused?: boolean;
   limit?: string;
   offset?: string;
+  state?: string;
 }
 
 /** A command run against a started Wrkr (every one but `worker` and `serve`). */
@@ -110,24 +111,27 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
         emit(io, json, { queue, id, found: false }, () => `no job ${id} in ${queue}`);
         return 1;
       }
-      const out = {
-        queue: job.queue,
-        id: job.id,
-        state: job.state,
-        name: job.raw.name,
-        ...(job.raw.tid !== undefined ? { tid: job.raw.tid } : {}),
-        ...(job.event?.data !== undefined ? { data: job.event.data } : {}),
-        attempt: job.attempt,
-        ...(job.dueAt ? { dueAt: job.dueAt.toISOString() } : {}),
-        ...(job.leaseUntil ? { leaseUntil: job.leaseUntil.toISOString() } : {}),
-        ...(job.error ? { error: job.error } : {}),
-        createdAt: job.createdAt.toISOString(),
-        ...(job.updatedAt ? { updatedAt: job.updatedAt.toISOString() } : {}),
-      };
+      const out = jobView(job);
       emit(io, json, out, () =>
         Object.entries(out)
           .map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join('\n'),
+      );
+      return 0;
+    }
+    case 'jobs': {
+      const [queue] = positionals(args, ['queue']);
+      const jobs = await wrkr.jobs(queue!, {
+        state: (flags.state ?? 'ready') as Parameters<Wrkr['jobs']>[1]['state'],
+        ...(flags.limit !== undefined ? { limit: intFlag(flags.limit, '--limit') } : {}),
+        ...(flags.offset !== undefined ? { offset: intFlag(flags.offset, '--offset') } : {}),
+      });
+      const out = jobs.map(jobView);
+      emit(io, json, out, () =>
+        table(
+          ['ID', 'NAME', 'STATE', 'ATTEMPT', 'DUE / LEASE END', 'ERROR'],
+          out.map((j) => [j.id, j.name, j.state, String(j.attempt), j.dueAt ?? j.leaseUntil ?? '-', j.error?.message ?? '']),
+        ),
       );
       return 0;
     }
@@ -163,6 +167,24 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
 }
 
 const FAILED_PAGE = 10_000;
+
+/** A job as the CLI prints it: event fields flattened, times as ISO strings. */
+function jobView(job: JobInfo) {
+  return {
+    queue: job.queue,
+    id: job.id,
+    state: job.state,
+    name: job.raw.name,
+    ...(job.raw.tid !== undefined ? { tid: job.raw.tid } : {}),
+    ...(job.event?.data !== undefined ? { data: job.event.data } : {}),
+    attempt: job.attempt,
+    ...(job.dueAt ? { dueAt: job.dueAt.toISOString() } : {}),
+    ...(job.leaseUntil ? { leaseUntil: job.leaseUntil.toISOString() } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    createdAt: job.createdAt.toISOString(),
+    ...(job.updatedAt ? { updatedAt: job.updatedAt.toISOString() } : {}),
+  };
+}
 
 /** The ids that are not in the failed store of `queue`. */
 async function notFailed(wrkr: Wrkr, queue: string, ids: string[]): Promise<string[]> {
