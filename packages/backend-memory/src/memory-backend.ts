@@ -15,6 +15,7 @@ import {
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -46,6 +47,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   idempotentIds: true,
   jobLookup: true,
   listings: true,
+  pendingList: true,
 });
 
 /**
@@ -177,6 +179,10 @@ export class MemoryBackend extends BaseBackend {
 
   protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     return this.#run((ns, now) => ns.queue(queue).jobs(options.state, options.offset, options.limit, now));
+  }
+
+  protected _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return this.#run((ns) => ns.pending(options.offset, options.limit));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

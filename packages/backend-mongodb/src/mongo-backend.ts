@@ -18,6 +18,7 @@ import {
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -44,6 +45,7 @@ import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
 import { findJob, listJobs } from './job-lookup';
+import { listPending } from './pending';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -61,6 +63,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   idempotentIds: true,
   jobLookup: true,
   listings: true,
+  pendingList: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -401,6 +404,10 @@ export class MongoBackend extends BaseBackend {
 
   protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     return this.#run('jobs', async () => listJobs(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), options));
+  }
+
+  protected _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return this.#run('pending', () => listPending(this.#db.collection<DelayedDoc>(this.#names.delayed), options));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -18,6 +18,7 @@ import {
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -39,7 +40,7 @@ import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, jobLookup: false, listings: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, jobLookup: false, listings: false, pendingList: true };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -333,6 +334,11 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
     this.#ready();
     return (await this.#call<ScheduleRecord | null>({ op: 'getSchedule', name })) ?? undefined;
+  }
+
+  protected async _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    this.#ready();
+    return this.#call({ op: 'pending', offset: options.offset, limit: options.limit });
   }
 
   protected async _listSchedules(): Promise<ScheduleRecord[]> {

@@ -1,4 +1,4 @@
-import type { FailureInfo, JobRecord, JobState } from '@wrkr/core/backend';
+import type { FailureInfo, JobRecord, JobState, PendingPublish } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage } from './codec';
 
 /** A job record from the reply of `job.lua`, or undefined when the reply is empty. */
@@ -21,6 +21,16 @@ export function decodeJobs(queue: string, flat: string[]): JobRecord[] {
   for (let i = 0; i < flat.length; i += 6) {
     const record = decodeJob(queue, flat[i]!, flat.slice(i + 1, i + 6));
     if (record !== undefined) out.push(record);
+  }
+  return out;
+}
+
+/** Pending publishes from the flat reply of `pending.lua` (id, dueAt, stored message per item). */
+export function decodePending(flat: string[]): PendingPublish[] {
+  const out: PendingPublish[] = [];
+  for (let i = 0; i < flat.length; i += 3) {
+    const m = decodeMessage(flat[i]!, flat[i + 2]!);
+    out.push({ id: m.id, name: m.name, ...(m.tid !== undefined ? { tid: m.tid } : {}), dueAt: Number(flat[i + 1]) });
   }
   return out;
 }

@@ -23,13 +23,14 @@ import {
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
 } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
-import { decodeJob, decodeJobs } from './inspect';
+import { decodeJob, decodeJobs, decodePending } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
 import { WakeHub } from './wake-hub';
@@ -77,6 +78,7 @@ export class RedisBackend extends BaseBackend {
     idempotentIds: true,
     jobLookup: true,
     listings: true,
+    pendingList: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -297,6 +299,11 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     return decodeJobs(queue, (await this.run('jobs', [queue, options.state, options.offset, options.limit, Date.now()])) as string[]);
+  }
+
+  /** @inheritdoc */
+  protected async _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return decodePending((await this.run('pending', [Date.now(), options.offset, options.limit, PROMOTE_LIMIT])) as string[]);
   }
 
   /** @inheritdoc */

@@ -7,7 +7,7 @@ export type ScriptName =
   | 'publish' | 'send' | 'claim' | 'ack' | 'nack' | 'extend' | 'cancel' | 'stats'
   | 'bind' | 'unbind' | 'bindings' | 'delete_queue' | 'failed' | 'replay' | 'purge_failed'
   | 'fire_schedule' | 'register_worker' | 'unregister_worker' | 'workers'
-  | 'job' | 'jobs';
+  | 'job' | 'jobs' | 'pending';
 
 const INCLUDE = /^--@include (\w+)\s*$/gm;
 

@@ -13,6 +13,7 @@ import { isolationTests } from './groups/isolation';
 import { jobLookupTests } from './groups/job-lookup';
 import { leaseTests } from './groups/leases';
 import { listingTests } from './groups/listings';
+import { pendingTests } from './groups/pending';
 import { persistenceTests } from './groups/persistence';
 import { queueAdminTests } from './groups/queue-admin';
 import { roundTripTests } from './groups/round-trip';
@@ -43,6 +44,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   directInputTests,
   jobLookupTests,
   listingTests,
+  pendingTests,
 ];
 
 /**

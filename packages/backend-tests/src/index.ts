@@ -27,3 +27,4 @@ export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
 export { jobLookupTests } from './groups/job-lookup';
 export { listingTests } from './groups/listings';
+export { pendingTests } from './groups/pending';

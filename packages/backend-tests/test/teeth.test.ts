@@ -9,6 +9,7 @@ import {
   jobLookupTests,
   leaseTests,
   listingTests,
+  pendingTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -20,6 +21,7 @@ import {
   DropsOnePublishedEvent,
   FiresScheduleTwice,
   ListsDelayedLatestFirst,
+  PendingMissesOne,
   ReportsLeasedAsReady,
   SharedDeliveries,
   SkipsArgumentChecks,
@@ -56,6 +58,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
   { what: 'reports a leased item as ready in job()', groups: [jobLookupTests], group: /job lookup/, wrap: (b) => new ReportsLeasedAsReady(b) },
   { what: 'lists delayed items latest due first', groups: [listingTests], group: /per-state listings/, wrap: (b) => new ListsDelayedLatestFirst(b) },
+  { what: 'leaves an item out of the pending list', groups: [pendingTests], group: /pending delayed publishes/, wrap: (b) => new PendingMissesOne(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
 ];
 

@@ -28,6 +28,7 @@ import {
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -150,6 +151,11 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
+  pending(options?: ListOptions): Promise<PendingPublish[]> {
+    return refused(() => { assertListOptions(options); }) ?? this._pending({ limit: options?.limit ?? DEFAULT_JOBS_PAGE, offset: options?.offset ?? 0 });
+  }
+
+  /** @inheritdoc */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     return refused(() => { assertQueueName(queue); assertListOptions(options); }) ?? this._failed(queue, options);
   }
@@ -249,6 +255,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _job(queue: string, id: string): Promise<JobRecord | undefined>;
   /** `jobs` of a valid queue name, with the page's defaults filled in. */
   protected abstract _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]>;
+  /** `pending` with the page's defaults filled in. */
+  protected abstract _pending(options: Required<ListOptions>): Promise<PendingPublish[]>;
   /** `failed` with valid listing options. */
   protected abstract _failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** `replay` with valid ids, when given. */

@@ -27,6 +27,8 @@ export interface BackendCapabilities {
   readonly jobLookup: boolean;
   /** `jobs(queue, { state })`: a page of one state, in the order the state is defined by. */
   readonly listings: boolean;
+  /** `pending()`: delayed publishes not yet routed. */
+  readonly pendingList: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -209,6 +211,18 @@ export interface JobListOptions {
   readonly offset: number;
 }
 
+/** A delayed publish not yet routed to any queue. */
+export interface PendingPublish {
+  /** Message id (what `cancel` takes). */
+  readonly id: string;
+  /** Event name it will be routed by. */
+  readonly name: string;
+  /** Id of the thing it is about. */
+  readonly tid?: string;
+  /** Epoch ms when it is routed. */
+  readonly dueAt: number;
+}
+
 /** Largest page of `jobs`. */
 export const MAX_JOBS_PAGE = 1000;
 /** Page size of `jobs` when none is given. */
@@ -289,6 +303,11 @@ export interface Backend {
    * failed first (failed). A due delayed item and an expired lease are ready, as in `job`.
    */
   jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]>;
+  /**
+   * With `capabilities.pendingList`: a page of the delayed publishes stored and not yet routed, soonest
+   * due first (`limit` default DEFAULT_JOBS_PAGE). Each can be cancelled by id.
+   */
+  pending(options?: ListOptions): Promise<PendingPublish[]>;
   /** Failed items of a queue, oldest first. */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** Move failed items (all, or those ids) back to ready with attempt 0. Returns how many moved. */

@@ -455,6 +455,17 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return records.map((r) => toJobInfo<T>(this.codec, r));
   }
 
+  /** Delayed publishes not yet routed, soonest due first (`limit` 1…1000, default 50); each cancellable with `cancel(id)`. */
+  async pending(options: { limit?: number; offset?: number } = {}): Promise<Array<{ id: string; name: string; tid?: string; dueAt: Date }>> {
+    this.assertStarted();
+    assertKnownKeys(options, ['limit', 'offset'], 'options');
+    if (options.limit !== undefined) assertInt(options.limit, 'options.limit', 1, 1000);
+    if (options.offset !== undefined) assertInt(options.offset, 'options.offset', 0);
+    this.need('pendingList');
+    const page = await this.backend.pending(options);
+    return page.map((p) => ({ id: p.id, name: p.name, ...(p.tid !== undefined ? { tid: p.tid } : {}), dueAt: new Date(p.dueAt) }));
+  }
+
   /** Move failed items (all, or those ids) back to the queue; returns how many. */
   async replay(queue: string, ids?: string[]): Promise<number> {
     this.assertStarted();

@@ -29,6 +29,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _stats(queue: string) { return this.#inner.stats(queue); }
   protected _job(queue: string, id: string) { return this.#inner.job(queue, id); }
   protected _jobs(queue: string, options: JobListOptions) { return this.#inner.jobs(queue, options); }
+  protected _pending(options: Required<ListOptions>) { return this.#inner.pending(options); }
   protected _failed(queue: string, options?: ListOptions) { return this.#inner.failed(queue, options); }
   protected _replay(queue: string, ids?: readonly string[]) { return this.#inner.replay(queue, ids); }
   protected _purgeFailed(queue: string, ids?: readonly string[]) { return this.#inner.purgeFailed(queue, ids); }
