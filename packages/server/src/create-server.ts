@@ -9,6 +9,7 @@ import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
+import { pendingRoutes } from './routes/pending';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
 import { scheduleRoutes } from './routes/schedules';
@@ -62,6 +63,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   eventRoutes(app, wrkr);
   queueRoutes(app, wrkr);
   jobRoutes(app, wrkr);
+  pendingRoutes(app, wrkr);
   scheduleRoutes(app, wrkr);
   workerRoutes(app, wrkr);
   pullRoutes(app, wrkr);

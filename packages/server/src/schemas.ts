@@ -278,3 +278,25 @@ export const jobsQuery = {
 
 /** A page of jobs of one state. */
 export const jobsReply = { type: 'array', items: jobReply } as const;
+
+/** Path parameter `id`. */
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
+
+/** A page of delayed publishes not yet routed. */
+export const pendingReply = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name', 'dueAt'],
+    additionalProperties: false,
+    properties: { id: { type: 'string' }, name: { type: 'string' }, tid: { type: 'string' }, dueAt: isoTime },
+  },
+} as const;
+
+/** Answer of a cancel. */
+export const cancelledReply = {
+  type: 'object',
+  required: ['id', 'cancelled'],
+  additionalProperties: false,
+  properties: { id: { type: 'string' }, cancelled: { type: 'boolean', enum: [true] } },
+} as const;
