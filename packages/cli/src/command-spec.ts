@@ -132,6 +132,15 @@ export const COMMANDS = {
     },
     ['jobs orders --state delayed --limit 20 --backend redis://127.0.0.1:6379'],
   ),
+  pending: operator(
+    'list delayed publishes not yet routed, soonest due first (cancel one with the HTTP API or wrkr.cancel)',
+    '',
+    {
+      limit: { type: 'string', value: 'N', help: 'at most N (default 50, at most 1000)' },
+      offset: { type: 'string', value: 'N', help: 'skip the first N (default 0)' },
+    },
+    ['pending --limit 20 --backend redis://127.0.0.1:6379'],
+  ),
   job: operator('show one job of a queue in any state (ready, delayed, inFlight, failed); exit 1 when the queue does not hold it', 'QUEUE ID', {}, [
     'job orders 01J9Z… --json --backend redis://127.0.0.1:6379',
   ]),

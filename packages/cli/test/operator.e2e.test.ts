@@ -113,3 +113,23 @@ test('jobs lists one state in its order (--json and human); a bad --state exits 
     await wrkr.stop();
   }
 });
+
+test('pending lists delayed publishes soonest first (--json and human)', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    const later = await wrkr.publish({ name: 'remind.later', when: '2h' });
+    const sooner = await wrkr.publish({ name: 'remind.sooner', tid: 'u-1', when: '1h' });
+    expect(await json(['pending'])).toEqual([
+      { id: sooner.id, name: 'remind.sooner', tid: 'u-1', dueAt: new Date(sooner.dueAt).toISOString() },
+      { id: later.id, name: 'remind.later', dueAt: new Date(later.dueAt).toISOString() },
+    ]);
+    const human = await runCli(['pending', '--backend', backend]);
+    expect(human.stdout).toMatch(/^ID\s+NAME\s+TID\s+DUE\n\S+\s+remind\.sooner\s+u-1\s+\S+\n\S+\s+remind\.later\s+-\s+\S+\n$/);
+    await wrkr.cancel(sooner.id);
+    await wrkr.cancel(later.id);
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

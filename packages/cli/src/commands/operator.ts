@@ -135,6 +135,16 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       );
       return 0;
     }
+    case 'pending': {
+      positionals(args, []);
+      const page = await wrkr.pending({
+        ...(flags.limit !== undefined ? { limit: intFlag(flags.limit, '--limit') } : {}),
+        ...(flags.offset !== undefined ? { offset: intFlag(flags.offset, '--offset') } : {}),
+      });
+      const out = page.map((p) => ({ ...p, dueAt: p.dueAt.toISOString() }));
+      emit(io, json, out, () => table(['ID', 'NAME', 'TID', 'DUE'], out.map((p) => [p.id, p.name, p.tid ?? '-', p.dueAt])));
+      return 0;
+    }
     case 'replay':
     case 'purge': {
       const [queue, ...ids] = args;
