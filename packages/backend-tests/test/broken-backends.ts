@@ -184,8 +184,7 @@ export class ReportsLeasedAsReady extends DelegatingBackend {
   override async job(queue: string, id: string): Promise<JobRecord | undefined> {
     const record = await this.inner.job(queue, id);
     if (record?.state !== 'inFlight') return record;
-    const { leaseUntil: _lease, ...rest } = record;
-    return { ...rest, state: 'ready' };
+    return { queue: record.queue, message: record.message, attempt: record.attempt, state: 'ready' };
   }
 }
 
