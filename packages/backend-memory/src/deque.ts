@@ -26,6 +26,11 @@ export class Deque<T> {
     return item;
   }
 
+  /** The item `i` places from the front, or undefined past the back. */
+  at(i: number): T | undefined {
+    return i < this.#length ? this.#buf[(this.#head + i) & (this.#buf.length - 1)] : undefined;
+  }
+
   /** Remove every item. */
   clear(): void {
     this.#buf = new Array<T | undefined>(16);

@@ -9,11 +9,14 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -46,6 +49,9 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   pause: true,
   abort: true,
   progress: true,
+  jobLookup: true,
+  listings: true,
+  pendingList: true,
 });
 
 /**
@@ -169,6 +175,18 @@ export class MemoryBackend extends BaseBackend {
 
   protected _stats(queue: string): Promise<QueueStats> {
     return this.#run((ns, now) => ns.queue(queue).stats(now));
+  }
+
+  protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.#run((ns, now) => ns.queue(queue).job(id, now));
+  }
+
+  protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return this.#run((ns, now) => ns.queue(queue).jobs(options.state, options.offset, options.limit, now));
+  }
+
+  protected _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return this.#run((ns) => ns.pending(options.offset, options.limit));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

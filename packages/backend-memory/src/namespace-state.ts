@@ -1,4 +1,4 @@
-import { matchPattern, type Message, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { matchPattern, type Message, type Outgoing, type PendingPublish, type ScheduleRecord } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import { copySchedule, copyMessage } from './copy';
@@ -182,6 +182,12 @@ export class NamespaceState {
         break;
       }
     }
+  }
+
+  /** Delayed publishes still stored, soonest due first. */
+  pending(offset: number, limit: number): PendingPublish[] {
+    const all = [...this.#scheduled.values()].sort((a, b) => a.at - b.at || a.seq - b.seq).slice(offset, offset + limit);
+    return all.map((s) => ({ id: s.message.id, name: s.message.name, ...(s.message.tid !== undefined ? { tid: s.message.tid } : {}), dueAt: s.at }));
   }
 
   /** The next delayed publish still stored. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AbortRequest, Delivery, FailedItem, FailureInfo, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -21,6 +21,12 @@ interface Entry {
   progress?: string;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
+  /** Valid while delayed. */
+  dueAt: number;
+  /** The last attempt's error, while waiting for a retry. */
+  error?: FailureInfo;
+  /** Epoch ms of the last state change. */
+  updatedAt: number;
 }
 
 /** A heap node: `entry` has something to do at `at`, if it is still at `version`. */
@@ -81,7 +87,7 @@ export class QueueState {
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
   add(message: Message, dueAt: number | undefined, now: number): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0 };
+    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
@@ -102,6 +108,7 @@ export class QueueState {
       entry.progress = undefined;
       entry.leaseUntil = now + leaseMs;
       entry.version++;
+      entry.updatedAt = now;
       this.#leasedCount++;
       this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
       out.push({ queue: this.name, message: copyMessage(entry.message), token: entry.token, attempt: entry.attempt, leaseUntil: entry.leaseUntil });
@@ -153,6 +160,7 @@ export class QueueState {
     entry.token = '';
     switch (outcome.kind) {
       case 'retry':
+        entry.error = outcome.error === undefined ? undefined : Object.freeze(copyFailure(outcome.error));
         this.#schedule(entry, outcome.dueAt, now);
         break;
       case 'release':
@@ -230,6 +238,44 @@ export class QueueState {
     if (!paused) this.drain(now);
   }
 
+  /** The item `id` (pending or failed), or undefined. */
+  job(id: string, now: number): JobRecord | undefined {
+    this.#promote(now);
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) return this.#record(entry);
+    const f = this.#failed.get(id);
+    return f === undefined ? undefined : this.#failedRecord(f);
+  }
+
+  /** A page of one state, in the order `jobs` defines for it. */
+  jobs(state: JobListOptions['state'], offset: number, limit: number, now: number): JobRecord[] {
+    this.#promote(now);
+    const end = offset + limit;
+    if (state === 'failed') return [...this.#failed.values()].reverse().slice(offset, end).map((f) => this.#failedRecord(f));
+    if (state === 'ready') {
+      const out: JobRecord[] = [];
+      for (let i = offset; i < end && i < this.#ready.length; i++) out.push(this.#record(this.#ready.at(i)!));
+      return out;
+    }
+    const held = state === 'delayed' ? 'delayed' : 'leased';
+    const at = (e: Entry) => (held === 'delayed' ? e.dueAt : e.leaseUntil);
+    // A stable sort keeps insertion order among equal times, as the heaps do.
+    const page = [...this.#entries.values()].filter((e) => e.state === held).sort((a, b) => at(a) - at(b)).slice(offset, end);
+    return page.map((e) => this.#record(e));
+  }
+
+  #record(entry: Entry): JobRecord {
+    const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt };
+    const error = entry.error === undefined ? {} : { error: copyFailure(entry.error) };
+    if (entry.state === 'leased') return { ...base, state: 'inFlight', leaseUntil: entry.leaseUntil };
+    if (entry.state === 'delayed') return { ...base, state: 'delayed', dueAt: entry.dueAt, ...error };
+    return { ...base, state: 'ready', ...error };
+  }
+
+  #failedRecord(f: Failed): JobRecord {
+    return { queue: this.name, message: copyMessage(f.message), state: 'failed', attempt: f.attempt, error: copyFailure(f.error), updatedAt: f.failedAt };
+  }
+
   /** Failed items, oldest first. */
   failed(offset: number, limit: number): FailedItem[] {
     const out: FailedItem[] = [];
@@ -294,8 +340,10 @@ export class QueueState {
   /** Make `entry` ready now, or delayed until `dueAt` when that is in the future. */
   #schedule(entry: Entry, dueAt: number | undefined, now: number): void {
     entry.version++;
+    entry.updatedAt = now;
     if (dueAt !== undefined && dueAt > now) {
       entry.state = 'delayed';
+      entry.dueAt = dueAt;
       this.#delayedCount++;
       this.#delayed.push({ at: dueAt, seq: this.#seq++, entry, version: entry.version });
     } else {

@@ -11,12 +11,15 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -45,6 +48,8 @@ import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from '
 import { AbortStore, type AbortDoc } from './abort-store';
 import { PauseGate } from './pause-gate';
 import { ProgressStore, type ProgressDoc } from './progress-store';
+import { findJob, listJobs } from './job-lookup';
+import { listPending } from './pending';
 import { QueueStore } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
@@ -63,6 +68,9 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   pause: true,
   abort: true,
   progress: true,
+  jobLookup: true,
+  listings: true,
+  pendingList: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -410,6 +418,18 @@ export class MongoBackend extends BaseBackend {
       const [stats, paused] = await Promise.all([(await this.#queue(queue)).stats(), this.#pauses.paused(queue)]);
       return paused ? { ...stats, paused } : stats;
     });
+  }
+
+  protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.#run('job', async () => findJob(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), id));
+  }
+
+  protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return this.#run('jobs', async () => listJobs(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), options));
+  }
+
+  protected _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return this.#run('pending', () => listPending(this.#db.collection<DelayedDoc>(this.#names.delayed), options));
   }
 
   protected _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {

@@ -24,6 +24,7 @@ export type Command =
   | { op: 'delay'; items: DelayedItem[] }
   | { op: 'cancel'; id: string }
   | { op: 'heldCount'; queue: string }
+  | { op: 'pending'; offset: number; limit: number }
   | { op: 'upsertSchedule'; record: ScheduleRecord }
   | { op: 'removeSchedule'; name: string }
   | { op: 'getSchedule'; name: string }
@@ -36,7 +37,7 @@ export type Command =
   | { op: 'knownObjects' };
 
 /** Commands that only read: never cached, never written to the journal. */
-export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'getSchedule', 'listSchedules', 'workers', 'knownObjects']);
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects']);
 
 /** AMQP `type` property of command messages. */
 export const COMMAND_TYPE = 'wrkr.cmd';

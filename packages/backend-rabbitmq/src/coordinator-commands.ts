@@ -2,6 +2,7 @@ import type { Options } from 'amqplib';
 import { H, toAmqp } from './amqp-message';
 import type { Command, DelayedItem } from './commands';
 import { countHeld, delayKey, toWorkerInfo, type CoordinatorState } from './coordinator-state';
+import { listPending } from './pending-list';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
 import type { StateJournal } from './state-journal';
@@ -94,6 +95,8 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
 
   heldCount: (state, cmd) => countHeld(state, cmd.queue),
 
+  pending: (state, cmd) => listPending(state, cmd.offset, cmd.limit),
+
   upsertSchedule(state, cmd) {
     state.schedules[cmd.record.name] = cmd.record;
     return true;
@@ -161,7 +164,7 @@ function expireWorkers(state: CoordinatorState, now: number): void {
 function delay(state: CoordinatorState, item: DelayedItem, ctx: CommandContext): void {
   const key = delayKey(item.message.id, item.queue);
   if (state.delayed[key]) return;
-  ctx.journal.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
+  ctx.journal.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.message.tid !== undefined ? { tid: item.message.tid } : {}), ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
   const extra: Record<string, string | number> = { [H.dueAt]: item.dueAt, [H.nonce]: item.nonce, [H.prior]: item.prior };
   if (item.queue !== undefined) extra[H.target] = item.queue;
   const { content, options } = toAmqp(item.message, extra);

@@ -9,6 +9,8 @@ export interface DelayedEntry {
   /** Target wrkr queue (send, retry, lease hand-back); absent: publish by name at due time. */
   readonly queue?: string;
   readonly name: string;
+  /** The message's tid, for `pending` listings. */
+  readonly tid?: string;
   /** A lease handed over by a closing client (in flight until `dueAt`). */
   readonly lease?: boolean;
 }

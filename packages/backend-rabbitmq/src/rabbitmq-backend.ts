@@ -11,12 +11,14 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -38,7 +40,7 @@ import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: false, abort: false, progress: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: false, abort: false, progress: false, jobLookup: false, listings: false, pendingList: true };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -293,6 +295,16 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
+  /** Not supported (see the README, "Job lookup"): a broker queue cannot be searched by message id. */
+  protected _job(): Promise<JobRecord | undefined> {
+    return Promise.reject(new NotSupportedError('jobLookup', this.name));
+  }
+
+  /** Not supported (see the README, "Job lookup"): a broker queue cannot be browsed in place. */
+  protected _jobs(): Promise<JobRecord[]> {
+    return Promise.reject(new NotSupportedError('listings', this.name));
+  }
+
   protected async _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
     this.#ready();
     return this.#failed.list(queue, options);
@@ -322,6 +334,11 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _getSchedule(name: string): Promise<ScheduleRecord | undefined> {
     this.#ready();
     return (await this.#call<ScheduleRecord | null>({ op: 'getSchedule', name })) ?? undefined;
+  }
+
+  protected async _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    this.#ready();
+    return this.#call({ op: 'pending', offset: options.offset, limit: options.limit });
   }
 
   protected async _listSchedules(): Promise<ScheduleRecord[]> {

@@ -16,18 +16,22 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
 } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
+import { decodeJob, decodeJobs, decodePending } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
 import { WakeHub } from './wake-hub';
@@ -76,6 +80,9 @@ export class RedisBackend extends BaseBackend {
     pause: true,
     abort: true,
     progress: true,
+    jobLookup: true,
+    listings: true,
+    pendingList: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -286,6 +293,21 @@ export class RedisBackend extends BaseBackend {
   protected async _stats(queue: string): Promise<QueueStats> {
     const [ready, delayed, inFlight, failed, paused] = (await this.run('stats', [Date.now(), queue, PROMOTE_LIMIT])) as number[];
     return { ready: ready!, delayed: delayed!, inFlight: inFlight!, failed: failed!, ...(paused === 1 && { paused: true }) };
+  }
+
+  /** @inheritdoc */
+  protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return decodeJob(queue, id, (await this.run('job', [queue, id, Date.now()])) as string[]);
+  }
+
+  /** @inheritdoc */
+  protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    return decodeJobs(queue, (await this.run('jobs', [queue, options.state, options.offset, options.limit, Date.now()])) as string[]);
+  }
+
+  /** @inheritdoc */
+  protected async _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
+    return decodePending((await this.run('pending', [Date.now(), options.offset, options.limit, PROMOTE_LIMIT])) as string[]);
   }
 
   /** @inheritdoc */

@@ -7,7 +7,8 @@ export type ScriptName =
   | 'publish' | 'send' | 'claim' | 'ack' | 'nack' | 'extend' | 'cancel' | 'stats'
   | 'bind' | 'unbind' | 'bindings' | 'delete_queue' | 'failed' | 'replay' | 'purge_failed'
   | 'fire_schedule' | 'register_worker' | 'unregister_worker' | 'workers'
-  | 'pause' | 'resume' | 'abort' | 'abort_requests' | 'set_progress' | 'progress';
+  | 'pause' | 'resume' | 'abort' | 'abort_requests' | 'set_progress' | 'progress'
+  | 'job' | 'jobs' | 'pending';
 
 const INCLUDE = /^--@include (\w+)\s*$/gm;
 

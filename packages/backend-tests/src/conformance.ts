@@ -10,7 +10,10 @@ import { directInputTests } from './groups/direct-input';
 import { fanOutTests } from './groups/fan-out';
 import { invalidInputTests } from './groups/invalid-input';
 import { isolationTests } from './groups/isolation';
+import { jobLookupTests } from './groups/job-lookup';
 import { leaseTests } from './groups/leases';
+import { listingTests } from './groups/listings';
+import { pendingTests } from './groups/pending';
 import { persistenceTests } from './groups/persistence';
 import { queueAdminTests } from './groups/queue-admin';
 import { requestReplyTests } from './groups/request-reply';
@@ -47,6 +50,9 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   pauseTests,
   abortTests,
   progressTests,
+  jobLookupTests,
+  listingTests,
+  pendingTests,
 ];
 
 /**

@@ -29,3 +29,6 @@ export { requestReplyTests } from './groups/request-reply';
 export { pauseTests } from './groups/pause';
 export { abortTests } from './groups/abort';
 export { progressTests } from './groups/progress';
+export { jobLookupTests } from './groups/job-lookup';
+export { listingTests } from './groups/listings';
+export { pendingTests } from './groups/pending';

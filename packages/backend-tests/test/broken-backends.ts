@@ -1,4 +1,4 @@
-import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -56,6 +56,15 @@ export class DelegatingBackend implements Backend {
   }
   stats(queue: string) {
     return this.inner.stats(queue);
+  }
+  job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return this.inner.job(queue, id);
+  }
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    return this.inner.jobs(queue, options);
+  }
+  pending(options?: ListOptions): Promise<PendingPublish[]> {
+    return this.inner.pending(options);
   }
   failed(queue: string, options?: ListOptions) {
     return this.inner.failed(queue, options);
@@ -226,6 +235,27 @@ export class AbortNeverArrives extends DelegatingBackend {
 export class ProgressNeverStored extends DelegatingBackend {
   override setProgress(): Promise<boolean> {
     return Promise.resolve(true);
+/** Job lookup that misreports in-flight items as ready (as if leases were not consulted). */
+export class ReportsLeasedAsReady extends DelegatingBackend {
+  override async job(queue: string, id: string): Promise<JobRecord | undefined> {
+    const record = await this.inner.job(queue, id);
+    if (record?.state !== 'inFlight') return record;
+    return { queue: record.queue, message: record.message, attempt: record.attempt, state: 'ready' };
+  }
+}
+
+/** Lists delayed items latest due first (a listing that sorts the wrong way). */
+export class ListsDelayedLatestFirst extends DelegatingBackend {
+  override async jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    const page = await this.inner.jobs(queue, options);
+    return options.state === 'delayed' ? [...page].reverse() : page;
+  }
+}
+
+/** A pending list missing an item: the last stored delayed publish of each page is left out. */
+export class PendingMissesOne extends DelegatingBackend {
+  override async pending(options?: ListOptions): Promise<PendingPublish[]> {
+    return (await this.inner.pending(options)).slice(0, -1);
   }
 }
 
@@ -248,7 +278,7 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 
 /** The contract methods that take arguments, so BaseBackend checks them. */
 const CHECKED_METHODS = [
-  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'failed', 'replay',
+  'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'jobs', 'pending', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
   'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
 ] as const;

@@ -122,6 +122,28 @@ export const COMMANDS = {
     },
     ['failed orders --limit 20 --offset 40 --backend redis://127.0.0.1:6379'],
   ),
+  jobs: operator(
+    'list one state of a queue: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first',
+    'QUEUE',
+    {
+      state: { type: 'string', value: 'STATE', help: 'ready (default), delayed, inFlight or failed' },
+      limit: { type: 'string', value: 'N', help: 'at most N jobs (default 50, at most 1000)' },
+      offset: { type: 'string', value: 'N', help: 'skip the first N jobs (default 0)' },
+    },
+    ['jobs orders --state delayed --limit 20 --backend redis://127.0.0.1:6379'],
+  ),
+  pending: operator(
+    'list delayed publishes not yet routed, soonest due first (cancel one with the HTTP API or wrkr.cancel)',
+    '',
+    {
+      limit: { type: 'string', value: 'N', help: 'at most N (default 50, at most 1000)' },
+      offset: { type: 'string', value: 'N', help: 'skip the first N (default 0)' },
+    },
+    ['pending --limit 20 --backend redis://127.0.0.1:6379'],
+  ),
+  job: operator('show one job of a queue in any state (ready, delayed, inFlight, failed); exit 1 when the queue does not hold it', 'QUEUE ID', {}, [
+    'job orders 01J9Z… --json --backend redis://127.0.0.1:6379',
+  ]),
   replay: operator('move failed items (all, or the given ids) back to the queue; exit 1 when an id is not failed', 'QUEUE [ID…]', {}, [
     'replay orders 01J9Z… --backend redis://127.0.0.1:6379',
   ]),

@@ -75,3 +75,61 @@ test('replay and purge of ids that are not failed say which, change nothing and 
     await wrkr.stop();
   }
 });
+
+test('job shows one job in its state (--json and human); an unknown one exits 1', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    await wrkr.send('orders', { name: 'order.process', id: 'order-2', data: { n: 2 }, when: '1h' });
+    expect(await json(['job', 'orders', 'order-2'])).toEqual({
+      queue: 'orders', id: 'order-2', state: 'delayed', name: 'order.process', data: { n: 2 }, attempt: 0, dueAt: expect.any(String), createdAt: expect.any(String),
+    });
+    const human = await runCli(['job', 'orders', 'order-2', '--backend', backend]);
+    expect(human.stdout).toMatch(/^queue\s+orders\nid\s+order-2\nstate\s+delayed\n/);
+    const missing = await runCli(['job', 'orders', 'nope', '--backend', backend]);
+    expect(missing).toMatchObject({ code: 1, stdout: 'no job nope in orders\n' });
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});
+
+test('jobs lists one state in its order (--json and human); a bad --state exits 2', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    const later = await wrkr.send('orders', { name: 'order.later', when: '2h' });
+    const sooner = await wrkr.send('orders', { name: 'order.sooner', when: '1h' });
+    const listed = (await json(['jobs', 'orders', '--state', 'delayed'])) as Array<{ id: string; state: string }>;
+    expect(listed.map((j) => [j.id, j.state])).toEqual([[sooner.id, 'delayed'], [later.id, 'delayed']]);
+    expect(await json(['jobs', 'orders', '--state', 'delayed', '--offset', '1'])).toEqual([expect.objectContaining({ id: later.id })]);
+    const human = await runCli(['jobs', 'orders', '--state', 'delayed', '--backend', backend]);
+    expect(human.stdout).toMatch(/^ID\s+NAME\s+STATE\s+ATTEMPT\s+DUE \/ LEASE END\s+ERROR\n\S+\s+order\.sooner\s+delayed\s+0\s+\S+\n/);
+    const bad = await runCli(['jobs', 'orders', '--state', 'bogus', '--backend', backend]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/options\.state/);
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});
+
+test('pending lists delayed publishes soonest first (--json and human)', async () => {
+  const wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+  try {
+    const later = await wrkr.publish({ name: 'remind.later', when: '2h' });
+    const sooner = await wrkr.publish({ name: 'remind.sooner', tid: 'u-1', when: '1h' });
+    expect(await json(['pending'])).toEqual([
+      { id: sooner.id, name: 'remind.sooner', tid: 'u-1', dueAt: new Date(sooner.dueAt).toISOString() },
+      { id: later.id, name: 'remind.later', dueAt: new Date(later.dueAt).toISOString() },
+    ]);
+    const human = await runCli(['pending', '--backend', backend]);
+    expect(human.stdout).toMatch(/^ID\s+NAME\s+TID\s+DUE\n\S+\s+remind\.sooner\s+u-1\s+\S+\n\S+\s+remind\.later\s+-\s+\S+\n$/);
+    await wrkr.cancel(sooner.id);
+    await wrkr.cancel(later.id);
+  } finally {
+    for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
+    await wrkr.stop();
+  }
+});

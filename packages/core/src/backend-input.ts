@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import type { AbortRequest, ClaimOptions, FailureInfo, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, ScheduleRecord } from './contract';
+import { MAX_JOBS_PAGE, type AbortRequest, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -106,6 +106,17 @@ export function assertListOptions(o: unknown, field = 'options'): asserts o is L
   if (o.limit !== undefined) assertInt(o.limit, `${field}.limit`, 0);
   if (o.offset !== undefined) assertInt(o.offset, `${field}.offset`, 0);
 }
+
+/** Throw unless `o` is a `jobs` page request: a listable state, limit 1…MAX_JOBS_PAGE, offset ≥ 0. */
+export function assertJobListOptions(o: unknown, field = 'options'): asserts o is Partial<JobListOptions> & Pick<JobListOptions, 'state'> {
+  assertObject(o, field);
+  assertKnownKeys(o, ['state', 'limit', 'offset'], field);
+  if (!LISTABLE_STATES.includes(o.state as JobListOptions['state'])) throw new ValidationError(`${field}.state`, `must be one of ${LISTABLE_STATES.join(', ')}`);
+  if (o.limit !== undefined) assertInt(o.limit, `${field}.limit`, 1, MAX_JOBS_PAGE);
+  if (o.offset !== undefined) assertInt(o.offset, `${field}.offset`, 0);
+}
+
+const LISTABLE_STATES: ReadonlyArray<JobListOptions['state']> = ['ready', 'delayed', 'inFlight', 'failed'];
 
 /** Throw unless `ids` is absent or an array of ids. */
 export function assertIds(ids: unknown, field = 'ids'): asserts ids is readonly string[] | undefined {

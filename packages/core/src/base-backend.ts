@@ -3,6 +3,7 @@ import {
   assertClaimOptions,
   assertFireExpectation,
   assertIds,
+  assertJobListOptions,
   assertLeaseRef,
   assertLeaseRefs,
   assertListOptions,
@@ -18,16 +19,20 @@ import {
 import {
   BACKEND_CONTRACT_VERSION,
   type AbortRequest,
+  DEFAULT_JOBS_PAGE,
   type Backend,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type JobListOptions,
+  type JobRecord,
   type LeaseRef,
   type ListOptions,
   type Message,
   type NackOutcome,
   type Outgoing,
+  type PendingPublish,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -134,6 +139,24 @@ export abstract class BaseBackend implements Backend {
   /** @inheritdoc */
   stats(queue: string): Promise<QueueStats> {
     return refused(() => { assertQueueName(queue); }) ?? this._stats(queue);
+  }
+
+  /** @inheritdoc */
+  job(queue: string, id: string): Promise<JobRecord | undefined> {
+    return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._job(queue, id);
+  }
+
+  /** @inheritdoc */
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    return (
+      refused(() => { assertQueueName(queue); assertJobListOptions(options); }) ??
+      this._jobs(queue, { state: options.state, limit: options.limit ?? DEFAULT_JOBS_PAGE, offset: options.offset ?? 0 })
+    );
+  }
+
+  /** @inheritdoc */
+  pending(options?: ListOptions): Promise<PendingPublish[]> {
+    return refused(() => { assertListOptions(options); }) ?? this._pending({ limit: options?.limit ?? DEFAULT_JOBS_PAGE, offset: options?.offset ?? 0 });
   }
 
   /** @inheritdoc */
@@ -262,6 +285,12 @@ export abstract class BaseBackend implements Backend {
   protected abstract _extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
   /** `stats` of a valid queue name. */
   protected abstract _stats(queue: string): Promise<QueueStats>;
+  /** `job` of a valid queue name and id. */
+  protected abstract _job(queue: string, id: string): Promise<JobRecord | undefined>;
+  /** `jobs` of a valid queue name, with the page's defaults filled in. */
+  protected abstract _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]>;
+  /** `pending` with the page's defaults filled in. */
+  protected abstract _pending(options: Required<ListOptions>): Promise<PendingPublish[]>;
   /** `failed` with valid listing options. */
   protected abstract _failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** `replay` with valid ids, when given. */

@@ -175,7 +175,10 @@ export class Consumer {
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
     const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
     const stored = this.backend.capabilities.progress ? new ProgressWriter(this.backend, lref, log) : undefined;
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, stored);
+    // ctx.ack(): renewal stops first, so a renewal cannot find the token gone and abort the handler.
+    let early: Promise<boolean> | undefined;
+    const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, 'ack', log)));
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, stored);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
@@ -187,6 +190,10 @@ export class Consumer {
       handlerDone();
     }
     await stored?.flush();
+    if (early !== undefined) {
+      await this.afterEarlyAck(event, d.attempt, outcome, await early, started, log);
+      return;
+    }
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 
@@ -211,6 +218,13 @@ export class Consumer {
       return;
     }
     await this.fail(event, d.attempt, lref, outcome.error, log, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
+  }
+
+  /** The end of a handler that called ctx.ack(): the item is settled, so a failure is only logged. */
+  private async afterEarlyAck(event: WrkrEvent, attempt: number, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, acked: boolean, started: number, log: () => Logger): Promise<void> {
+    if (!outcome.ok) log().error({ err: outcome.error, ms: Date.now() - started }, 'handler failed after ctx.ack(); the item was acknowledged, so it is not retried');
+    await this.onOutcome?.(event, outcome);
+    if (acked) this.events.emit('completed', { queue: this.settings.queue, id: event.id, name: event.name, attempt, ms: Date.now() - started });
   }
 
   /** Log, reply to a requester, move the item to the failed store and emit `failed`. */

@@ -29,6 +29,12 @@ export interface BackendCapabilities {
   readonly abort: boolean;
   /** Stored handler progress: `setProgress` and `progress`. */
   readonly progress: boolean;
+  /** `job(queue, id)`: one item's state and contents, whatever its state. */
+  readonly jobLookup: boolean;
+  /** `jobs(queue, { state })`: a page of one state, in the order the state is defined by. */
+  readonly listings: boolean;
+  /** `pending()`: delayed publishes not yet routed. */
+  readonly pendingList: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -188,6 +194,56 @@ export interface ListOptions {
   readonly offset?: number;
 }
 
+/** Where an item of a queue is. */
+export type JobState = 'ready' | 'delayed' | 'inFlight' | 'failed' | 'completed';
+
+/** One item of a queue as `job(queue, id)` finds it. */
+export interface JobRecord {
+  /** Queue it is in. */
+  readonly queue: string;
+  /** The message. */
+  readonly message: Message;
+  /** Where it is. */
+  readonly state: JobState;
+  /** Deliveries so far. */
+  readonly attempt: number;
+  /** Delayed: epoch ms when it becomes ready. */
+  readonly dueAt?: number;
+  /** In flight: epoch ms when the lease runs out unless extended. */
+  readonly leaseUntil?: number;
+  /** Failed: its error; waiting for a retry: the error of the last attempt, where the backend keeps it. */
+  readonly error?: FailureInfo;
+  /** Epoch ms of its last state change, where the backend records one (failed items always have it). */
+  readonly updatedAt?: number;
+}
+
+/** A page of one state of a queue (the base fills in the defaults). */
+export interface JobListOptions {
+  /** The state to list (`completed` is not listable yet: nothing keeps completed items). */
+  readonly state: Exclude<JobState, 'completed'>;
+  /** Most entries to return, 1…MAX_JOBS_PAGE (default DEFAULT_JOBS_PAGE). */
+  readonly limit: number;
+  /** Entries to skip (default 0). */
+  readonly offset: number;
+}
+
+/** A delayed publish not yet routed to any queue. */
+export interface PendingPublish {
+  /** Message id (what `cancel` takes). */
+  readonly id: string;
+  /** Event name it will be routed by. */
+  readonly name: string;
+  /** Id of the thing it is about. */
+  readonly tid?: string;
+  /** Epoch ms when it is routed. */
+  readonly dueAt: number;
+}
+
+/** Largest page of `jobs`. */
+export const MAX_JOBS_PAGE = 1000;
+/** Page size of `jobs` when none is given. */
+export const DEFAULT_JOBS_PAGE = 50;
+
 /**
  * A storage/broker backend. All methods may reject with a `BackendError`; none may half-apply a call
  * (each call is atomic as observed by other clients). A namespace, fixed at construction, isolates all
@@ -252,6 +308,22 @@ export interface Backend {
 
   /** Exact counts of one queue. */
   stats(queue: string): Promise<QueueStats>;
+  /**
+   * With `capabilities.jobLookup`: the item `id` of `queue` (ready, delayed, in flight or failed; a due
+   * delayed item is ready, an expired lease ready), or undefined when the queue does not hold it.
+   */
+  job(queue: string, id: string): Promise<JobRecord | undefined>;
+  /**
+   * With `capabilities.listings`: a page of the items of `queue` in one state, each as `job` reports it,
+   * ordered as they will be taken (ready), by due time (delayed), by lease end (inFlight), most recently
+   * failed first (failed). A due delayed item and an expired lease are ready, as in `job`.
+   */
+  jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]>;
+  /**
+   * With `capabilities.pendingList`: a page of the delayed publishes stored and not yet routed, soonest
+   * due first (`limit` default DEFAULT_JOBS_PAGE). Each can be cancelled by id.
+   */
+  pending(options?: ListOptions): Promise<PendingPublish[]>;
   /** Failed items of a queue, oldest first. */
   failed(queue: string, options?: ListOptions): Promise<FailedItem[]>;
   /** Move failed items (all, or those ids) back to ready with attempt 0. Returns how many moved. */

@@ -20,8 +20,14 @@ export class DeliveryContext implements HandlerContext {
     private readonly lease: RenewedLease,
     private readonly logger: () => Logger,
     private readonly events: EventEmitter,
+    private readonly ackNow: () => Promise<boolean>,
     private readonly stored?: ProgressWriter,
   ) {}
+
+  /** Acknowledge now; later failures of the handler are logged, not retried. */
+  ack(): Promise<boolean> {
+    return this.ackNow();
+  }
 
   /** Aborts on shutdown timeout, lease loss or job timeout. */
   get signal(): AbortSignal {

@@ -17,6 +17,12 @@ export interface HandlerContext {
   progress(value: number | Record<string, unknown>): void;
   /** Extend the lease to `duration` from now (leases are renewed automatically; this is for long steps). */
   extendLease(duration: Duration): Promise<void>;
+  /**
+   * Acknowledge the item now: it is removed from the queue and lease renewal stops, so whatever the
+   * handler does afterwards can no longer cause a retry (a later throw is logged, not retried).
+   * Resolves true when the ack held (false: the lease was already lost). Idempotent.
+   */
+  ack(): Promise<boolean>;
 }
 
 /** Handles one event; under `respond` its resolved value is the reply of a request. Throwing (or rejecting) means failure. */

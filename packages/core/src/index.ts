@@ -1,4 +1,5 @@
 // The user API of wrkr. Backend authors import from `@wrkr/core/backend` instead (see ./backend.ts).
+export type { JobInfo } from './job-info';
 export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo } from './wrkr';
 export type { EventInput, WrkrEvent, Published, Headers, JsonValue } from './event';
 export type { Handler, DataHandler, HandlerContext, SubscribeOptions, WrkrEventWithData } from './handler';
@@ -10,7 +11,7 @@ export { MAX_DURATION_MS, parseDuration, type Duration, type When } from './dura
 export { MAX_JSON_DEPTH } from './validation';
 export type { Logger } from './logger';
 export { maskUrl, LOG_REDACT_PATHS } from './redact';
-export type { Backend, BackendCapabilities, FailureInfo, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+export type { Backend, BackendCapabilities, FailureInfo, JobState, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
 export {
   WrkrError,
   isWrkrError,

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+import type { Backend, FailedItem, JobListOptions, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
 import { BACKEND_CONTRACT_VERSION } from './contract';
-import { assertLeaseRef } from './backend-input';
+import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
+import { toJobInfo, type JobInfo } from './job-info';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
 import { parseDuration, parseTimerDuration, type Duration } from './duration';
@@ -503,6 +504,40 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       }
       return { queue: f.queue, ...(event ? { event } : {}), raw: f.message, attempt: f.attempt, error: f.error, failedAt: new Date(f.failedAt) };
     });
+  }
+
+  /** One item of a queue, whatever its state, or undefined when the queue does not hold it. */
+  async job<T = unknown>(queue: string, id: string): Promise<JobInfo<T> | undefined> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertId(id);
+    this.need('jobLookup');
+    const record = await this.backend.job(queue, id);
+    return record === undefined ? undefined : toJobInfo<T>(this.codec, record);
+  }
+
+  /**
+   * A page of one state of a queue: ready in the order they will be taken, delayed by due time, inFlight
+   * by lease end, failed most recent first. `limit` 1…1000 (default 50), `offset` default 0.
+   */
+  async jobs<T = unknown>(queue: string, options: { state: JobListOptions['state']; limit?: number; offset?: number }): Promise<Array<JobInfo<T>>> {
+    this.assertStarted();
+    assertQueueName(queue);
+    assertJobListOptions(options);
+    this.need('listings');
+    const records = await this.backend.jobs(queue, options);
+    return records.map((r) => toJobInfo<T>(this.codec, r));
+  }
+
+  /** Delayed publishes not yet routed, soonest due first (`limit` 1…1000, default 50); each cancellable with `cancel(id)`. */
+  async pending(options: { limit?: number; offset?: number } = {}): Promise<Array<{ id: string; name: string; tid?: string; dueAt: Date }>> {
+    this.assertStarted();
+    assertKnownKeys(options, ['limit', 'offset'], 'options');
+    if (options.limit !== undefined) assertInt(options.limit, 'options.limit', 1, 1000);
+    if (options.offset !== undefined) assertInt(options.offset, 'options.offset', 0);
+    this.need('pendingList');
+    const page = await this.backend.pending(options);
+    return page.map((p) => ({ id: p.id, name: p.name, ...(p.tid !== undefined ? { tid: p.tid } : {}), dueAt: new Date(p.dueAt) }));
   }
 
   /** Move failed items (all, or those ids) back to the queue; returns how many. */

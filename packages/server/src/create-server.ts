@@ -8,6 +8,8 @@ import { openApiDocument } from './openapi';
 import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
+import { jobRoutes } from './routes/jobs';
+import { pendingRoutes } from './routes/pending';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
 import { steeringRoutes } from './routes/steering';
@@ -62,6 +64,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   eventRoutes(app, wrkr);
   queueRoutes(app, wrkr);
   steeringRoutes(app, wrkr);
+  jobRoutes(app, wrkr);
+  pendingRoutes(app, wrkr);
   scheduleRoutes(app, wrkr);
   workerRoutes(app, wrkr);
   pullRoutes(app, wrkr);

@@ -5,6 +5,8 @@ const TAGS = [
   { name: 'events', description: 'Publish to bound queues, or send straight to one queue' },
   { name: 'queues', description: 'Queues with their counts and bindings' },
   { name: 'failed', description: 'Items that used up their retries: list, replay, purge' },
+  { name: 'jobs', description: 'Jobs of a queue in any state: a page of one state, or one by id' },
+  { name: 'pending', description: 'Delayed publishes not yet routed: list, cancel' },
   { name: 'schedules', description: 'Recurring schedules: upsert, trigger, pause, resume, delete' },
   { name: 'workers', description: 'Live worker processes' },
   { name: 'pull', description: 'Pull API for workers in any language: fetch under a lease, then ack, nack or extend' },

@@ -272,3 +272,58 @@ export const abortReply = {
 
 /** Answer of extend. */
 export const extendReply = { type: 'object', required: ['leaseUntil'], additionalProperties: false, properties: { leaseUntil: isoTime } } as const;
+
+/** One job of a queue, whatever its state. */
+export const jobReply = {
+  type: 'object',
+  required: ['queue', 'id', 'state', 'name', 'attempt', 'createdAt'],
+  additionalProperties: false,
+  properties: {
+    queue: { type: 'string' },
+    id: { type: 'string' },
+    state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed', 'completed'] },
+    name: { type: 'string' },
+    tid: { type: 'string' },
+    data: { description: 'any JSON value; absent when the event has none or it cannot be decoded' },
+    headers,
+    attempt: { type: 'integer' },
+    dueAt: isoTime,
+    leaseUntil: isoTime,
+    error: failedReply.items.properties.error,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  },
+} as const;
+
+/** Query of a per-state job listing. */
+export const jobsQuery = {
+  type: 'object',
+  required: ['state'],
+  additionalProperties: false,
+  properties: { state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed'] }, ...pageQuery.properties },
+} as const;
+
+/** A page of jobs of one state. */
+export const jobsReply = { type: 'array', items: jobReply } as const;
+
+/** Path parameter `id`. */
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } } as const;
+
+/** A page of delayed publishes not yet routed. */
+export const pendingReply = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name', 'dueAt'],
+    additionalProperties: false,
+    properties: { id: { type: 'string' }, name: { type: 'string' }, tid: { type: 'string' }, dueAt: isoTime },
+  },
+} as const;
+
+/** Answer of a cancel. */
+export const cancelledReply = {
+  type: 'object',
+  required: ['id', 'cancelled'],
+  additionalProperties: false,
+  properties: { id: { type: 'string' }, cancelled: { type: 'boolean', enum: [true] } },
+} as const;

@@ -75,11 +75,13 @@ export const directInputTests = defineGroup('17. bad arguments refused by the ba
           [`failed(${inspect(q)})`, (x) => loose(x).failed(q)],
           [`replay(${inspect(q)})`, (x) => loose(x).replay(q)],
           [`purgeFailed(${inspect(q)})`, (x) => loose(x).purgeFailed(q)],
+          [`job(${inspect(q)})`, (x) => loose(x).job(q, 'an-id')],
           ...(q === undefined ? [] : ([[`bindings(${inspect(q)})`, (x: Backend) => loose(x).bindings(q)]] as Call[])),
         ]),
         ...['', 'a..b', 'a.b*', 'a.#b', 'a b', 3].map((p): Call => [`bind pattern ${inspect(p)}`, (x) => loose(x).bind('q', p)]),
         ...['', 'a b'].map((p): Call => [`unbind pattern ${p}`, (x) => loose(x).unbind('all', p)]),
         ...BAD_IDS.map((id): Call => [`cancel(${inspect(id)})`, (x) => loose(x).cancel(id)]),
+        ...BAD_IDS.map((id): Call => [`job('all', ${inspect(id)})`, (x) => loose(x).job('all', id)]),
       ]),
     );
   });

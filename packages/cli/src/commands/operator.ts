@@ -1,4 +1,4 @@
-import { ValidationError, type EventInput, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { ValidationError, type EventInput, type JobInfo, type ScheduleInfo, type Wrkr } from '@wrkr/core';
 import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
@@ -19,6 +19,7 @@ export interface OperatorFlags {
   offset?: string;
   reason?: string;
   fail?: boolean;
+  state?: string;
 }
 
 /** A command run against a started Wrkr (every one but `worker` and `serve`). */
@@ -105,6 +106,47 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       );
       return 0;
     }
+    case 'job': {
+      const [queue, id] = positionals(args, ['queue', 'id']);
+      const job = await wrkr.job(queue!, id!);
+      if (job === undefined) {
+        emit(io, json, { queue, id, found: false }, () => `no job ${id} in ${queue}`);
+        return 1;
+      }
+      const out = jobView(job);
+      emit(io, json, out, () =>
+        Object.entries(out)
+          .map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join('\n'),
+      );
+      return 0;
+    }
+    case 'jobs': {
+      const [queue] = positionals(args, ['queue']);
+      const jobs = await wrkr.jobs(queue!, {
+        state: (flags.state ?? 'ready') as Parameters<Wrkr['jobs']>[1]['state'],
+        ...(flags.limit !== undefined ? { limit: intFlag(flags.limit, '--limit') } : {}),
+        ...(flags.offset !== undefined ? { offset: intFlag(flags.offset, '--offset') } : {}),
+      });
+      const out = jobs.map(jobView);
+      emit(io, json, out, () =>
+        table(
+          ['ID', 'NAME', 'STATE', 'ATTEMPT', 'DUE / LEASE END', 'ERROR'],
+          out.map((j) => [j.id, j.name, j.state, String(j.attempt), j.dueAt ?? j.leaseUntil ?? '-', j.error?.message ?? '']),
+        ),
+      );
+      return 0;
+    }
+    case 'pending': {
+      positionals(args, []);
+      const page = await wrkr.pending({
+        ...(flags.limit !== undefined ? { limit: intFlag(flags.limit, '--limit') } : {}),
+        ...(flags.offset !== undefined ? { offset: intFlag(flags.offset, '--offset') } : {}),
+      });
+      const out = page.map((p) => ({ ...p, dueAt: p.dueAt.toISOString() }));
+      emit(io, json, out, () => table(['ID', 'NAME', 'TID', 'DUE'], out.map((p) => [p.id, p.name, p.tid ?? '-', p.dueAt])));
+      return 0;
+    }
     case 'replay':
     case 'purge': {
       const [queue, ...ids] = args;
@@ -151,6 +193,24 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
 }
 
 const FAILED_PAGE = 10_000;
+
+/** A job as the CLI prints it: event fields flattened, times as ISO strings. */
+function jobView(job: JobInfo) {
+  return {
+    queue: job.queue,
+    id: job.id,
+    state: job.state,
+    name: job.raw.name,
+    ...(job.raw.tid !== undefined ? { tid: job.raw.tid } : {}),
+    ...(job.event?.data !== undefined ? { data: job.event.data } : {}),
+    attempt: job.attempt,
+    ...(job.dueAt ? { dueAt: job.dueAt.toISOString() } : {}),
+    ...(job.leaseUntil ? { leaseUntil: job.leaseUntil.toISOString() } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    createdAt: job.createdAt.toISOString(),
+    ...(job.updatedAt ? { updatedAt: job.updatedAt.toISOString() } : {}),
+  };
+}
 
 /** The ids that are not in the failed store of `queue`. */
 async function notFailed(wrkr: Wrkr, queue: string, ids: string[]): Promise<string[]> {

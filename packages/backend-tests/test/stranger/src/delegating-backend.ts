@@ -1,4 +1,4 @@
-import { BaseBackend, type AbortRequest, type ClaimOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, type MemoryStore } from '@wrkr/backend-memory';
 
 /** A third-party backend in miniature: BaseBackend checks every argument, each _method hands the call on. */
@@ -27,6 +27,9 @@ export class DelegatingBackend extends BaseBackend {
   protected _nack(ref: LeaseRef, outcome: NackOutcome) { return this.#inner.nack(ref, outcome); }
   protected _extend(ref: LeaseRef, leaseMs: number) { return this.#inner.extend(ref, leaseMs); }
   protected _stats(queue: string) { return this.#inner.stats(queue); }
+  protected _job(queue: string, id: string) { return this.#inner.job(queue, id); }
+  protected _jobs(queue: string, options: JobListOptions) { return this.#inner.jobs(queue, options); }
+  protected _pending(options: Required<ListOptions>) { return this.#inner.pending(options); }
   protected _failed(queue: string, options?: ListOptions) { return this.#inner.failed(queue, options); }
   protected _replay(queue: string, ids?: readonly string[]) { return this.#inner.replay(queue, ids); }
   protected _purgeFailed(queue: string, ids?: readonly string[]) { return this.#inner.purgeFailed(queue, ids); }
