@@ -235,6 +235,9 @@ export class AbortNeverArrives extends DelegatingBackend {
 export class ProgressNeverStored extends DelegatingBackend {
   override setProgress(): Promise<boolean> {
     return Promise.resolve(true);
+  }
+}
+
 /** Job lookup that misreports in-flight items as ready (as if leases were not consulted). */
 export class ReportsLeasedAsReady extends DelegatingBackend {
   override async job(queue: string, id: string): Promise<JobRecord | undefined> {
