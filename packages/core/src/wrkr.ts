@@ -19,6 +19,7 @@ import { CORRELATION_HEADER, REPLY_TO_HEADER, ReplyInbox, sendReply } from './re
 import { RetryPolicy } from './retry-policy';
 import type { ScheduleRuleInput } from './schedule-rule';
 import { ScheduleAdmin, Scheduler, type ScheduleInfo } from './scheduler';
+import { traceProduce } from './tracing';
 import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName } from './validation';
 import { toFailureInfo, type WrkrEventMap } from './wrkr-events';
 import { WorkerRegistration } from './worker-registration';
@@ -201,7 +202,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   async publish(input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     const items = this.encoder.toOutgoing(input);
-    await this.backend.publish(items);
+    await traceProduce(this.backend.name, 'publish', undefined, items, (traced) => this.backend.publish(traced));
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
 
@@ -212,7 +213,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertQueueName(queue);
     const items = this.encoder.toOutgoing(input);
-    await this.backend.send(queue, items);
+    await traceProduce(this.backend.name, 'send', queue, items, (traced) => this.backend.send(queue, traced));
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
 
@@ -321,7 +322,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     });
     const reply = this.inbox.expect(id, timeoutMs);
     try {
-      await this.backend.publish([item!]);
+      await traceProduce(this.backend.name, 'publish', undefined, [item!], (traced) => this.backend.publish(traced));
     } catch (err) {
       this.inbox.forget(id);
       throw err;
