@@ -11,6 +11,7 @@ import { LeaseRenewer } from './lease-renewer';
 import { ProgressWriter } from './progress-writer';
 import type { Logger } from './logger';
 import type { RetryPolicy } from './retry-policy';
+import { traceConsume, type MarkFailed } from './tracing';
 import { toFailureInfo } from './wrkr-events';
 
 /** Settings of one consumer, already validated. */
@@ -143,13 +144,13 @@ export class Consumer {
       this.running--;
       this.slotFreed?.();
     };
-    entry.done = this.process(d, abort, freeSlot).finally(() => {
+    entry.done = traceConsume(this.backend.name, this.settings.queue, d, (mark) => this.process(d, abort, freeSlot, mark)).finally(() => {
       this.active.delete(d.token);
       freeSlot();
     });
   }
 
-  private async process(d: Delivery, abort: LazyAbort, handlerDone: () => void): Promise<void> {
+  private async process(d: Delivery, abort: LazyAbort, handlerDone: () => void, mark: MarkFailed): Promise<void> {
     const { queue } = this.settings;
     const lref = ref(d);
     let childLog: Logger | undefined;
@@ -184,6 +185,7 @@ export class Consumer {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
     } catch (error) {
       outcome = { ok: false, error };
+      mark(error);
     } finally {
       lease.stop();
       unwatch?.();

@@ -6,6 +6,7 @@ import { published, type EventEncoder } from './event-encoder';
 import { newId } from './ids';
 import type { Logger } from './logger';
 import { nextOccurrence, parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
+import { traceOccurrence, traceProduce, traceScheduleOrigin } from './tracing';
 import { assertKnownKeys, isPlainObject } from './validation';
 
 /** Header naming the schedule an event was published by. */
@@ -72,6 +73,7 @@ export class ScheduleAdmin {
     if (!isPlainObject(event)) throw new ValidationError('event', 'must be an object');
     assertKnownKeys(event, ['name', 'tid', 'data', 'headers'], 'event');
     const [item] = this.encoder.toOutgoing({ ...event, id: TEMPLATE_ID }, 'event');
+    const headers = traceScheduleOrigin(item!.message.headers);
     const existing = await this.backend.getSchedule(name);
     const now = Date.now();
     const record: ScheduleRecord = {
@@ -80,7 +82,7 @@ export class ScheduleAdmin {
       event: {
         name: item!.message.name,
         ...(item!.message.tid !== undefined ? { tid: item!.message.tid } : {}),
-        ...(event.headers !== undefined ? { headers: item!.message.headers! } : {}),
+        ...(headers !== undefined ? { headers } : {}),
         ...(item!.message.body !== undefined ? { body: item!.message.body } : {}),
       },
       active: options.active ?? existing?.active ?? true,
@@ -121,7 +123,7 @@ export class ScheduleAdmin {
     const record = await this.backend.getSchedule(name);
     if (!record) throw new NotFoundError('schedule', name);
     const message = occurrenceMessage(this.codec, record, Date.now(), 'manual');
-    await this.backend.publish([{ message }]);
+    await traceProduce(this.backend.name, 'publish', undefined, [{ message }], (traced) => this.backend.publish(traced));
     return published({ message });
   }
 
@@ -230,11 +232,8 @@ export class Scheduler {
   private async fire(record: ScheduleRecord, now: number): Promise<number> {
     // Missed occurrences (no process was running) collapse into this one fire; the series keeps its phase.
     const next = nextOccurrence(record.rule, now, record.nextRunAt);
-    const fired = await this.backend.fireSchedule(
-      record.name,
-      { runAt: record.nextRunAt, updatedAt: record.updatedAt },
-      next,
-      occurrenceMessage(this.codec, record, record.nextRunAt),
+    const fired = await traceOccurrence(this.backend.name, occurrenceMessage(this.codec, record, record.nextRunAt), (message) =>
+      this.backend.fireSchedule(record.name, { runAt: record.nextRunAt, updatedAt: record.updatedAt }, next, message),
     );
     if (fired) this.log.info({ schedule: record.name, runAt: record.nextRunAt, nextRunAt: next }, 'schedule fired');
     return next;

@@ -20,6 +20,7 @@ import { CORRELATION_HEADER, REPLY_TO_HEADER, ReplyInbox, sendReply } from './re
 import { RetryPolicy } from './retry-policy';
 import type { ScheduleRuleInput } from './schedule-rule';
 import { ScheduleAdmin, Scheduler, type ScheduleInfo } from './scheduler';
+import { traceProduce } from './tracing';
 import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName } from './validation';
 import { toFailureInfo, type WrkrEventMap } from './wrkr-events';
 import { WorkerRegistration } from './worker-registration';
@@ -202,7 +203,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   async publish(input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     const items = this.encoder.toOutgoing(input);
-    await this.backend.publish(items);
+    await traceProduce(this.backend.name, 'publish', undefined, items, (traced) => this.backend.publish(traced));
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
 
@@ -213,7 +214,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertQueueName(queue);
     const items = this.encoder.toOutgoing(input);
-    await this.backend.send(queue, items);
+    await traceProduce(this.backend.name, 'send', queue, items, (traced) => this.backend.send(queue, traced));
     return Array.isArray(input) ? items.map(published) : published(items[0]!);
   }
 
@@ -357,7 +358,10 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     });
     const reply = this.inbox.expect(id, timeoutMs);
     try {
-      await (options.queue === undefined ? this.backend.publish([item!]) : this.backend.send(options.queue, [item!]));
+      const queue = options.queue;
+      await (queue === undefined
+        ? traceProduce(this.backend.name, 'publish', undefined, [item!], (traced) => this.backend.publish(traced))
+        : traceProduce(this.backend.name, 'send', queue, [item!], (traced) => this.backend.send(queue, traced)));
     } catch (err) {
       this.inbox.forget(id);
       throw err;
