@@ -103,7 +103,7 @@ describe('tracing with a tracer provider', () => {
   it('traces a request and its responder in one trace', async () => {
     const a = await wrkrs.make();
     const b = await wrkrs.make();
-    await b.subscribe('adder', 'math.add', (e) => (e.data as number) + 1);
+    await b.respond('adder', 'math.add', (e) => (e.data as number) + 1);
     await expect(a.request('math.add', 1, { timeout: '5s' })).resolves.toBe(2);
     await eventually(() => named('process adder').length === 1);
     const [producer] = named('publish math.add');
