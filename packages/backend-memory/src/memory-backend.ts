@@ -42,6 +42,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  priorities: true,
 });
 
 /**

@@ -56,6 +56,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   workers: true,
   persistent: true,
   idempotentIds: true,
+  priorities: false,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.

@@ -72,6 +72,7 @@ export class RedisBackend extends BaseBackend {
     workers: true,
     persistent: true,
     idempotentIds: true,
+    priorities: false,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;

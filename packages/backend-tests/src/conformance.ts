@@ -12,6 +12,7 @@ import { invalidInputTests } from './groups/invalid-input';
 import { isolationTests } from './groups/isolation';
 import { leaseTests } from './groups/leases';
 import { persistenceTests } from './groups/persistence';
+import { priorityTests } from './groups/priorities';
 import { queueAdminTests } from './groups/queue-admin';
 import { roundTripTests } from './groups/round-trip';
 import { scheduleTests } from './groups/schedules';
@@ -39,6 +40,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   invalidInputTests,
   connectionLossTests,
   directInputTests,
+  priorityTests,
 ];
 
 /**

@@ -25,3 +25,4 @@ export { workerTests } from './groups/workers';
 export { invalidInputTests } from './groups/invalid-input';
 export { connectionLossTests } from './groups/connection-loss';
 export { directInputTests } from './groups/direct-input';
+export { priorityTests } from './groups/priorities';

@@ -7,6 +7,7 @@ import {
   directInputTests,
   fanOutTests,
   leaseTests,
+  priorityTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -16,6 +17,7 @@ import {
   DeliversBeforeDue,
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
+  DropsPriority,
   FiresScheduleTwice,
   SharedDeliveries,
   SkipsArgumentChecks,
@@ -51,6 +53,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'lets a stale ack remove an item re-leased by another consumer', groups: [leaseTests], group: /leases/, wrap: (b, s) => new StaleAckRemoves(b, s) },
   { what: 'fires a schedule occurrence twice', groups: [scheduleTests], group: /schedules/, wrap: (b) => new FiresScheduleTwice(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
+  { what: 'drops the priority (priority inversion)', groups: [priorityTests], group: /priorities/, wrap: (b) => new DropsPriority(b) },
 ];
 
 describe('the conformance suite has teeth', () => {

@@ -51,6 +51,7 @@ export function assertOutgoing(items: unknown, field = 'items'): asserts items i
     assertObject(item, `${field}[${i}]`);
     assertMessage(item.message, `${field}[${i}].message`);
     if (item.dueAt !== undefined) assertTime(item.dueAt, `${field}[${i}].dueAt`);
+    if (item.priority !== undefined) assertPriority(item.priority, `${field}[${i}].priority`);
   });
 }
 
@@ -148,4 +149,14 @@ export function assertFireExpectation(expected: unknown, field = 'expected'): as
 export function assertMeta(meta: unknown, field = 'meta'): asserts meta is Record<string, unknown> {
   assertObject(meta, field);
   assertJson(meta, field);
+}
+
+/** Highest priority accepted; 0 is the default and the lowest. */
+export const MAX_PRIORITY = 9;
+
+/** Throw unless `value` is an integer priority 0–MAX_PRIORITY. */
+export function assertPriority(value: unknown, field = 'priority'): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_PRIORITY) {
+    throw new ValidationError(field, `must be an integer 0–${MAX_PRIORITY}`);
+  }
 }
