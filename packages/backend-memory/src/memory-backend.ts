@@ -52,6 +52,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   jobLookup: true,
   listings: true,
   pendingList: true,
+  priorities: true,
 });
 
 /**

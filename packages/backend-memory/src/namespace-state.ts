@@ -10,6 +10,7 @@ interface Scheduled {
   readonly at: number;
   readonly seq: number;
   readonly message: Message;
+  readonly priority: number;
 }
 
 const earlier = (a: Scheduled, b: Scheduled): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -50,7 +51,7 @@ export class NamespaceState {
     for (let top = this.#live(); top !== undefined && top.at <= now; top = this.#live()) {
       this.#due.pop();
       this.#scheduled.delete(top.message.id);
-      this.#route(top.message, now, touched);
+      this.#route(top.message, now, touched, top.priority);
     }
     for (const q of touched) q.drain(now);
     this.#alarm.set(this.#live()?.at);
@@ -59,14 +60,14 @@ export class NamespaceState {
   /** Route undelayed messages now; store delayed ones once (a stored id is ignored). */
   publish(items: readonly Outgoing[], now: number): void {
     const touched = new Set<QueueState>();
-    for (const { message, dueAt } of items) {
+    for (const { message, dueAt, priority = 0 } of items) {
       if (dueAt !== undefined && dueAt > now) {
         if (this.#scheduled.has(message.id)) continue;
-        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: copyMessage(message) };
+        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: copyMessage(message), priority };
         this.#scheduled.set(message.id, s);
         this.#due.push(s);
       } else {
-        this.#route(copyMessage(message), now, touched);
+        this.#route(copyMessage(message), now, touched, priority);
       }
     }
     for (const q of touched) q.drain(now);
@@ -76,7 +77,7 @@ export class NamespaceState {
   /** Put messages straight into one queue. */
   send(queue: string, items: readonly Outgoing[], now: number): void {
     const q = this.queue(queue);
-    for (const { message, dueAt } of items) q.add(copyMessage(message), dueAt, now);
+    for (const { message, dueAt, priority } of items) q.add(copyMessage(message), dueAt, now, priority);
     q.drain(now);
   }
 
@@ -174,11 +175,11 @@ export class NamespaceState {
     this.#alarm.clear();
   }
 
-  #route(message: Message, now: number, touched: Set<QueueState>): void {
+  #route(message: Message, now: number, touched: Set<QueueState>, priority = 0): void {
     for (const [queue, patterns] of this.#bindings) {
       for (const pattern of patterns) {
         if (!matchPattern(pattern, message.name)) continue;
-        if (this.queue(queue).add(message, undefined, now)) touched.add(this.queue(queue));
+        if (this.queue(queue).add(message, undefined, now, priority)) touched.add(this.queue(queue));
         break;
       }
     }

@@ -4,11 +4,13 @@ import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
 import { copyFailure, copyMessage } from './copy';
-import { Deque } from './deque';
+import { PriorityReady } from './priority-ready';
 
 /** A pending item of a queue. */
 interface Entry {
   readonly message: Message;
+  /** 0–9; kept by retries and releases. */
+  readonly priority: number;
   state: 'ready' | 'delayed' | 'leased';
   /** Deliveries so far. */
   attempt: number;
@@ -42,20 +44,21 @@ interface Failed {
   readonly attempt: number;
   readonly error: FailureInfo;
   readonly failedAt: number;
+  readonly priority: number;
 }
 
 // Ties (e.g. 10,000 items due at one instant) keep insertion order.
 const earlier = (a: Timed, b: Timed): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 /**
- * One queue's items: ready ones in a FIFO, delayed ones in a heap by due time, leased ones in a heap by
+ * One queue's items: ready ones in a FIFO per priority, delayed ones in a heap by due time, leased ones in a heap by
  * lease end, failed ones in insertion order, and an index id → entry over the pending ones for O(1)
  * de-duplication and cancel. Heaps use lazy deletion (see `Entry.version`). Every method is synchronous,
  * so each call is atomic for every client of the store.
  */
 export class QueueState {
   readonly #entries = new Map<string, Entry>();
-  readonly #ready = new Deque<Entry>();
+  readonly #ready = new PriorityReady<Entry>();
   readonly #delayed = new BinaryHeap<Timed>(earlier);
   readonly #leases = new BinaryHeap<Timed>(earlier);
   readonly #failed = new Map<string, Failed>();
@@ -85,9 +88,9 @@ export class QueueState {
   }
 
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
-  add(message: Message, dueAt: number | undefined, now: number): boolean {
+  add(message: Message, dueAt: number | undefined, now: number, priority = 0): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now };
+    const entry: Entry = { message, priority, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
@@ -172,7 +175,7 @@ export class QueueState {
         entry.version++;
         // Re-insert so the failed listing stays ordered by failure time.
         this.#failed.delete(ref.id);
-        this.#failed.set(ref.id, { message: entry.message, attempt: entry.attempt, error: Object.freeze(copyFailure(outcome.error)), failedAt: now });
+        this.#failed.set(ref.id, { message: entry.message, attempt: entry.attempt, error: Object.freeze(copyFailure(outcome.error)), failedAt: now, priority: entry.priority });
         break;
     }
     return true;
@@ -302,7 +305,7 @@ export class QueueState {
       const f = this.#failed.get(id);
       if (f === undefined || this.#entries.has(id)) continue;
       this.#failed.delete(id);
-      this.add(f.message, undefined, now);
+      this.add(f.message, undefined, now, f.priority);
       moved++;
     }
     return moved;

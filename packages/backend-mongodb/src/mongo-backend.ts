@@ -71,6 +71,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   jobLookup: true,
   listings: true,
   pendingList: true,
+  priorities: false,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.

@@ -83,6 +83,7 @@ export class RedisBackend extends BaseBackend {
     jobLookup: true,
     listings: true,
     pendingList: true,
+    priorities: false,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;

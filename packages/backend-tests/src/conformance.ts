@@ -15,6 +15,7 @@ import { leaseTests } from './groups/leases';
 import { listingTests } from './groups/listings';
 import { pendingTests } from './groups/pending';
 import { persistenceTests } from './groups/persistence';
+import { priorityTests } from './groups/priorities';
 import { queueAdminTests } from './groups/queue-admin';
 import { requestReplyTests } from './groups/request-reply';
 import { roundTripTests } from './groups/round-trip';
@@ -53,6 +54,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   jobLookupTests,
   listingTests,
   pendingTests,
+  priorityTests,
 ];
 
 /**

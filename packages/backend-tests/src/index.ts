@@ -32,3 +32,4 @@ export { progressTests } from './groups/progress';
 export { jobLookupTests } from './groups/job-lookup';
 export { listingTests } from './groups/listings';
 export { pendingTests } from './groups/pending';
+export { priorityTests } from './groups/priorities';

@@ -151,6 +151,21 @@ export class SendRoutesByName extends DelegatingBackend {
   }
 }
 
+/** Priority inversion: valid priorities are dropped (invalid ones still reach the checks), so every item is claimed FIFO. */
+export class DropsPriority extends DelegatingBackend {
+  override publish(items: readonly Outgoing[]): Promise<void> {
+    return this.inner.publish(items.map(withoutPriority));
+  }
+  override send(queue: string, items: readonly Outgoing[]): Promise<void> {
+    return this.inner.send(queue, items.map(withoutPriority));
+  }
+}
+
+function withoutPriority(item: Outgoing): Outgoing {
+  const { priority, ...rest } = item;
+  return Number.isInteger(priority) && priority! >= 0 && priority! <= 9 ? rest : item;
+}
+
 /** What the clients of one broken "server" share, so a wrapper can misbehave across clients. */
 export class SharedDeliveries {
   /** Deliveries made, by the client that made them. */

@@ -14,6 +14,7 @@ import {
   progressTests,
   listingTests,
   pendingTests,
+  priorityTests,
   scheduleTests,
   type ConformanceGroup,
   type ConformanceOptions,
@@ -24,6 +25,7 @@ import {
   DeliversBeforeDue,
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
+  DropsPriority,
   FiresScheduleTwice,
   SendRoutesByName,
   PausesOnlyItself,
@@ -72,6 +74,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'leaves an item out of the pending list', groups: [pendingTests], group: /pending delayed publishes/, wrap: (b) => new PendingMissesOne(b) },
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
   { what: 'routes a point-to-point send by name', groups: [requestReplyTests], group: /request\/reply/, wrap: (b) => new SendRoutesByName(b) },
+  { what: 'drops the priority (priority inversion)', groups: [priorityTests], group: /priorities/, wrap: (b) => new DropsPriority(b) },
 ];
 
 describe('the conformance suite has teeth', () => {

@@ -66,6 +66,7 @@ const EVENT: FlagSpecs = {
   ...EVENT_CONTENT,
   when: { type: 'string', value: 'WHEN', help: "deliver not before: a delay ('5m', '2 hours') or an ISO time" },
   'event-id': { type: 'string', value: 'ID', help: 'own event id (a pending event with the same id is not added twice)' },
+  priority: { type: 'string', value: 'P', help: 'priority 0–9, higher is taken first (default 0)' },
 };
 
 const operator = (summary: string, args: string, flags: FlagSpecs, examples: string[]): CommandSpec => ({

@@ -51,6 +51,7 @@ export function assertOutgoing(items: unknown, field = 'items'): asserts items i
     assertObject(item, `${field}[${i}]`);
     assertMessage(item.message, `${field}[${i}].message`);
     if (item.dueAt !== undefined) assertTime(item.dueAt, `${field}[${i}].dueAt`);
+    if (item.priority !== undefined) assertPriority(item.priority, `${field}[${i}].priority`);
   });
 }
 
@@ -192,5 +193,15 @@ export function assertProgressText(value: unknown, field = 'value'): asserts val
     JSON.parse(value);
   } catch {
     throw new ValidationError(field, 'must be JSON text');
+  }
+}
+
+/** Highest priority accepted; 0 is the default and the lowest. */
+export const MAX_PRIORITY = 9;
+
+/** Throw unless `value` is an integer priority 0–MAX_PRIORITY. */
+export function assertPriority(value: unknown, field = 'priority'): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_PRIORITY) {
+    throw new ValidationError(field, `must be an integer 0–${MAX_PRIORITY}`);
   }
 }

@@ -35,6 +35,8 @@ export interface BackendCapabilities {
   readonly listings: boolean;
   /** `pending()`: delayed publishes not yet routed. */
   readonly pendingList: boolean;
+  /** `priority` on publish/send: a higher priority is claimed first, FIFO by due time within one; retries keep it. */
+  readonly priorities: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -59,6 +61,8 @@ export interface Outgoing {
   readonly message: Message;
   /** Epoch ms before which the message must not be delivered; absent or past means now. */
   readonly dueAt?: number;
+  /** 0–9, higher claimed first; absent means 0. Kept by retries and releases of the item. */
+  readonly priority?: number;
 }
 
 /** A message handed to one consumer under a lease. */

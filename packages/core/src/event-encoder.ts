@@ -3,10 +3,11 @@ import type { Codec } from './codec';
 import { parseWhen } from './duration';
 import { NotSupportedError, ValidationError } from './errors';
 import type { EventInput, Published } from './event';
+import { assertPriority } from './backend-input';
 import { newId } from './ids';
 import { assertEventName, assertHeaders, assertId, assertKnownKeys, isPlainObject } from './validation';
 
-const EVENT_KEYS = ['name', 'tid', 'data', 'headers', 'id', 'when'];
+const EVENT_KEYS = ['name', 'tid', 'data', 'headers', 'id', 'when', 'priority'];
 
 /** Turns what a publisher gives into the messages a backend stores: every field validated, data encoded. */
 export class EventEncoder {
@@ -32,13 +33,18 @@ export class EventEncoder {
       if (e.id !== undefined) assertId(e.id, `${f}.id`);
       const dueAt = e.when === undefined ? undefined : parseWhen(e.when, now, `${f}.when`);
       if (dueAt !== undefined && !this.backend.capabilities.delayed) throw new NotSupportedError('delayed', this.backend.name);
+      if (e.priority !== undefined) assertPriority(e.priority, `${f}.priority`);
+      if (e.priority && !this.backend.capabilities.priorities) throw new NotSupportedError('priorities', this.backend.name);
       // Built field by field (no conditional spreads): this runs for every published event.
       const message: { -readonly [K in keyof Message]: Message[K] } = { id: e.id ?? newId(), name: e.name, publishedAt: now };
       if (e.tid !== undefined) message.tid = e.tid;
       if (e.headers !== undefined) message.headers = { ...e.headers };
       const body = this.codec.encode(e.data, message, `${f}.data`);
       if (body !== undefined) message.body = body;
-      return dueAt !== undefined && dueAt > now ? { message, dueAt } : { message };
+      const out: { -readonly [K in keyof Outgoing]: Outgoing[K] } = { message };
+      if (dueAt !== undefined && dueAt > now) out.dueAt = dueAt;
+      if (e.priority) out.priority = e.priority;
+      return out;
     });
   }
 }

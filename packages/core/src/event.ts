@@ -20,6 +20,8 @@ export interface EventInput<T = unknown> {
   id?: string;
   /** Deliver not before: a delay (`'7 days'`, ms) or a `Date`/ISO time. */
   when?: When;
+  /** 0–9 (default 0): a higher priority is taken first; FIFO by due time within one priority. */
+  priority?: number;
 }
 
 /** An event as handlers and pull consumers see it. */

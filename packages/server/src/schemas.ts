@@ -14,6 +14,7 @@ export const eventBody = {
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     id: { type: 'string', minLength: 1 },
     when: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }], description: 'delay or ISO time' },
+    priority: { type: 'integer', minimum: 0, maximum: 9, description: 'higher is taken first (default 0)' },
   },
 } as const;
 

@@ -10,6 +10,7 @@ export interface OperatorFlags {
   header?: string[];
   when?: string;
   'event-id'?: string;
+  priority?: string;
   every?: string;
   cron?: string;
   tz?: string;
@@ -252,6 +253,7 @@ function eventFromFlags(name: string, flags: OperatorFlags): EventInput {
     ...(flags.header !== undefined ? { headers } : {}),
     ...(flags['event-id'] !== undefined ? { id: flags['event-id'] } : {}),
     ...(flags.when !== undefined ? { when: flags.when } : {}),
+    ...(flags.priority !== undefined ? { priority: intFlag(flags.priority, '--priority') } : {}),
   };
 }
 
