@@ -170,7 +170,7 @@ export class Consumer {
     if (this.settings.requireData && event.data === undefined) {
       // Without its data the handler could never succeed either; a requester gets the reason at once.
       const error = new ValidationError('data', "is required by this subscription ({ data: 'required' })");
-      await this.fail(event, d.attempt, lref, error, log, { err: error }, 'event without data; moving it to the failed store');
+      await this.fail(event, d, started, lref, error, log, { err: error }, 'event without data; moving it to the failed store');
       return;
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
@@ -193,20 +193,20 @@ export class Consumer {
     }
     await stored?.flush();
     if (early !== undefined) {
-      await this.afterEarlyAck(event, d.attempt, outcome, await early, started, log);
+      await this.afterEarlyAck(event, d, outcome, await early, started, log);
       return;
     }
     if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
     if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
 
     if (abort.reason instanceof AbortedError && abort.reason.fail) {
-      await this.fail(event, d.attempt, lref, abort.reason, log, { err: abort.reason }, 'handler aborted; moving it to the failed store');
+      await this.fail(event, d, started, lref, abort.reason, log, { err: abort.reason }, 'handler aborted; moving it to the failed store');
       return;
     }
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
       if (await this.settle(lref, 'ack', log)) {
-        this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ms: Date.now() - started });
+        this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
       }
       return;
     }
@@ -215,27 +215,27 @@ export class Consumer {
       const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
       log().warn({ err: outcome.error, ms: Date.now() - started, dueAt }, 'handler failed; will retry');
       if (await this.settle(lref, { kind: 'retry', dueAt, error }, log)) {
-        this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, error });
+        this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, ...timing(d, started), error });
       }
       return;
     }
-    await this.fail(event, d.attempt, lref, outcome.error, log, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
+    await this.fail(event, d, started, lref, outcome.error, log, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
   }
 
   /** The end of a handler that called ctx.ack(): the item is settled, so a failure is only logged. */
-  private async afterEarlyAck(event: WrkrEvent, attempt: number, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, acked: boolean, started: number, log: () => Logger): Promise<void> {
+  private async afterEarlyAck(event: WrkrEvent, d: Delivery, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, acked: boolean, started: number, log: () => Logger): Promise<void> {
     if (!outcome.ok) log().error({ err: outcome.error, ms: Date.now() - started }, 'handler failed after ctx.ack(); the item was acknowledged, so it is not retried');
     await this.onOutcome?.(event, outcome);
-    if (acked) this.events.emit('completed', { queue: this.settings.queue, id: event.id, name: event.name, attempt, ms: Date.now() - started });
+    if (acked) this.events.emit('completed', { queue: this.settings.queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
   }
 
   /** Log, reply to a requester, move the item to the failed store and emit `failed`. */
-  private async fail(event: WrkrEvent, attempt: number, lref: LeaseRef, err: unknown, log: () => Logger, fields: Record<string, unknown>, msg: string): Promise<void> {
+  private async fail(event: WrkrEvent, d: Delivery, started: number, lref: LeaseRef, err: unknown, log: () => Logger, fields: Record<string, unknown>, msg: string): Promise<void> {
     log().error(fields, msg);
     await this.onOutcome?.(event, { ok: false, error: err });
     const error = toFailureInfo(err);
     if (await this.settle(lref, { kind: 'fail', error }, log)) {
-      this.events.emit('failed', { queue: this.settings.queue, id: event.id, name: event.name, attempt, error });
+      this.events.emit('failed', { queue: this.settings.queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started), error });
     }
   }
 
@@ -283,6 +283,11 @@ export class Consumer {
       return false;
     }
   }
+}
+
+/** The handler's run time and the wait from publish to its start, carried by the outcome events (metrics read them). */
+function timing(d: Delivery, started: number): { ms: number; waitMs: number } {
+  return { ms: Date.now() - started, waitMs: Math.max(0, started - d.message.publishedAt) };
 }
 
 function ref(d: Delivery): LeaseRef {

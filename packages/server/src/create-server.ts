@@ -9,6 +9,7 @@ import { parseQueryIntegers } from './query-integers';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
+import { metricsRoutes } from './routes/metrics';
 import { pendingRoutes } from './routes/pending';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
@@ -20,7 +21,7 @@ import { workerRoutes } from './routes/workers';
 export interface ServerOptions {
   /** A started Wrkr instance the routes act on (the caller owns its lifecycle). */
   wrkr: Wrkr;
-  /** Credentials required on `/api/*`; none means open (allowed on loopback only by `listen`). Empty ones are refused. */
+  /** Credentials required on `/api/*` and `/metrics`; none means open (allowed on loopback only by `listen`). Empty ones are refused. */
   auth?: AuthOptions;
   /** pino logger for requests (one line per request at info: method, path without its query, status, time); silent by default. */
   logger?: FastifyBaseLogger;
@@ -29,7 +30,7 @@ export interface ServerOptions {
 /** Paths reachable without credentials: the dashboard shell (it asks for them), the OpenAPI document and health. */
 const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/openapi.json', '/health']);
 
-/** Build the fastify app: the JSON API under `/api`, its OpenAPI document at `/openapi.json`, the dashboard at `/`. */
+/** Build the fastify app: the JSON API under `/api`, Prometheus metrics at `/metrics`, its OpenAPI document at `/openapi.json`, the dashboard at `/`. */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const { wrkr, auth } = options;
   const secured = checkAuth(auth);
@@ -69,6 +70,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   scheduleRoutes(app, wrkr);
   workerRoutes(app, wrkr);
   pullRoutes(app, wrkr);
+  metricsRoutes(app, wrkr);
   dashboardRoutes(app);
   return app;
 }

@@ -1,4 +1,5 @@
 export { createServer, type ServerOptions } from './create-server';
+export { createMetrics, type WrkrMetrics } from './metrics';
 export { listen, isLoopback } from './listen';
 export type { AuthOptions } from './auth';
 export { apiErrorSchema, type ApiError, type ApiErrorCode } from './api-error';

@@ -9,6 +9,7 @@ const TAGS = [
   { name: 'pending', description: 'Delayed publishes not yet routed: list, cancel' },
   { name: 'schedules', description: 'Recurring schedules: upsert, trigger, pause, resume, delete' },
   { name: 'workers', description: 'Live worker processes' },
+  { name: 'monitoring', description: 'Prometheus metrics' },
   { name: 'pull', description: 'Pull API for workers in any language: fetch under a lease, then ack, nack or extend' },
 ];
 

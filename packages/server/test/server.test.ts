@@ -121,6 +121,7 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/schedules/{name}/resume',
     '/api/schedules/{name}/trigger',
     '/api/workers',
+    '/metrics',
   ]);
   expect(doc.paths['/api/publish'].post.requestBody.content['application/json'].schema.required).toEqual(['name']);
   const page = await fetch(base + '/');
