@@ -51,6 +51,10 @@ const RUN: FlagSpecs = {
   concurrency: { type: 'string', value: 'N', help: "default concurrency of each task (a task's own wins); WRKR_CONCURRENCY" },
   'shutdown-timeout': { type: 'string', value: 'D', help: 'how long a stop waits for running jobs (default 30s); WRKR_SHUTDOWN_TIMEOUT' },
 };
+const METRICS: FlagSpecs = {
+  'metrics-port': { type: 'string', value: 'PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a free one; default none); WRKR_METRICS_PORT' },
+  'metrics-host': { type: 'string', value: 'HOST', help: 'interface of the metrics port (default 127.0.0.1; it asks for no credentials); WRKR_METRICS_HOST' },
+};
 const SERVE: FlagSpecs = {
   host: { type: 'string', value: 'HOST', help: 'interface to listen on (default 127.0.0.1); WRKR_HOST' },
   port: { type: 'string', value: 'PORT', help: 'port (default 8080, 0 picks a free one); WRKR_PORT' },
@@ -82,8 +86,8 @@ export const COMMANDS = {
   worker: {
     summary: 'run task modules and config chains until SIGINT/SIGTERM',
     args: '',
-    flags: { ...OWN_BACKEND, ...CONFIG, ...RUN, ...LOGS, ...HELP },
-    examples: ['worker --backend redis://127.0.0.1:6379?namespace=myapp --paths ./tasks --id mail-1 --concurrency 4'],
+    flags: { ...OWN_BACKEND, ...CONFIG, ...RUN, ...METRICS, ...LOGS, ...HELP },
+    examples: ['worker --backend redis://127.0.0.1:6379?namespace=myapp --paths ./tasks --id mail-1 --concurrency 4 --metrics-port 9464'],
     operator: false,
   },
   serve: {

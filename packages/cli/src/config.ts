@@ -29,6 +29,14 @@ export interface ServeConfig {
   readonly basic?: string;
 }
 
+/** Where `wrkr worker` serves its Prometheus metrics. */
+export interface MetricsConfig {
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly host: string;
+  /** Port (0 picks a free one). */
+  readonly port: number;
+}
+
 /** Everything a `wrkr` command can be configured with, after merging flags, `WRKR_*` variables and the config file. */
 export interface WrkrConfig {
   /** Backend URL (default `memory://`). */
@@ -55,6 +63,8 @@ export interface WrkrConfig {
   readonly chains: ChainConfig[];
   /** Settings of `wrkr serve`. */
   readonly serve: ServeConfig;
+  /** The worker's metrics port; none unless a port is given. */
+  readonly metrics?: MetricsConfig;
 }
 
 /** How log lines are written: one colourised line per entry, or pino's JSON. */
@@ -84,9 +94,11 @@ export interface CommonFlags {
   port?: string;
   token?: string;
   basic?: string;
+  'metrics-port'?: string;
+  'metrics-host'?: string;
 }
 
-const FILE_KEYS = ['backend', 'namespace', 'paths', 'id', 'concurrency', 'shutdownTimeout', 'heartbeat', 'logLevel', 'logFormat', 'schedules', 'chains', 'serve'];
+const FILE_KEYS = ['backend', 'namespace', 'paths', 'id', 'concurrency', 'shutdownTimeout', 'heartbeat', 'logLevel', 'logFormat', 'schedules', 'chains', 'serve', 'metricsPort', 'metricsHost'];
 const SCHEDULE_KEYS = ['name', 'every', 'cron', 'tz', 'active', 'event'];
 const SERVE_KEYS = ['host', 'port', 'token', 'basic'];
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -123,6 +135,9 @@ export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.
   const level = pick(flags['log-level'], 'log-level', 'WRKR_LOG_LEVEL', 'logLevel');
   const format = pick(flags['log-format'], 'log-format', 'WRKR_LOG_FORMAT', 'logFormat');
   const heartbeat = pick(undefined, 'heartbeat', 'WRKR_HEARTBEAT', 'heartbeat');
+  const metricsPort = pick(flags['metrics-port'], 'metrics-port', 'WRKR_METRICS_PORT', 'metricsPort');
+  const metricsHost = pick(flags['metrics-host'], 'metrics-host', 'WRKR_METRICS_HOST', 'metricsHost');
+  if (metricsHost !== undefined && metricsPort === undefined) throw new ValidationError(metricsHost.field, 'needs a metrics port (--metrics-port, WRKR_METRICS_PORT or config.metricsPort)');
   if (backend === undefined && options.requireBackend !== undefined) {
     throw new ValidationError(
       '--backend',
@@ -143,6 +158,7 @@ export function loadConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.
     schedules: readSchedules(file.schedules),
     chains: readChains(file.chains, fileDir),
     serve: readServe(flags, env, file.serve),
+    ...(metricsPort !== undefined ? { metrics: { host: metricsHost === undefined ? '127.0.0.1' : str(metricsHost), port: int(metricsPort, 0, 65_535) } } : {}),
   };
 }
 
