@@ -26,6 +26,8 @@ export interface JobInfo<T = unknown> {
   readonly createdAt: Date;
   /** Its last state change, where the backend records one. */
   readonly updatedAt?: Date;
+  /** In flight: the last value its handler passed to `ctx.progress()`, where the backend stores progress. */
+  readonly progress?: unknown;
 }
 
 /** A backend's record as users see it: data decoded (an undecodable item still shows, with `raw` only), times as Dates. */

@@ -517,7 +517,11 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     assertId(id);
     this.need('jobLookup');
     const record = await this.backend.job(queue, id);
-    return record === undefined ? undefined : toJobInfo<T>(this.codec, record);
+    if (record === undefined) return undefined;
+    const info = toJobInfo<T>(this.codec, record);
+    // Progress belongs to the running delivery, so only an item in flight has any.
+    const progress = record.state === 'inFlight' && this.backend.capabilities.progress ? await this.backend.progress(queue, id) : undefined;
+    return progress === undefined ? info : { ...info, progress: JSON.parse(progress) as unknown };
   }
 
   /**

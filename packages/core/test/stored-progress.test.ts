@@ -23,9 +23,11 @@ describe('stored ctx.progress', () => {
     const id = await running;
     await eventually(async () => (await manager.progress('reports', id)) !== undefined);
     expect(await manager.progress('reports', id)).toEqual({ step: 'fetch', done: 1 });
+    expect(await manager.job('reports', id)).toMatchObject({ state: 'inFlight', progress: { step: 'fetch', done: 1 } });
     finish();
     await completed;
     expect(await manager.progress('reports', id)).toBeUndefined();
+    expect(await manager.job('reports', id)).toBeUndefined();
   });
 
   it('throttles a tight loop to a few writes and always writes the last value', async () => {

@@ -293,6 +293,7 @@ export const jobReply = {
     error: failedReply.items.properties.error,
     createdAt: isoTime,
     updatedAt: isoTime,
+    progress: { description: 'in flight: the last value the handler stored with ctx.progress() (any JSON value)' },
   },
 } as const;
 

@@ -34,7 +34,8 @@ export const requestReplyTests = defineGroup('25. request/reply', ({ h, timing, 
       const pricing = await wrkr();
       await pricing.w.respond('pricing', 'pricing.quote', (e) => ({ price: (e.data as { qty: number }).qty * 3 }), { concurrency: 10 });
       const requester = await wrkr();
-      const replies = await Promise.all(Array.from({ length: 100 }, (_, qty) => requester.w.request('pricing.quote', { qty }, { timeout })));
+      // 100 at once, each a publish, a claim, a reply send and an inbox claim: slow servers need longer than one patience.
+      const replies = await Promise.all(Array.from({ length: 100 }, (_, qty) => requester.w.request('pricing.quote', { qty }, { timeout: timeout * 4 })));
       assert.deepEqual(replies, Array.from({ length: 100 }, (_, qty) => ({ price: qty * 3 })));
       await eventually(() => assert.equal(audited, 100, 'the audit queue got a copy of every request'), timeout);
     } finally {

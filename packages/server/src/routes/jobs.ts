@@ -20,6 +20,7 @@ function jobBody(job: JobInfo): Record<string, unknown> {
     error: job.error,
     createdAt: job.createdAt.toISOString(),
     updatedAt: iso(job.updatedAt),
+    progress: job.progress,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
