@@ -9,6 +9,7 @@ import { destroyNamespace } from './helpers';
 // CI runs the short version; `npm run chaos` sets CHAOS_EVENTS / CHAOS_KILLS for the long one.
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 2000);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+const CONSUMER = join(__dirname, '..', '..', 'backend-tests', 'test', 'chaos-consumer.js');
 
 test(`redis: ${EVENTS} events, ${KILLS} consumer SIGKILLs → 0 lost, stats back to 0`, async () => {
   const url = await redisUrl();
@@ -17,7 +18,7 @@ test(`redis: ${EVENTS} events, ${KILLS} consumer SIGKILLs → 0 lost, stats back
   await backend.start();
   try {
     const result = await runChaos({
-      consumerArgs: [join(__dirname, 'chaos-consumer.js'), url, namespace, 'chaos'],
+      consumerArgs: [CONSUMER, '@wrkr/backend-redis', 'RedisBackend', JSON.stringify({ url, namespace }), 'chaos'],
       publish: (ids) => backend.send('chaos', ids.map((id) => ({ message: { id, name: 'chaos.item', publishedAt: Date.now() } }))),
       stats: () => backend.stats('chaos'),
       events: EVENTS,
