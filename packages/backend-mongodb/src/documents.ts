@@ -17,6 +17,8 @@ export interface StoredMessage {
   headers?: StoredHeader[];
   body?: string;
   publishedAt: number;
+  /** Priority 1–9; absent means 0. Kept here so every copy (queue item, delayed publish, failed entry) carries it. */
+  p?: number;
 }
 
 /** One pending message of a queue. Written once; its state changes live in the lease log. */
@@ -96,6 +98,8 @@ export interface QueueDoc {
   _id: string;
   /** Set while the queue is paused (see PauseGate). */
   paused?: true;
+  /** Set once a prioritised item was added; until then claims skip the prioritised query (see PauseGate). */
+  prio?: true;
 }
 
 /** A recurring schedule; `v` changes on every write (compare-and-set guard). */
@@ -132,12 +136,13 @@ export interface GuardDoc {
   done?: boolean;
 }
 
-/** The stored form of a message. */
-export function storeMessage(m: Message): StoredMessage {
+/** The stored form of a message at a priority (0, the default, is not written). */
+export function storeMessage(m: Message, priority = 0): StoredMessage {
   const out: StoredMessage = { id: m.id, name: m.name, publishedAt: m.publishedAt };
   if (m.tid !== undefined) out.tid = m.tid;
   if (m.headers !== undefined) out.headers = storeHeaders(m.headers);
   if (m.body !== undefined) out.body = m.body;
+  if (priority > 0) out.p = priority;
   return out;
 }
 

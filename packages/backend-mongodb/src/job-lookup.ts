@@ -31,7 +31,8 @@ export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, 
 
 /**
  * A page of one state of a queue. The whole lease log is read (as claim and stats do) to know which
- * items are held or waiting; ready ones are then read in the `{ at: 1 }` index order claim walks.
+ * items are held or waiting; ready ones are then read in the order claim takes them (prioritised ones
+ * by level and due time, then the rest in `{ at: 1 }` index order).
  */
 export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>, options: JobListOptions): Promise<JobRecord[]> {
   const { state, offset, limit } = options;
@@ -50,8 +51,15 @@ export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>,
   if (state === 'ready') {
     const blocked = [...latest.values()].filter((e) => e.s === 'done' || e.s === 'failed' || e.u > now).map((e) => e.i);
     const filter: Filter<ItemDoc> = blocked.length > 0 ? { at: { $lte: now }, _id: { $nin: blocked } } : { at: { $lte: now } };
-    const items = await store.items.find(filter).sort({ at: 1 }).skip(offset).limit(limit).toArray();
-    return items.map((item) => {
+    // Claim order: prioritised items by level then due time, then level 0 by due time.
+    const urgentFilter: Filter<ItemDoc> = { ...filter, 'm.p': { $gt: 0 } };
+    const urgentCount = await store.items.countDocuments(urgentFilter);
+    const urgent = offset < urgentCount ? await store.items.find(urgentFilter).sort({ 'm.p': -1, at: 1, _id: 1 }).skip(offset).limit(limit).toArray() : [];
+    const plain =
+      urgent.length < limit
+        ? await store.items.find({ ...filter, 'm.p': { $exists: false } }).sort({ at: 1 }).skip(Math.max(0, offset - urgentCount)).limit(limit - urgent.length).toArray()
+        : [];
+    return [...urgent, ...plain].map((item) => {
       const e = entryOf(item);
       const error = e?.s === 'wait' && e.e !== undefined ? { error: e.e } : {};
       return { queue: store.queue, message: loadMessage(item.m), state: 'ready', attempt: e?.a ?? 0, ...(e ? { updatedAt: e.ts } : {}), ...error };

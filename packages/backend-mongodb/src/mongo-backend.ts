@@ -71,7 +71,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   jobLookup: true,
   listings: true,
   pendingList: true,
-  priorities: false,
+  priorities: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -256,7 +256,7 @@ export class MongoBackend extends BaseBackend {
       const later = items.filter((o) => o.dueAt !== undefined && o.dueAt > now);
       const ready = items.filter((o) => !(o.dueAt !== undefined && o.dueAt > now));
       if (later.length > 0) {
-        const docs: DelayedDoc[] = later.map((o) => ({ _id: o.message.id, at: o.dueAt!, m: storeMessage(o.message) }));
+        const docs: DelayedDoc[] = later.map((o) => ({ _id: o.message.id, at: o.dueAt!, m: storeMessage(o.message, o.priority) }));
         try {
           await this.#db.collection<DelayedDoc>(this.#names.delayed).insertMany(docs, { ordered: false });
         } catch (err) {
@@ -264,7 +264,7 @@ export class MongoBackend extends BaseBackend {
         }
         this.#router.noteDue(Math.min(...docs.map((d) => d.at)));
       }
-      if (ready.length > 0) await this.#route(ready.map((o) => storeMessage(o.message)), now);
+      if (ready.length > 0) await this.#route(ready.map((o) => storeMessage(o.message, o.priority)), now);
     });
   }
 
@@ -298,7 +298,7 @@ export class MongoBackend extends BaseBackend {
     return this.#run('send', async () => {
       const now = Date.now();
       const store = await this.#queue(queue);
-      await store.add(items.map((o) => ({ m: storeMessage(o.message), at: o.dueAt ?? now })));
+      await store.add(items.map((o) => ({ m: storeMessage(o.message, o.priority), at: o.dueAt ?? now })));
       this.#wakeups.wake(queue);
     });
   }
@@ -375,8 +375,9 @@ export class MongoBackend extends BaseBackend {
 
   /** One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. */
   async #claimOnce(store: QueueStore, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
-    if (await this.#pauses.paused(store.queue)) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
-    return store.claim(max, leaseMs);
+    const flags = await this.#pauses.claimFlags(store.queue);
+    if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
+    return store.claim(max, leaseMs, flags.prioritised);
   }
 
   protected _ack(ref: LeaseRef): Promise<boolean> {
@@ -572,6 +573,7 @@ export class MongoBackend extends BaseBackend {
         this.#db.collection<LeaseDoc>(n.leases(queue)),
         this.#db.collection<FailedDoc>(n.failed),
         (q, items) => this.#reaper.finished(q, items),
+        (q) => this.#pauses.markPrioritised(q),
       );
       p = (async () => {
         await store.ensureIndexes();

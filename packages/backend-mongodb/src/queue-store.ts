@@ -72,16 +72,26 @@ export class QueueStore {
     readonly leases: Collection<LeaseDoc>,
     private readonly failedStore: Collection<FailedDoc>,
     private readonly finished: Finished,
+    /** Records on the queue's registry entry that a prioritised item was added. */
+    private readonly markPrioritised: (queue: string) => Promise<void>,
   ) {}
 
   /** Create the indexes the queue's queries use (idempotent). */
   async ensureIndexes(): Promise<void> {
-    await Promise.all([this.items.createIndex({ at: 1 }), this.leases.createIndex({ i: 1 })]);
+    // Sparse: only prioritised items are in it, so plain inserts pay nothing for it (FerretDB refuses partial indexes).
+    await Promise.all([this.items.createIndex({ at: 1 }), this.items.createIndex({ 'm.p': -1 }, { sparse: true }), this.leases.createIndex({ i: 1 })]);
   }
 
   /** Insert messages (ready at `at`), skipping ids already pending. Returns how many were added. */
   async add(entries: ReadonlyArray<{ m: StoredMessage; at: number }>): Promise<number> {
     if (entries.length === 0) return 0;
+    const added = await this.#insert(entries);
+    // After the insert: a claim that read the registry before this sees the item on its next pass (the wake-up follows).
+    if (entries.some((e) => e.m.p !== undefined)) await this.markPrioritised(this.queue);
+    return added;
+  }
+
+  async #insert(entries: ReadonlyArray<{ m: StoredMessage; at: number }>): Promise<number> {
     const docs: ItemDoc[] = entries.map(({ m, at }) => ({ _id: m.id, c: randomUUID(), at, m }));
     let dups: Set<number>;
     try {
@@ -108,8 +118,8 @@ export class QueueStore {
     return added;
   }
 
-  /** Lease up to `max` available items. */
-  async claim(max: number, leaseMs: number): Promise<ClaimResult> {
+  /** Lease up to `max` available items, highest priority first; `prioritised`: the queue's registry mark is set. */
+  async claim(max: number, leaseMs: number, prioritised: boolean): Promise<ClaimResult> {
     const now = Date.now();
     const latest = latestEntries(await this.leases.find({}).toArray());
     let nextAt = Number.POSITIVE_INFINITY;
@@ -119,10 +129,15 @@ export class QueueStore {
       blocked.push(e.i);
       if (e.s === 'held' || e.s === 'wait') nextAt = Math.min(nextAt, e.u);
     }
-    // No sort: MongoDB walks the { at: 1 } index in order anyway, and FerretDB v1 would sort the whole
-    // collection in memory; without one it reads from the front of the table and stops at the limit.
     const filter: Filter<ItemDoc> = blocked.length > 0 ? { at: { $lte: now }, _id: { $nin: blocked } } : { at: { $lte: now } };
-    const candidates = await this.items.find(filter).limit(max * 2 + 4).toArray();
+    const want = max * 2 + 4;
+    // Prioritised items first, sorted (they are few: the sparse { 'm.p': -1 } index holds only them).
+    const urgent = prioritised ? await this.items.find({ ...filter, 'm.p': { $gt: 0 } }).sort({ 'm.p': -1, at: 1, _id: 1 }).limit(want).toArray() : [];
+    // Then level 0 without a sort: MongoDB walks the { at: 1 } index in order anyway, and FerretDB v1 would
+    // sort the whole collection in memory; without one it reads from the front of the table and stops at the limit.
+    const plainFilter: Filter<ItemDoc> = prioritised ? { ...filter, 'm.p': { $exists: false } } : filter;
+    const plain = urgent.length < want ? await this.items.find(plainFilter).limit(want - urgent.length).toArray() : [];
+    const candidates = [...urgent, ...plain];
     const deliveries: Delivery[] = [];
     const void_: string[] = [];
     for (let i = 0; i < candidates.length && deliveries.length < max; ) {

@@ -28,17 +28,20 @@ function stages(plan: Document | undefined): string[] {
   return [String(plan.stage), ...stages(plan.inputStage as Document | undefined), ...((plan.inputStages as Document[] | undefined) ?? []).flatMap(stages)];
 }
 
-it('indexes are created on start (idempotently) and the claim query uses { at: 1 } on MongoDB', async () => {
+it('indexes are created on start (idempotently) and the claim queries use { at: 1 } and the sparse { m.p: -1 } on MongoDB', async () => {
   await backend.start();
   const items = client.db('wrkr_test').collection(`${namespace}.q.q`);
   const names = (await items.listIndexes().toArray()).map((i) => i.name as string);
-  assert.ok(names.includes('at_1'), `indexes: ${names.join(', ')}`);
+  assert.ok(names.includes('at_1') && names.includes('m.p_-1'), `indexes: ${names.join(', ')}`);
   const explain = await items.find({ at: { $lte: Date.now() }, _id: { $nin: ['b'] } }).limit(6).explain('queryPlanner');
+  const urgent = await items.find({ at: { $lte: Date.now() }, _id: { $nin: ['b'] }, 'm.p': { $gt: 0 } }).sort({ 'm.p': -1, at: 1, _id: 1 }).limit(6).explain('queryPlanner');
   const info = await client.db('admin').command({ buildInfo: 1 });
   if (info.ferretdbVersion === undefined) {
     // MongoDB: a bounded index scan, never a collection scan (Agenda's CPU problem, agenda#1250/#1437).
-    const plan = stages(explain.queryPlanner.winningPlan as Document);
-    assert.ok(plan.includes('IXSCAN') && !plan.includes('COLLSCAN'), `plan: ${plan.join(' <- ')}`);
+    for (const e of [explain, urgent]) {
+      const plan = stages(e.queryPlanner.winningPlan as Document);
+      assert.ok(plan.includes('IXSCAN') && !plan.includes('COLLSCAN'), `plan: ${plan.join(' <- ')}`);
+    }
   } else {
     // FerretDB v1 (SQLite) pushes down only `{ _id: <string> }`; the claim reads from the table front and
     // stops at the limit (see README, "FerretDB v1 gaps").

@@ -83,7 +83,7 @@ export class RedisBackend extends BaseBackend {
     jobLookup: true,
     listings: true,
     pendingList: true,
-    priorities: false,
+    priorities: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -218,7 +218,7 @@ export class RedisBackend extends BaseBackend {
     if (items.length === 0) return;
     const now = Date.now();
     const args: Array<string | number> = [now];
-    for (const item of items) args.push(item.message.id, item.message.name, item.dueAt ?? 0, encodeMessage(item.message));
+    for (const item of items) args.push(item.message.id, item.message.name, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message));
     await this.run('publish', args);
   }
 
@@ -227,7 +227,7 @@ export class RedisBackend extends BaseBackend {
     if (items.length === 0) return;
     const now = Date.now();
     const args: Array<string | number> = [now, queue];
-    for (const item of items) args.push(item.message.id, item.dueAt ?? 0, encodeMessage(item.message));
+    for (const item of items) args.push(item.message.id, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message));
     await this.run('send', args);
   }
 

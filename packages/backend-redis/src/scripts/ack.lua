@@ -36,6 +36,7 @@ for _, queue in ipairs(order) do
     redis.call('HDEL', qk(queue, 'msg'), unpack(acked))
     redis.call('HDEL', qk(queue, 'att'), unpack(acked))
     redis.call('HDEL', qk(queue, 'err'), unpack(acked))
+    redis.call('HDEL', qk(queue, 'pri'), unpack(acked))
   end
 end
 return out

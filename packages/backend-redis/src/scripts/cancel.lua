@@ -3,7 +3,10 @@
 -- ARGV = ns, id. Returns how many copies were removed.
 local id = ARGV[2]
 local removed = redis.call('ZREM', NS .. 'delayed', id)
-if removed == 1 then redis.call('HDEL', NS .. 'dmsg', id) end
+if removed == 1 then
+  redis.call('HDEL', NS .. 'dmsg', id)
+  redis.call('HDEL', NS .. 'dpri', id)
+end
 for _, queue in ipairs(redis.call('SMEMBERS', NS .. 'queues')) do
   if redis.call('ZREM', qk(queue, 'delayed'), id) == 1 then
     forget(queue, id)

@@ -22,13 +22,19 @@ end
 local msg_key, att_key = qk(queue, 'msg'), qk(queue, 'att')
 local inflight_key, lease_key = qk(queue, 'inflight'), qk(queue, 'lease')
 
--- Expired leases first (they have waited longest), then the oldest ready items.
+-- Expired leases first (they have waited longest), then the oldest ready items of the highest level.
 local ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)
-if #ids < max then
-  local popped = redis.call('RPOP', qk(queue, 'ready'), max - #ids)
-  if popped then
-    for _, id in ipairs(popped) do ids[#ids + 1] = id end
-  end
+local levels_key = qk(queue, 'levels')
+local levels = #ids < max and redis.call('ZREVRANGE', levels_key, 0, -1) or {}
+levels[#levels + 1] = '0'
+for _, p in ipairs(levels) do
+  local want = max - #ids
+  if want == 0 then break end
+  local popped = redis.call('RPOP', ready_key(queue, tonumber(p)), want)
+  local n = popped and #popped or 0
+  for k = 1, n do ids[#ids + 1] = popped[k] end
+  -- A level that ran dry leaves the set, so plain claims stop looking at it.
+  if n < want and p ~= '0' then redis.call('ZREM', levels_key, p) end
 end
 
 local out = { -1 }
@@ -64,7 +70,7 @@ if #gone > 0 then
 end
 
 -- Other consumers need waking only if this caller left promoted work behind.
-if touched[queue] and redis.call('LLEN', qk(queue, 'ready')) == 0 then untouch(queue) end
+if touched[queue] and ready_count(queue) == 0 then untouch(queue) end
 announce()
 
 if #out == 1 then

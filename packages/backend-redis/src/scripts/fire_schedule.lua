@@ -6,7 +6,7 @@ local key = NS .. 's:' .. name
 local cur = redis.call('HMGET', key, 'next', 'upd')
 if cur[1] ~= ARGV[4] or cur[2] ~= ARGV[5] then return 0 end
 redis.call('HSET', key, 'next', ARGV[6], 'last', ARGV[4])
-deliver(ARGV[8], ARGV[7], ARGV[9], now)
+deliver(ARGV[8], ARGV[7], ARGV[9], now, 0)
 flush_ready()
 announce()
 return 1

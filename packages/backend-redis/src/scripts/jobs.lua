@@ -1,8 +1,9 @@
 --@include common
 -- A page of one state of a queue, read-only: ARGV = ns, queue, state, offset, limit, now.
 -- Returns { id, state, json, attempt, at, errorJson, ... } (failed: { id, 'failed', json, info, '', '' }).
--- Ready is in claim order: expired leases by lease end, then the ready list from its tail (RPOP end),
--- then due delayed items by due time (the next claim pushes those behind the list).
+-- Ready is in claim order: expired leases by lease end, then per priority level (highest first) its
+-- ready list from the tail (RPOP end) and its due delayed items by due time (the next claim pushes
+-- those behind the list).
 local queue, state = ARGV[2], ARGV[3]
 local offset, limit, now = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local out = {}
@@ -30,28 +31,55 @@ elseif state == 'delayed' or state == 'inFlight' then
   local page = redis.call('ZRANGEBYSCORE', key, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', offset, limit)
   for i = 1, #page, 2 do item(page[i], state, page[i + 1]) end
 else
+  -- Each source is { count, fetch(skip, take) }, listed in the order the next claim takes them.
+  local function list_source(key)
+    return { redis.call('LLEN', key), function(skip, take)
+      local ids = redis.call('LRANGE', key, -(skip + take), -(skip + 1))
+      local rev = {}
+      for i = #ids, 1, -1 do rev[#rev + 1] = ids[i] end
+      return rev
+    end }
+  end
+  local function array_source(ids)
+    return { #ids, function(skip, take) return { unpack(ids, skip + 1, skip + take) } end }
+  end
   local sources = {
-    { 'expired', redis.call('ZCOUNT', qk(queue, 'inflight'), '-inf', '(' .. now) },
-    { 'list', redis.call('LLEN', qk(queue, 'ready')) },
-    { 'due', redis.call('ZCOUNT', qk(queue, 'delayed'), '-inf', now) },
+    { redis.call('ZCOUNT', qk(queue, 'inflight'), '-inf', '(' .. now), function(skip, take)
+      return redis.call('ZRANGEBYSCORE', qk(queue, 'inflight'), '-inf', '(' .. now, 'LIMIT', skip, take)
+    end },
   }
+  if redis.call('EXISTS', qk(queue, 'pri')) == 0 then
+    -- Nothing pending is prioritised: level 0's list, then due delayed items (the claim queues them behind it).
+    sources[#sources + 1] = list_source(qk(queue, 'ready'))
+    sources[#sources + 1] = { redis.call('ZCOUNT', qk(queue, 'delayed'), '-inf', now), function(skip, take)
+      return redis.call('ZRANGEBYSCORE', qk(queue, 'delayed'), '-inf', now, 'LIMIT', skip, take)
+    end }
+  else
+    -- Per level, highest first: its list, then its due delayed items (the claim queues them behind it).
+    local due = redis.call('ZRANGEBYSCORE', qk(queue, 'delayed'), '-inf', now)
+    local by_level = {}
+    for p = 0, 9 do by_level[p] = {} end
+    if #due > 0 then
+      for i = 1, #due, CHUNK do
+        local slice = { unpack(due, i, math.min(i + CHUNK - 1, #due)) }
+        local prios = redis.call('HMGET', qk(queue, 'pri'), unpack(slice))
+        for k, id in ipairs(slice) do
+          local bucket = by_level[tonumber(prios[k] or '0')]
+          bucket[#bucket + 1] = id
+        end
+      end
+    end
+    for p = 9, 0, -1 do
+      sources[#sources + 1] = list_source(ready_key(queue, p))
+      sources[#sources + 1] = array_source(by_level[p])
+    end
+  end
   local skip, want = offset, limit
   for _, src in ipairs(sources) do
-    local kind, n = src[1], src[2]
+    local n, fetch = src[1], src[2]
     if want > 0 and skip < n then
       local take = math.min(n - skip, want)
-      local ids
-      if kind == 'list' then
-        ids = redis.call('LRANGE', qk(queue, 'ready'), -(skip + take), -(skip + 1))
-        local rev = {}
-        for i = #ids, 1, -1 do rev[#rev + 1] = ids[i] end
-        ids = rev
-      elseif kind == 'expired' then
-        ids = redis.call('ZRANGEBYSCORE', qk(queue, 'inflight'), '-inf', '(' .. now, 'LIMIT', skip, take)
-      else
-        ids = redis.call('ZRANGEBYSCORE', qk(queue, 'delayed'), '-inf', now, 'LIMIT', skip, take)
-      end
-      for _, id in ipairs(ids) do item(id, 'ready', '') end
+      for _, id in ipairs(fetch(skip, take)) do item(id, 'ready', '') end
       want = want - take
       skip = 0
     else

@@ -9,6 +9,9 @@ redis.call('ZREM', qk(queue, 'inflight'), id)
 if kind == 'fail' then
   local json = redis.call('HGET', qk(queue, 'msg'), id)
   local attempt = tonumber(redis.call('HGET', qk(queue, 'att'), id) or '0')
+  -- The priority goes with it into the failed store (`fpri`), so a replay keeps it.
+  local p = redis.call('HGET', qk(queue, 'pri'), id)
+  if p then redis.call('HSET', qk(queue, 'fpri'), id, p) end
   forget(queue, id)
   redis.call('HSET', qk(queue, 'fmsg'), id, json)
   redis.call('HSET', qk(queue, 'finfo'), id, attempt .. '|' .. ARGV[5] .. '|' .. err)
@@ -18,14 +21,13 @@ end
 if kind == 'release' then
   -- Handed back untouched: this delivery does not count, and it goes to the front of the line.
   redis.call('HINCRBY', qk(queue, 'att'), id, -1)
-  redis.call('RPUSH', qk(queue, 'ready'), id)
-  touch(queue)
+  push_ready(queue, priority_of(queue, id), 'RPUSH', { id })
 else
   if err ~= '' then redis.call('HSET', qk(queue, 'err'), id, err) end
   if due > now then
     redis.call('ZADD', qk(queue, 'delayed'), due, id)
   else
-    redis.call('LPUSH', qk(queue, 'ready'), id)
+    push_ready(queue, priority_of(queue, id), 'LPUSH', { id })
   end
   touch(queue)
 end

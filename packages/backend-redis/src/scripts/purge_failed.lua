@@ -3,7 +3,7 @@
 local queue = ARGV[2]
 if #ARGV == 2 then
   local n = redis.call('ZCARD', qk(queue, 'failed'))
-  redis.call('UNLINK', qk(queue, 'failed'), qk(queue, 'fmsg'), qk(queue, 'finfo'))
+  redis.call('UNLINK', qk(queue, 'failed'), qk(queue, 'fmsg'), qk(queue, 'finfo'), qk(queue, 'fpri'))
   return n
 end
 local n = 0
@@ -11,6 +11,7 @@ for i = 3, #ARGV do
   if redis.call('ZREM', qk(queue, 'failed'), ARGV[i]) == 1 then
     redis.call('HDEL', qk(queue, 'fmsg'), ARGV[i])
     redis.call('HDEL', qk(queue, 'finfo'), ARGV[i])
+    redis.call('HDEL', qk(queue, 'fpri'), ARGV[i])
     n = n + 1
   end
 end

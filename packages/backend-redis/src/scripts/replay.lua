@@ -14,10 +14,12 @@ for _, id in ipairs(ids) do
     local json = redis.call('HGET', qk(queue, 'fmsg'), id)
     redis.call('HDEL', qk(queue, 'fmsg'), id)
     redis.call('HDEL', qk(queue, 'finfo'), id)
+    local p = tonumber(redis.call('HGET', qk(queue, 'fpri'), id) or '0')
+    redis.call('HDEL', qk(queue, 'fpri'), id)
     if redis.call('HSETNX', qk(queue, 'msg'), id, json) == 1 then
       redis.call('HDEL', qk(queue, 'att'), id)
-      redis.call('LPUSH', qk(queue, 'ready'), id)
-      touch(queue)
+      if p > 0 then redis.call('HSET', qk(queue, 'pri'), id, p) end
+      push_ready(queue, p, 'LPUSH', { id })
     end
     moved = moved + 1
   end

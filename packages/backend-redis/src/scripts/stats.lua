@@ -7,7 +7,7 @@ while promote_published(now, limit) == limit do end
 announce()
 local due = redis.call('ZCOUNT', qk(queue, 'delayed'), '-inf', ARGV[2])
 return {
-  redis.call('LLEN', qk(queue, 'ready')) + due,
+  ready_count(queue) + due,
   redis.call('ZCARD', qk(queue, 'delayed')) - due,
   redis.call('ZCARD', qk(queue, 'inflight')),
   redis.call('ZCARD', qk(queue, 'failed')),

@@ -75,6 +75,32 @@ export const priorityTests = defineGroup('26. priorities', ({ h, timing, test })
     assert.deepEqual(await order(b, 'q', 4), ['9p', '8s', '0b', '0c']);
   });
 
+  test('a replayed item keeps its priority', ['priorities', 'failedStore'], async () => {
+    const b = await h.client();
+    const m = labelled(['0a', '0b', '3a']);
+    await b.send('q', [{ message: m.get('3a')!, priority: 3 }]);
+    const d = await mustClaim(b, 'q', wait);
+    assert.equal(await b.nack(ref(d), { kind: 'fail', error: { message: 'boom' } }), true);
+    await b.send('q', [{ message: m.get('0a')! }, { message: m.get('0b')! }]);
+    assert.equal(await b.replay('q'), 1);
+    assert.deepEqual(await order(b, 'q', 3), ['3a', '0a', '0b'], 'the replayed priority 3 item is claimed before older priority 0 ones');
+  });
+
+  test('the ready listing pages in take order, due delayed items at their level', ['priorities', 'listings', 'delayed'], async () => {
+    const b = await h.client();
+    const m = labelled(['0a', '4d', '2a', '0b', '4a', '2b']);
+    await b.send('q', [{ message: m.get('4d')!, priority: 4, dueAt: Date.now() + timing.settleMs }]);
+    await b.send('q', ['0a', '2a', '0b', '4a', '2b'].map((l): Outgoing => ({ message: m.get(l)!, priority: Number(l[0]) })));
+    await new Promise((r) => setTimeout(r, timing.settleMs + timing.dueToleranceMs));
+    const label = (id: string) => [...m].find(([, msg]) => msg.id === id)![0];
+    const listed = (await b.jobs('q', { state: 'ready' })).map((j) => label(j.message.id));
+    const expected = ['4a', '4d', '2a', '2b', '0a', '0b'];
+    assert.deepEqual(listed, expected, 'listing order');
+    const page = (await b.jobs('q', { state: 'ready', offset: 1, limit: 3 })).map((j) => label(j.message.id));
+    assert.deepEqual(page, expected.slice(1, 4), 'a page of the listing');
+    assert.deepEqual(await order(b, 'q', m.size), expected, 'claim order equals the listing');
+  });
+
   test('an invalid priority is refused with a ValidationError and nothing is stored', ['priorities'], async () => {
     const b = await h.client();
     await b.bind('q', 'prio.job');

@@ -101,38 +101,75 @@ local function chunked(cmd, key, args)
   end
 end
 
--- Ready ids per queue, pushed in one LPUSH per queue by flush_ready().
+-- Ready list of one priority level: level 0 is `ready` (plain traffic is untouched), 1–9 `ready:<p>`.
+-- Levels above 0 that may be non-empty are members of the queue's `levels` set, so a claim looks at
+-- nothing more than level 0 (one ZREVRANGE of an absent key) until a prioritised item arrives.
+local function ready_key(queue, p)
+  if p == 0 then return qk(queue, 'ready') end
+  return qk(queue, 'ready:' .. p)
+end
+
+-- Push ids onto one level's list (`LPUSH` = back of the line, `RPUSH` = front) and record the level.
+local function push_ready(queue, p, cmd, ids)
+  if p > 0 then redis.call('ZADD', qk(queue, 'levels'), p, p) end
+  chunked(cmd, ready_key(queue, p), ids)
+  touch(queue)
+end
+
+-- Ready items of a queue over every level (stale levels are LLEN 0).
+local function ready_count(queue)
+  local n = redis.call('LLEN', qk(queue, 'ready'))
+  for _, p in ipairs(redis.call('ZRANGE', qk(queue, 'levels'), 0, -1)) do
+    n = n + redis.call('LLEN', qk(queue, 'ready:' .. p))
+  end
+  return n
+end
+
+-- Priority of a pending item of a queue (the `pri` hash holds only levels above 0).
+local function priority_of(queue, id)
+  return tonumber(redis.call('HGET', qk(queue, 'pri'), id) or '0')
+end
+
+-- Ready ids per queue and level, pushed in one LPUSH per list by flush_ready().
 local ready_adds = {}
-local function add_ready(queue, id)
-  local list = ready_adds[queue]
+local function add_ready(queue, id, p)
+  local levels = ready_adds[queue]
+  if not levels then
+    levels = {}
+    ready_adds[queue] = levels
+  end
+  local list = levels[p]
   if not list then
     list = {}
-    ready_adds[queue] = list
+    levels[p] = list
   end
   list[#list + 1] = id
   touch(queue)
 end
 local function flush_ready()
-  for queue, ids in pairs(ready_adds) do chunked('LPUSH', qk(queue, 'ready'), ids) end
+  for queue, levels in pairs(ready_adds) do
+    for p, ids in pairs(levels) do push_ready(queue, p, 'LPUSH', ids) end
+  end
   ready_adds = {}
 end
 
--- Add one message to one queue unless that id is already pending there (call flush_ready() after).
-local function enqueue(queue, id, json, due, now)
+-- Add one message at priority p to one queue unless that id is already pending there (call flush_ready() after).
+local function enqueue(queue, id, json, due, now, p)
   if redis.call('HSETNX', qk(queue, 'msg'), id, json) == 0 then return 0 end
+  if p > 0 then redis.call('HSET', qk(queue, 'pri'), id, p) end
   if due > now then
     redis.call('ZADD', qk(queue, 'delayed'), due, id)
     touch(queue)
   else
-    add_ready(queue, id)
+    add_ready(queue, id, p)
   end
   return 1
 end
 
 -- Route a message to every queue bound to its name right now (call flush_ready() after).
-local function deliver(name, id, json, now)
+local function deliver(name, id, json, now, p)
   for _, q in ipairs(route(name)) do
-    enqueue(q, id, json, 0, now)
+    enqueue(q, id, json, 0, now, p)
   end
 end
 
@@ -143,12 +180,18 @@ local function promote_published(now, limit)
   local ids = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit)
   if #ids == 0 then return 0 end
   local values = redis.call('HMGET', NS .. 'dmsg', unpack(ids))
+  -- Priorities of delayed publishes (`dpri`, levels above 0 only); absent for plain traffic.
+  local prios = {}
+  if redis.call('EXISTS', NS .. 'dpri') == 1 then
+    prios = redis.call('HMGET', NS .. 'dpri', unpack(ids))
+    redis.call('HDEL', NS .. 'dpri', unpack(ids))
+  end
   -- The ids are the lowest-ranked members, so one rank range removes exactly them.
   redis.call('ZREMRANGEBYRANK', key, 0, #ids - 1)
   redis.call('HDEL', NS .. 'dmsg', unpack(ids))
   for i, id in ipairs(ids) do
     local json = values[i]
-    if json then deliver(string.match(json, '^{"name":"([^"]*)"'), id, json, now) end
+    if json then deliver(string.match(json, '^{"name":"([^"]*)"'), id, json, now, tonumber(prios[i] or '0')) end
   end
   flush_ready()
   return #ids
@@ -160,8 +203,14 @@ local function promote_queue(queue, now, limit)
   local ids = redis.call('ZRANGEBYSCORE', key, '-inf', now, 'LIMIT', 0, limit)
   if #ids == 0 then return 0 end
   redis.call('ZREMRANGEBYRANK', key, 0, #ids - 1)
-  redis.call('LPUSH', qk(queue, 'ready'), unpack(ids))
-  touch(queue)
+  if redis.call('EXISTS', qk(queue, 'pri')) == 0 then
+    push_ready(queue, 0, 'LPUSH', ids)
+    return #ids
+  end
+  -- Some pending item is prioritised: split the due ids by level, keeping due order within each.
+  local prios = redis.call('HMGET', qk(queue, 'pri'), unpack(ids))
+  for i, id in ipairs(ids) do add_ready(queue, id, tonumber(prios[i] or '0')) end
+  flush_ready()
   return #ids
 end
 
@@ -170,4 +219,5 @@ local function forget(queue, id)
   redis.call('HDEL', qk(queue, 'msg'), id)
   redis.call('HDEL', qk(queue, 'att'), id)
   redis.call('HDEL', qk(queue, 'err'), id)
+  redis.call('HDEL', qk(queue, 'pri'), id)
 end
