@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import { Wrkr, type WrkrOptions } from '../src';
 
@@ -35,4 +37,16 @@ export function memoryWrkrs(): { make(options?: WrkrOptions): Promise<Wrkr>; sto
     },
     store: () => store,
   };
+}
+
+/** A pino logger whose lines are collected as objects. */
+export function collectingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
 }

@@ -1,20 +1,6 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { Wrkr, type WrkrEvent } from '../src';
-import { eventually } from './harness';
-
-/** A pino logger whose lines are collected as objects. */
-function collectingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
+import { collectingLogger, eventually } from './harness';
 
 let wrkr: Wrkr;
 afterEach(async () => wrkr?.stop({ timeout: 0 }));
