@@ -28,5 +28,7 @@ runConformance({
   interruptConnections: async () => {
     proxy.cut();
   },
-  timing: { dueToleranceMs: 250, testTimeoutMs: 300_000, patienceMs: 10_000 },
+  // FerretDB v1 on SQLite is slow under a parallel CI run: the 10,000-item tests need minutes and gaps of
+  // well over 10 s between claim batches, which are slowness, not loss.
+  timing: { dueToleranceMs: 250, testTimeoutMs: 600_000, patienceMs: 30_000 },
 });
