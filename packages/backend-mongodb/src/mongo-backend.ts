@@ -42,6 +42,7 @@ import {
   type WorkerDoc,
 } from './documents';
 import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
+import { ensureIndexes } from './indexes';
 import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
@@ -157,12 +158,12 @@ export class MongoBackend extends BaseBackend {
     if (this.#ownsClient) await this.#client.connect();
     const n = this.#names;
     await Promise.all([
-      this.#db.collection(n.bindings).createIndex({ q: 1 }),
-      this.#db.collection(n.delayed).createIndex({ at: 1 }),
-      this.#db.collection(n.failed).createIndex({ q: 1, at: 1 }),
-      this.#db.collection(n.completed).createIndex({ q: 1, at: 1 }),
-      this.#db.collection(n.guards).createIndex({ ts: 1 }),
-      this.#db.collection(n.workers).createIndex({ expiresAt: 1 }),
+      ensureIndexes(this.#db.collection(n.bindings), [{ key: { q: 1 } }]),
+      ensureIndexes(this.#db.collection(n.delayed), [{ key: { at: 1 } }]),
+      ensureIndexes(this.#db.collection(n.failed), [{ key: { q: 1, at: 1 } }]),
+      ensureIndexes(this.#db.collection(n.completed), [{ key: { q: 1, at: 1 } }]),
+      ensureIndexes(this.#db.collection(n.guards), [{ key: { ts: 1 } }]),
+      ensureIndexes(this.#db.collection(n.workers), [{ key: { expiresAt: 1 } }]),
     ]);
     this.#started = true;
     this.#router.start();

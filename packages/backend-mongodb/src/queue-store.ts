@@ -3,6 +3,7 @@ import type { Delivery, FailureInfo, LeaseRef, QueueStats } from '@wrkr/core/bac
 import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
 import { duplicateIndexes, isDuplicateKey } from './errors';
+import { ensureIndexes } from './indexes';
 
 /** Id of the `n`-th lease-log entry of an item incarnation. */
 export function leaseId(id: string, c: string, n: number): string {
@@ -79,7 +80,7 @@ export class QueueStore {
   /** Create the indexes the queue's queries use (idempotent). */
   async ensureIndexes(): Promise<void> {
     // Sparse: only prioritised items are in it, so plain inserts pay nothing for it (FerretDB refuses partial indexes).
-    await Promise.all([this.items.createIndex({ at: 1 }), this.items.createIndex({ 'm.p': -1 }, { sparse: true }), this.leases.createIndex({ i: 1 })]);
+    await Promise.all([ensureIndexes(this.items, [{ key: { at: 1 } }, { key: { 'm.p': -1 }, options: { sparse: true } }]), ensureIndexes(this.leases, [{ key: { i: 1 } }])]);
   }
 
   /** Insert messages (ready at `at`), skipping ids already pending. Returns how many were added. */

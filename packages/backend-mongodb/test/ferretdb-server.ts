@@ -13,13 +13,16 @@ export const FERRETDB_BIN = process.env.WRKR_FERRETDB_BIN ?? path.join(process.e
  */
 export class FerretDbServer {
   #child?: ChildProcess;
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'wrkr-mongo-restart-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** The SQLite data and state directory. */
+    readonly dir: string,
+  ) {}
 
-  /** Start a server on a free port. */
-  static async start(): Promise<FerretDbServer> {
-    const server = new FerretDbServer(await freePort());
+  /** Start a server on a free port, on a new data directory or on `dir` (another server's, to share it). */
+  static async start(dir = mkdtempSync(path.join(tmpdir(), 'wrkr-mongo-restart-'))): Promise<FerretDbServer> {
+    const server = new FerretDbServer(await freePort(), dir);
     await server.restart();
     return server;
   }
