@@ -1,24 +1,26 @@
 import { join } from 'node:path';
 import { runChaos } from '@wrkr/backend-tests/chaos';
-import { mongoUrl } from '@wrkr/backend-tests/services';
 import { uniqueNamespace } from '@wrkr/backend-tests';
-import { MongoClient } from 'mongodb';
-import { dropNamespace, MongoBackend } from '../src';
+import { MongoBackend } from '../src';
+import { FerretDbServer } from './ferretdb-server';
 
-// Consumer processes SIGKILLed while events flow: leases of a dead process run out and the items come
-// back, so nothing is lost and the queue returns to 0/0. FerretDB is slow, so the default run is
-// smaller than the other backends'; `npm run chaos` sets CHAOS_EVENTS / CHAOS_KILLS for the long one.
+// Consumer processes SIGKILLed, and the server SIGKILLed and restarted, while events flow: leases of a
+// dead process run out and the items come back, clients ride out the restart, so nothing is lost and the
+// queue returns to 0/0. A private FerretDB, so the restart disturbs nobody else. FerretDB is slow, so the
+// default run is smaller than the other backends'; `npm run chaos` sets CHAOS_EVENTS / CHAOS_KILLS /
+// CHAOS_RESTARTS for the long one.
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 1000);
 const KILLS = Number(process.env.CHAOS_KILLS ?? 5);
+const RESTARTS = Number(process.env.CHAOS_RESTARTS ?? 1);
 const CONSUMER = join(__dirname, '..', '..', 'backend-tests', 'test', 'chaos-consumer.js');
 
-test(`mongodb: ${EVENTS} events, ${KILLS} consumer SIGKILLs → 0 lost, stats back to 0`, async () => {
-  const url = await mongoUrl();
+test(`mongodb: ${EVENTS} events, ${KILLS} consumer SIGKILLs, ${RESTARTS} server SIGKILL+restart → 0 lost, stats back to 0`, async () => {
+  const server = await FerretDbServer.start();
+  const url = server.url;
   const namespace = uniqueNamespace();
   const options = { url, dbName: 'wrkr_test', namespace };
   const backend = new MongoBackend(options);
   await backend.start();
-  const admin = await new MongoClient(url).connect();
   try {
     const result = await runChaos({
       consumerArgs: [CONSUMER, '@wrkr/backend-mongodb', 'MongoBackend', JSON.stringify(options), 'chaos'],
@@ -26,12 +28,16 @@ test(`mongodb: ${EVENTS} events, ${KILLS} consumer SIGKILLs → 0 lost, stats ba
       stats: () => backend.stats('chaos'),
       events: EVENTS,
       kills: KILLS,
+      disrupt: async () => {
+        await server.kill();
+        await server.restart();
+      },
+      disruptions: RESTARTS,
     });
     process.stderr.write(`mongodb chaos: ${JSON.stringify(result)}\n`);
-    expect(result).toMatchObject({ lost: 0, stats: { ready: 0, inFlight: 0, delayed: 0, failed: 0 } });
+    expect(result).toMatchObject({ lost: 0, disruptions: RESTARTS, stats: { ready: 0, inFlight: 0, delayed: 0, failed: 0 } });
   } finally {
     await backend.close();
-    await dropNamespace(admin.db('wrkr_test'), namespace);
-    await admin.close();
+    await server.destroy();
   }
 }, 240_000);

@@ -29,6 +29,17 @@ export class AppendOnlyRedis {
     await this.launch();
   }
 
+  /** Kill the server (SIGKILL: no shutdown; with `appendfsync always` every acknowledged write is on disk) and start it again. */
+  async crash(): Promise<void> {
+    const proc = this.proc;
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    await this.launch();
+  }
+
   /** Stop the server and delete its files. */
   async stop(): Promise<void> {
     await this.shutdown();

@@ -21,12 +21,20 @@ export interface ChaosOptions {
   readonly killEveryMs?: number;
   /** How long the run may take to drain after the last kill (default 60 s). */
   readonly drainMs?: number;
+  /** A disruption of the server itself (a restart, connections cut), done while events flow. */
+  readonly disrupt?: () => Promise<void>;
+  /** How many times `disrupt` runs, spread between the kills (default 1 when `disrupt` is given). */
+  readonly disruptions?: number;
 }
 
 /** Figures of a chaos run. */
 export interface ChaosResult {
   readonly events: number;
   readonly kills: number;
+  /** Server disruptions done. */
+  readonly disruptions: number;
+  /** Publish batches refused while the server was disrupted and sent again (not acknowledged, so not lost). */
+  readonly publishRetries: number;
   /** Published ids never reported handled. */
   readonly lost: number;
   /** Handled reports beyond the first per id (at-least-once redeliveries after a kill). */
@@ -36,14 +44,23 @@ export interface ChaosResult {
   readonly durationMs: number;
 }
 
+/** Most times one publish batch is sent again while the server is disrupted. */
+const PUBLISH_ATTEMPTS = 50;
+
 /**
  * Publish `events` ids while `consumers` processes consume them, SIGKILL a random one `kills` times
- * (replacing it), then wait until every id was handled and the queue is empty again (leases of killed
- * consumers expire). Lost ids and duplicates are counted from what the consumers printed.
+ * (replacing it) and disrupt the server `disruptions` times in between, then wait until every id was
+ * handled and the queue is empty again (leases of killed consumers expire). Lost ids and duplicates are
+ * counted from what the consumers printed.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const events = options.events ?? 2000;
   const kills = options.kills ?? 5;
+  const disruptions = options.disrupt === undefined ? 0 : (options.disruptions ?? 1);
+  // Disruption d follows kill number `at[d]`, so they fall between kills while events still flow.
+  const at = Array.from({ length: disruptions }, (_, d) => Math.floor(((d + 1) * kills) / (disruptions + 1)));
+  let publishRetries = 0;
+  let disrupted = 0;
   const started = Date.now();
   const handled = new Map<string, number>();
   const children = new Set<ChildProcess>();
@@ -59,13 +76,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ids = Array.from({ length: events }, (_, i) => `chaos-${started}-${i}`);
   try {
     const publishing = (async () => {
-      for (let i = 0; i < ids.length; i += 100) await options.publish(ids.slice(i, i + 100));
+      for (let i = 0; i < ids.length; i += 100) {
+        // A batch the server refused while disrupted was not acknowledged: the publisher sends it again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await options.publish(ids.slice(i, i + 100));
+            break;
+          } catch (err) {
+            if (attempt >= PUBLISH_ATTEMPTS) throw err;
+            publishRetries++;
+            await sleep(100);
+          }
+        }
+      }
     })();
     for (let k = 0; k < kills; k++) {
       await sleep(options.killEveryMs ?? 300);
       const victims = [...children];
       victims[Math.floor(Math.random() * victims.length)]?.kill('SIGKILL');
       startConsumer();
+      for (const d of at) {
+        if (d !== k) continue;
+        await options.disrupt!();
+        disrupted++;
+      }
     }
     await publishing;
     const stats = await eventually(async () => {
@@ -75,7 +109,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     }, options.drainMs ?? 60_000, 100).catch(() => options.stats());
     const lost = ids.filter((id) => !handled.has(id)).length;
     const duplicates = [...handled.values()].reduce((n, c) => n + c - 1, 0);
-    return { events, kills, lost, duplicates, stats, durationMs: Date.now() - started };
+    return { events, kills, disruptions: disrupted, publishRetries, lost, duplicates, stats, durationMs: Date.now() - started };
   } finally {
     for (const child of children) child.kill('SIGKILL');
   }

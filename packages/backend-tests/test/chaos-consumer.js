@@ -6,13 +6,23 @@ const { Wrkr } = require('@wrkr/core');
 
 const [pkg, className, optionsJson, queue] = process.argv.slice(2);
 const Backend = require(pkg)[className];
-const wrkr = new Wrkr({ backend: new Backend(JSON.parse(optionsJson)), worker: false, scheduler: false });
-wrkr
-  .start()
-  .then(() => wrkr.subscribe(queue, null, async (event) => {
-    process.stdout.write(`done ${event.id}\n`);
-  }, { concurrency: 16, visibilityTimeout: '1s' }))
-  .catch((err) => {
-    process.stderr.write(`chaos consumer: ${err.message}\n`);
-    process.exit(1);
-  });
+// A consumer started while the server is being restarted retries its start, as a supervised process would.
+const START_ATTEMPTS = 100;
+
+function boot(attempt) {
+  const wrkr = new Wrkr({ backend: new Backend(JSON.parse(optionsJson)), worker: false, scheduler: false });
+  wrkr
+    .start()
+    .then(() => wrkr.subscribe(queue, null, async (event) => {
+      process.stdout.write(`done ${event.id}\n`);
+    }, { concurrency: 16, visibilityTimeout: '1s' }))
+    .catch(async (err) => {
+      await wrkr.stop().catch(() => {});
+      if (attempt >= START_ATTEMPTS) {
+        process.stderr.write(`chaos consumer: ${err.message}\n`);
+        process.exit(1);
+      }
+      setTimeout(() => boot(attempt + 1), 100);
+    });
+}
+boot(1);
