@@ -59,6 +59,8 @@ export interface LeaseDoc {
   e?: FailureInfo;
   /** Epoch ms of the change. */
   ts: number;
+  /** Random id of the write that appended a transition, so a retry of it knows its own entry. */
+  w?: string;
 }
 
 /** An item in the failed store. `_id` is `<queue> <id>`. */

@@ -4,11 +4,16 @@ import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
 import { duplicateIndexes, isDuplicateKey } from './errors';
 import { ensureIndexes } from './indexes';
+import { isTransient } from './retry';
 
 /** Id of the `n`-th lease-log entry of an item incarnation. */
 export function leaseId(id: string, c: string, n: number): string {
   return `${id}~${c}~${n}`;
 }
+
+/** Tries of one batch of transition entries on transient failures, and the pause between them. */
+const APPEND_ATTEMPTS = 3;
+const APPEND_PAUSE_MS = 100;
 
 /** Key of an item incarnation. */
 function incarnation(id: string, c: string): string {
@@ -210,23 +215,10 @@ export class QueueStore {
         const h = held[k];
         if (h === undefined || h.t !== req.ref.token || h.s !== 'held' || h.u <= now) return req.resolve(undefined);
         const n = h.n + 1;
-        docs.push({ req, held: h, doc: { _id: leaseId(h.i, h.c, n), i: h.i, c: h.c, n, ...req.next(h, now), ts: now } });
+        docs.push({ req, held: h, doc: { _id: leaseId(h.i, h.c, n), i: h.i, c: h.c, n, ...req.next(h, now), ts: now, w: randomUUID() } });
       });
       if (docs.length === 0) return;
-      let lost = new Set<number>();
-      try {
-        await this.leases.insertMany(docs.map((d) => d.doc), { ordered: false });
-      } catch (err) {
-        lost = duplicateIndexes(err);
-      }
-      if (lost.size > 0) {
-        // A duplicate may be this client's own earlier attempt whose reply was lost: same token and state.
-        const there = new Map((await this.leases.find({ _id: { $in: [...lost].map((k) => docs[k]!.doc._id) } }).toArray()).map((e) => [e._id, e]));
-        for (const k of [...lost]) {
-          const e = there.get(docs[k]!.doc._id);
-          if (e?.t === docs[k]!.doc.t && e.s === docs[k]!.doc.s) lost.delete(k);
-        }
-      }
+      const lost = await this.#append(docs.map((d) => d.doc));
       docs.forEach(({ req, held: h, doc }, k) => {
         if (lost.has(k)) return req.resolve(undefined);
         if (doc.s === 'held') this.#extended.set(doc.t, doc.n);
@@ -235,6 +227,31 @@ export class QueueStore {
       });
     } catch (err) {
       for (const req of batch) req.reject(err);
+    }
+  }
+
+  /**
+   * Insert transition entries; returns the indexes of those another transition came before. A failure
+   * that may have left part of the batch written (a lost reply, SQLITE_BUSY on some documents) is retried
+   * here with the same entries, and an entry found already there with this write's `w` is this write's
+   * own: retrying from the caller would instead find the item acked and answer false.
+   */
+  async #append(docs: readonly LeaseDoc[]): Promise<Set<number>> {
+    for (let attempt = 1; ; attempt++) {
+      let lost: Set<number>;
+      try {
+        await this.leases.insertMany(docs as LeaseDoc[], { ordered: false });
+        return new Set();
+      } catch (err) {
+        if (attempt < APPEND_ATTEMPTS && isTransient(err)) {
+          await new Promise((resolve) => setTimeout(resolve, APPEND_PAUSE_MS * attempt));
+          continue;
+        }
+        lost = duplicateIndexes(err);
+      }
+      const there = new Map((await this.leases.find({ _id: { $in: [...lost].map((k) => docs[k]!._id) } }).toArray()).map((e) => [e._id, e]));
+      for (const k of [...lost]) if (there.get(docs[k]!._id)?.w === docs[k]!.w) lost.delete(k);
+      return lost;
     }
   }
 

@@ -1,4 +1,7 @@
-import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+
+/** What FerretDB's SQLite backend says when another connection holds the database lock. */
+const BUSY = 'SQLITE_BUSY';
 
 /**
  * True for failures where the server may not have seen the request, or the reply was lost, and for
@@ -6,7 +9,12 @@ import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServe
  * (`SQLITE_BUSY`: the statement was rolled back, so running it again is the fix).
  */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof MongoServerError) return err.message.includes('SQLITE_BUSY');
+  if (err instanceof MongoBulkWriteError) {
+    // Some documents of a batch may be refused as busy while others were written or are duplicates.
+    const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    return err.message.includes(BUSY) || errors.some((w) => w.errmsg?.includes(BUSY) === true);
+  }
+  if (err instanceof MongoServerError) return err.message.includes(BUSY);
   return (
     (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError || err instanceof MongoNotConnectedError) &&
     !(err instanceof MongoTopologyClosedError)

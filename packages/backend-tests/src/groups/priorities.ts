@@ -89,8 +89,10 @@ export const priorityTests = defineGroup('26. priorities', ({ h, timing, test })
   test('the ready listing pages in take order, due delayed items at their level', ['priorities', 'listings', 'delayed'], async () => {
     const b = await h.client();
     const m = labelled(['0a', '4d', '2a', '0b', '4a', '2b']);
-    await b.send('q', [{ message: m.get('4d')!, priority: 4, dueAt: Date.now() + timing.settleMs }]);
+    // The ready ones first, so 4d's due time is after 4a was stored however slow the server is (sent the
+    // other way round, a send slower than settleMs made 4d due before 4a was stored, and first by due time).
     await b.send('q', ['0a', '2a', '0b', '4a', '2b'].map((l): Outgoing => ({ message: m.get(l)!, priority: Number(l[0]) })));
+    await b.send('q', [{ message: m.get('4d')!, priority: 4, dueAt: Date.now() + timing.settleMs }]);
     await new Promise((r) => setTimeout(r, timing.settleMs + timing.dueToleranceMs));
     const label = (id: string) => [...m].find(([, msg]) => msg.id === id)![0];
     const listed = (await b.jobs('q', { state: 'ready' })).map((j) => label(j.message.id));
