@@ -240,7 +240,7 @@ export class QueueStore {
     for (let attempt = 1; ; attempt++) {
       let lost: Set<number>;
       try {
-        await this.leases.insertMany(docs as LeaseDoc[], { ordered: false });
+        await this.leases.insertMany(docs, { ordered: false });
         return new Set();
       } catch (err) {
         if (attempt < APPEND_ATTEMPTS && isTransient(err)) {

@@ -11,7 +11,7 @@ const BUSY = 'SQLITE_BUSY';
 export function isTransient(err: unknown): boolean {
   if (err instanceof MongoBulkWriteError) {
     // Some documents of a batch may be refused as busy while others were written or are duplicates.
-    const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as Array<{ errmsg?: string }>;
     return err.message.includes(BUSY) || errors.some((w) => w.errmsg?.includes(BUSY) === true);
   }
   if (err instanceof MongoServerError) return err.message.includes(BUSY);
