@@ -368,33 +368,32 @@ export class QueueStore {
   /** Exact counts. */
   async stats(): Promise<QueueStats> {
     const now = Date.now();
-    // The log first: an item removed after it was read is then missing from the counts as well.
-    const log = await this.leases.find({}).toArray();
-    const [total, future, failed] = await Promise.all([
-      this.items.countDocuments({}),
-      this.items.countDocuments({ at: { $gt: now } }),
+    const latest = latestEntries(await this.leases.find({}).toArray());
+    // Items with a log are classified one by one from a single read of them, and the counts cover only
+    // the others: an item acked and removed between two reads can then be counted once or not at all
+    // (it is gone), never as ready in one read and finished in another.
+    const logged = [...new Set([...latest.values()].map((e) => e.i))];
+    const unlogged: Filter<ItemDoc> = logged.length > 0 ? { _id: { $nin: logged } } : {};
+    const [total, future, failed, present] = await Promise.all([
+      this.items.countDocuments(unlogged),
+      this.items.countDocuments({ ...unlogged, at: { $gt: now } }),
       this.failedStore.countDocuments({ q: this.queue }),
+      logged.length === 0 ? Promise.resolve([]) : this.items.find({ _id: { $in: logged } }, { projection: { c: 1, at: 1 } }).toArray(),
     ]);
-    const latest = latestEntries(log);
-    const ids = [...new Set([...latest.values()].map((e) => e.i))];
-    const present = new Map(
-      ids.length === 0 ? [] : (await this.items.find({ _id: { $in: ids } }, { projection: { c: 1, at: 1 } }).toArray()).map((d) => [incarnation(d._id, d.c), d.at]),
-    );
+    let ready = total - future;
+    let delayed = future;
     let inFlight = 0;
-    let waiting = 0;
-    let gone = 0;
-    let goneFuture = 0;
-    for (const [k, e] of latest) {
-      const at = present.get(k);
-      if (at === undefined) continue;
-      if (e.s === 'done' || e.s === 'failed') {
-        // Cancelled before due: counted in `future` above.
-        if (at > now) goneFuture++;
-        else gone++;
-      } else if (e.u > now && e.s === 'held') inFlight++;
-      else if (e.u > now) waiting++;
+    for (const item of present) {
+      // No entry of this incarnation: the id was added again after its earlier item's log was read.
+      const e = latest.get(incarnation(item._id, item.c));
+      if (e !== undefined && (e.s === 'done' || e.s === 'failed')) continue;
+      if (e !== undefined && e.u > now) {
+        if (e.s === 'held') inFlight++;
+        else delayed++;
+      } else if (item.at > now) delayed++;
+      else ready++;
     }
-    return { ready: total - future - inFlight - waiting - gone, delayed: future - goneFuture + waiting, inFlight, failed };
+    return { ready, delayed, inFlight, failed };
   }
 
   /** Final entries older than `before` whose item is still stored (a client stopped before deleting it). */
