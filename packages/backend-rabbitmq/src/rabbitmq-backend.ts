@@ -106,7 +106,7 @@ export class RabbitMqBackend extends BaseBackend {
         progress: (q, id) => this.#heldProgress(q, id),
         paused: (set) => this.#paused.apply(set),
       },
-      () => this.#state === 'started' && void this.#readPaused().catch((err: unknown) => this.#log.debug({ err: (err as Error).message }, 'paused queues not re-read')),
+      () => this.#rereadPaused(),
       this.#log,
     );
     this.#conn.on('lost', () => {
@@ -435,9 +435,15 @@ export class RabbitMqBackend extends BaseBackend {
     return (await this.#declarer.check(this.names.commands))?.consumerCount ?? 1;
   }
 
-  /** The coordinator's paused set, read on start and whenever the census channel reopened (notices may have been missed). */
+  /** The coordinator's paused set (read on start, and again whenever the census channel reopened). */
   async #readPaused(): Promise<void> {
     this.#paused.apply(await this.#call<PausedSet>({ op: 'paused' }));
+  }
+
+  /** The census channel (re)opened: notices sent while it was down never reached this client. */
+  #rereadPaused(): void {
+    if (this.#state !== 'started') return;
+    void this.#readPaused().catch((err: unknown) => this.#log.debug({ err: (err as Error).message }, 'paused queues not re-read'));
   }
 
   /** Store an abort request with this client's lease of the item; false when it holds none. */
