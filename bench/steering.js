@@ -1,11 +1,13 @@
 'use strict';
-// Steering costs, memory and redis: how long a resume takes to reach a claim waiting in another
+// Steering costs, memory, redis and rabbitmq: how long a resume takes to reach a claim waiting in another
 // client, how long an abort takes to reach a handler in another process, and what pause costs a busy
 // claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
-// none paused). Run after `tsc -b`: `node bench/steering.js [memory|redis]`. Not part of the tests.
+// none paused), and for rabbitmq how long abort and progress take to find an item's lease in another
+// client. Run after `tsc -b`: `node bench/steering.js [memory|redis|rabbitmq]`. Not part of the tests.
 const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
 const { RedisBackend } = require('@wrkr/backend-redis');
+const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
 const { latenessSummary } = require('./measure');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -14,7 +16,9 @@ const CLAIMS = Number(process.env.BENCH_EVENTS ?? 5000);
 function clients(kind) {
   const namespace = `bench_steer_${process.pid}_${Date.now()}`;
   const store = new MemoryStore();
-  return () => (kind === 'memory' ? new MemoryBackend({ namespace, store }) : new RedisBackend({ namespace }));
+  const made = { memory: () => new MemoryBackend({ namespace, store }), redis: () => new RedisBackend({ namespace }), rabbitmq: () => new RabbitMqBackend({ namespace }) }[kind];
+  if (!made) throw new Error(`unknown backend ${kind}`);
+  return made;
 }
 
 async function resumeLatency(make) {
@@ -62,6 +66,29 @@ async function abortLatency(make) {
   return latenessSummary(samples.map((s) => Math.round(s)));
 }
 
+/** Backend-level: `abort` (a hit) and `progress` of an item leased in another client, per call. */
+async function lookupLatency(make) {
+  const [a, b] = [make(), make()];
+  await Promise.all([a.start(), b.start()]);
+  await a.send('look', [{ message: { id: 'held', name: 'x', publishedAt: Date.now() } }]);
+  const [d] = await b.claim('look', { max: 1, leaseMs: 60_000, waitMs: 5_000 });
+  await b.setProgress({ queue: 'look', id: d.message.id, token: d.token }, '1');
+  const time = async (fn) => {
+    const samples = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      await fn();
+      samples.push(Math.round((performance.now() - t0) * 10) / 10);
+    }
+    return latenessSummary(samples);
+  };
+  const out = { abort: await time(() => a.abort('look', d.message.id, {})), progress: await time(() => a.progress('look', d.message.id)), miss: await time(() => a.progress('look', 'nobody')) };
+  await b.ack({ queue: 'look', id: d.message.id, token: d.token });
+  await a.deleteQueue('look');
+  await Promise.all([a.close(), b.close()]);
+  return out;
+}
+
 async function claimRate(make, pauseOther) {
   const b = make();
   await b.start();
@@ -99,6 +126,7 @@ async function main() {
     console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s`);
     console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
     console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
+    console.log(`${kind}: abort / progress of a lease held in another client, and progress of an item nobody holds (ms per call)`, await lookupLatency(make));
   }
   clearInterval(keepAlive);
 }

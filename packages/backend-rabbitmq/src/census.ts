@@ -1,5 +1,6 @@
-import type { Channel } from 'amqplib';
-import type { Logger } from '@wrkr/core/backend';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { AbortRequest, Logger } from '@wrkr/core/backend';
+import type { PausedSet } from './coordinator-state';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';
 import type { Names } from './names';
@@ -7,6 +8,14 @@ import type { Names } from './names';
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 /** A client that does not answer by then (closing at that moment) is counted as holding nothing. */
 const ANSWER_WAIT_MS = 500;
+/** Pause before opening a census channel again after the broker closed it (the connection still up). */
+const REOPEN_DELAY_MS = 200;
+/** AMQP `type` of the coordinator's notice of the namespace's paused queues (no answer expected). */
+export const PAUSED_TYPE = 'wrkr.paused';
+/** AMQP `type` of an abort request for whichever client holds the item's lease. */
+const ABORT_TYPE = 'wrkr.abort';
+/** AMQP `type` of a question for the progress of an item's lease. Count questions carry no type. */
+const PROGRESS_TYPE = 'wrkr.progress';
 
 /** What one client holds of a queue. */
 export interface ClientCounts {
@@ -16,19 +25,40 @@ export interface ClientCounts {
   readonly buffered: number;
 }
 
+/** What one client says about an item: whether it holds its lease, and the progress stored with it. */
+export interface HeldProgress {
+  readonly held: boolean;
+  readonly value?: string;
+}
+
+/** How this client answers the census. */
+export interface CensusAnswers {
+  /** What this client holds of a queue. */
+  counts(queue: string): ClientCounts;
+  /** Store an abort request with this client's lease of the item; false when it holds none. */
+  abort(queue: string, id: string, request: AbortRequest): boolean;
+  /** The progress of this client's lease of the item. */
+  progress(queue: string, id: string): HeldProgress;
+  /** The coordinator announced the namespace's paused queues. */
+  paused(set: PausedSet): void;
+}
+
 interface Round {
   readonly need: number;
-  readonly got: ClientCounts[];
-  readonly done: (counts: ClientCounts[]) => void;
+  readonly got: unknown[];
+  /** An answer that settles the question before everyone answered (the lease holder found). */
+  readonly decisive: (answer: unknown) => boolean;
+  readonly done: (answers: unknown[]) => void;
   readonly timer: NodeJS.Timeout;
 }
 
 /**
- * Exact in-flight counts across clients. AMQP tells a queue's ready count but not how many deliveries
- * are unacked, nor which of those are leases and which prefetched, so stats ask every live client: a
- * request goes to the namespace's census fanout exchange, every client (each has an exclusive queue
- * bound there) answers with what it holds, and the asker waits for as many answers as the command
- * queue has consumers, which is exactly one per live client.
+ * Questions to, and notices for, every live client. AMQP tells a queue's ready count but not how many
+ * deliveries are unacked, nor which of those are leases and which prefetched, nor which client holds an
+ * item's lease, so stats, abort and progress ask every live client: a request goes to the namespace's
+ * census fanout exchange, every client (each has an exclusive queue bound there) answers about what it
+ * holds, and the asker waits for as many answers as the command queue has consumers (exactly one per
+ * live client), or for the holder's. The coordinator announces the paused queues the same way.
  */
 export class Census {
   #channel: Promise<Channel> | undefined;
@@ -39,12 +69,12 @@ export class Census {
   constructor(
     private readonly conn: ConnectionManager,
     private readonly names: Names,
-    private readonly local: (queue: string) => ClientCounts,
+    private readonly local: CensusAnswers,
+    /** Called each time the census channel is (re)opened: notices sent while it was down are lost. */
+    private readonly opened: () => void,
     private readonly log: Logger,
   ) {
-    conn.on('connected', () => {
-      if (this.#started && !this.#closed) void this.#open().catch(() => undefined);
-    });
+    conn.on('connected', () => this.#reopen());
   }
 
   /** Start answering census requests. */
@@ -68,33 +98,61 @@ export class Census {
 
   /** What all `clients` live clients hold of `queue`, summed. */
   async count(queue: string, clients: number): Promise<ClientCounts> {
+    const answers = (await this.#ask(undefined, { queue }, clients, () => false)) as ClientCounts[];
+    return answers.reduce((a, b) => ({ leased: a.leased + b.leased, buffered: a.buffered + b.buffered }), { leased: 0, buffered: 0 });
+  }
+
+  /** Have the client holding the item's lease store `request`; false when none of the `clients` holds it. */
+  async abort(queue: string, id: string, request: AbortRequest, clients: number): Promise<boolean> {
+    const answers = await this.#ask(ABORT_TYPE, { queue, id, request }, clients, (a) => a === true);
+    return answers.includes(true);
+  }
+
+  /** The progress stored with the item's lease, wherever it is held. */
+  async progress(queue: string, id: string, clients: number): Promise<string | undefined> {
+    const answers = (await this.#ask(PROGRESS_TYPE, { queue, id }, clients, (a) => (a as HeldProgress).held)) as HeldProgress[];
+    return answers.find((a) => a.held)?.value;
+  }
+
+  async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean): Promise<unknown[]> {
     const ch = await this.#open();
     const id = randomToken();
-    const answers = await new Promise<ClientCounts[]>((resolve) => {
+    return new Promise<unknown[]>((resolve) => {
       const timer = setTimeout(() => {
         this.#rounds.delete(id);
         resolve(round.got);
       }, ANSWER_WAIT_MS);
-      const round: Round = { need: Math.max(1, clients), got: [], done: resolve, timer };
+      const round: Round = { need: Math.max(1, clients), got: [], decisive, done: resolve, timer };
       this.#rounds.set(id, round);
-      ch.publish(this.names.census, '', Buffer.from(JSON.stringify({ queue })), { correlationId: id, replyTo: REPLY_TO });
+      ch.publish(this.names.census, '', Buffer.from(JSON.stringify(body)), { correlationId: id, replyTo: REPLY_TO, ...(type !== undefined ? { type } : {}) });
     });
-    return answers.reduce((a, b) => ({ leased: a.leased + b.leased, buffered: a.buffered + b.buffered }), { leased: 0, buffered: 0 });
   }
 
-  #answer(ch: Channel, content: Buffer, correlationId: string, replyTo: string): void {
-    const { queue } = JSON.parse(content.toString('utf8')) as { queue: string };
-    ch.sendToQueue(replyTo, Buffer.from(JSON.stringify(this.local(queue))), { correlationId });
+  #answer(ch: Channel, msg: ConsumeMessage): void {
+    const body = JSON.parse(msg.content.toString('utf8')) as Record<string, unknown>;
+    const type = msg.properties.type as string | undefined;
+    if (type === PAUSED_TYPE) {
+      this.local.paused(body as unknown as PausedSet);
+      return;
+    }
+    const { queue, id } = body as { queue: string; id: string };
+    const answer = type === ABORT_TYPE ? this.local.abort(queue, id, body.request as AbortRequest) : type === PROGRESS_TYPE ? this.local.progress(queue, id) : this.local.counts(queue);
+    ch.sendToQueue(String(msg.properties.replyTo), Buffer.from(JSON.stringify(answer)), { correlationId: String(msg.properties.correlationId) });
   }
 
   #collect(correlationId: string, content: Buffer): void {
     const round = this.#rounds.get(correlationId);
     if (!round) return;
-    round.got.push(JSON.parse(content.toString('utf8')) as ClientCounts);
-    if (round.got.length < round.need) return;
+    const answer: unknown = JSON.parse(content.toString('utf8'));
+    round.got.push(answer);
+    if (round.got.length < round.need && !round.decisive(answer)) return;
     clearTimeout(round.timer);
     this.#rounds.delete(correlationId);
     round.done(round.got);
+  }
+
+  #reopen(): void {
+    if (this.#started && !this.#closed && !this.#channel) void this.#open().catch(() => undefined);
   }
 
   #open(): Promise<Channel> {
@@ -104,12 +162,16 @@ export class Census {
       const ch = await model.createChannel();
       ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'census channel error'));
       ch.on('close', () => {
-        if (this.#channel === p) this.#channel = undefined;
+        if (this.#channel !== p) return;
+        this.#channel = undefined;
+        // Only the channel died (the connection's own loss reopens on `connected`): notices must keep coming.
+        if (this.conn.current) setTimeout(() => this.#reopen(), REOPEN_DELAY_MS);
       });
       const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
       await ch.bindQueue(queue, this.names.census, '');
-      await ch.consume(queue, (msg) => msg && this.#answer(ch, msg.content, String(msg.properties.correlationId), String(msg.properties.replyTo)), { noAck: true });
+      await ch.consume(queue, (msg) => msg && this.#answer(ch, msg), { noAck: true });
       await ch.consume(REPLY_TO, (msg) => msg && this.#collect(String(msg.properties.correlationId), msg.content), { noAck: true });
+      this.opened();
       return ch;
     })();
     this.#channel = p;

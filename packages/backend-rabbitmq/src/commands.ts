@@ -34,10 +34,13 @@ export type Command =
   | { op: 'heartbeat'; id: string; instance: string; ttlMs: number; meta?: Record<string, unknown> }
   | { op: 'unregisterWorker'; id: string; instance: string }
   | { op: 'workers' }
-  | { op: 'knownObjects' };
+  | { op: 'knownObjects' }
+  | { op: 'pause'; queue: string }
+  | { op: 'resume'; queue: string }
+  | { op: 'paused' };
 
 /** Commands that only read: never cached, never written to the journal. */
-export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects']);
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused']);
 
 /** AMQP `type` property of command messages. */
 export const COMMAND_TYPE = 'wrkr.cmd';

@@ -1,7 +1,7 @@
 import type { Options } from 'amqplib';
 import { H, toAmqp } from './amqp-message';
 import type { Command, DelayedItem } from './commands';
-import { countHeld, delayKey, toWorkerInfo, type CoordinatorState } from './coordinator-state';
+import { countHeld, delayKey, pausedSet, toWorkerInfo, type CoordinatorState } from './coordinator-state';
 import { listPending } from './pending-list';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
@@ -74,6 +74,8 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
     state.queues = state.queues.filter((q) => q !== cmd.queue);
     if (state.declared) state.declared = state.declared.filter((q) => q !== cmd.queue);
     for (const [k, e] of Object.entries(state.delayed)) if (e.queue === cmd.queue) ctx.journal.deleteDelayed(state, k);
+    // A queue made again later starts unpaused, as on the other backends.
+    setPaused(state, cmd.queue, false);
     return true;
   },
 
@@ -141,6 +143,18 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
     return true;
   },
 
+  pause(state, cmd) {
+    setPaused(state, cmd.queue, true);
+    return pausedSet(state);
+  },
+
+  resume(state, cmd) {
+    setPaused(state, cmd.queue, false);
+    return pausedSet(state);
+  },
+
+  paused: (state) => pausedSet(state),
+
   workers: (state, _cmd, { now }) =>
     Object.entries(state.workers)
       .filter(([, w]) => w.expiresAt > now)
@@ -154,6 +168,14 @@ export async function applyCommand(state: CoordinatorState, cmd: Command, ctx: C
   // A client newer than this coordinator may send an op it does not know: answer with an error, not silence.
   if (!handler) throw new Error(`unknown coordinator command ${JSON.stringify(cmd.op)}`);
   return await handler(state, cmd, ctx);
+}
+
+/** Add or remove a queue from the paused set; a change bumps its version (the coordinator then broadcasts it). */
+function setPaused(state: CoordinatorState, queue: string, paused: boolean): void {
+  const list = state.paused ?? [];
+  if (list.includes(queue) === paused) return;
+  state.paused = paused ? [...list, queue] : list.filter((q) => q !== queue);
+  state.pauseVersion = (state.pauseVersion ?? 0) + 1;
 }
 
 function expireWorkers(state: CoordinatorState, now: number): void {

@@ -49,6 +49,21 @@ export interface CoordinatorState {
    */
   results: Array<[string, unknown, number]>;
   outbox: OutboxEntry[];
+  /** Paused wrkr queues (absent in journals written before pause existed). */
+  paused?: string[];
+  /** Bumped by every change of `paused`, so clients keep the newest set whatever order copies reach them in. */
+  pauseVersion?: number;
+}
+
+/** The paused queues of a namespace as clients receive them: from a command's answer or a broadcast. */
+export interface PausedSet {
+  readonly version: number;
+  readonly queues: readonly string[];
+}
+
+/** The namespace's paused set as the state holds it. */
+export function pausedSet(state: CoordinatorState): PausedSet {
+  return { version: state.pauseVersion ?? 0, queues: [...(state.paused ?? [])] };
 }
 
 /** An empty state. */
@@ -61,16 +76,18 @@ export function delayKey(id: string, queue: string | undefined): string {
   return queue === undefined ? `p|${id}` : `q|${queue}|${id}`;
 }
 
-/** Items of one queue the coordinator holds. */
+/** Items of one queue the coordinator holds, and whether the queue is paused (both for `stats`). */
 export interface HeldCounts {
   /** Delayed sends and retries not yet due. */
   readonly delayed: number;
   /** Leases handed over by clients that closed, in flight until they end. */
   readonly leased: number;
+  /** The queue is paused. */
+  readonly paused: boolean;
 }
 
 /**
- * Items of `queue` the coordinator holds: delayed ones sent to it (delayed publishes belong to no queue
+ * Items of `queue` the coordinator holds (and its pause): delayed ones sent to it (delayed publishes belong to no queue
  * until they are routed at their due time), and leases handed over by clients that closed.
  */
 export function countHeld(state: CoordinatorState, queue: string): HeldCounts {
@@ -81,7 +98,7 @@ export function countHeld(state: CoordinatorState, queue: string): HeldCounts {
     if (e.lease) leased++;
     else delayed++;
   }
-  return { delayed, leased };
+  return { delayed, leased, paused: state.paused?.includes(queue) ?? false };
 }
 
 /** A worker entry as the contract lists it. */

@@ -4,7 +4,8 @@ import { H, numberHeader, toAmqp } from './amqp-message';
 import { READ_ONLY, type Command } from './commands';
 import type { ConnectionManager } from './connection';
 import { applyCommand, type CommandContext, type Publish } from './coordinator-commands';
-import { delayKey, type CoordinatorState, type DelayedEntry } from './coordinator-state';
+import { PAUSED_TYPE } from './census';
+import { delayKey, pausedSet, type CoordinatorState, type DelayedEntry } from './coordinator-state';
 import type { DelayLadder } from './delay-ladder';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
@@ -37,7 +38,7 @@ interface Reply {
 /**
  * The namespace's coordinator. Every client subscribes to the command queue, which has
  * single-active-consumer on, so the broker makes exactly one of them active at a time: that one executes
- * every command (bindings registry, delayed items, cancellation, schedules, workers) one batch at a time,
+ * every command (bindings registry, delayed items, cancellation, schedules, workers, paused queues) one batch at a time,
  * appends the changes to its journal queue, then replies and acks. If it dies,
  * its unacked commands and held delayed carriers go back to the queue and the broker activates another
  * client, which replays the journal and carries on. All its publishes go through its own consuming
@@ -166,6 +167,8 @@ export class Coordinator {
       await this.#publishAll(ch, state.outbox.map((o) => this.#byName(o.message)));
       state.outbox = [];
     }
+    // The previous coordinator may have journaled a pause change and died before broadcasting it.
+    if ((state.pauseVersion ?? 0) > 0) await this.#publishAll(ch, [this.#pausedNotice(state)]);
     this.#ensureLadder().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'delay ladder not declared yet'));
     this.log.debug({ version: state.version }, 'coordinator active');
     return state;
@@ -175,6 +178,7 @@ export class Coordinator {
     this.#state ??= await this.#load(ch);
     const state = this.#state;
     const journal = this.#journal!;
+    const pauseVersion = state.pauseVersion ?? 0;
     const publishes: Publish[] = [];
     const replies: Reply[] = [];
     const acks: ConsumeMessage[] = [];
@@ -236,6 +240,9 @@ export class Coordinator {
         state.outbox = [];
       }
     }
+    // Journaled first, so no client ever sees a pause a new coordinator would not know; confirmed
+    // before the replies, so when pause() resolves the notice already sits in every client's queue.
+    if ((state.pauseVersion ?? 0) !== pauseVersion) await this.#publishAll(ch, [this.#pausedNotice(state)]);
     for (const r of replies) ch.sendToQueue(r.to, Buffer.from(JSON.stringify(r.body)), { correlationId: r.correlationId });
     for (const m of acks) ch.ack(m);
   }
@@ -376,6 +383,11 @@ export class Coordinator {
       );
     }
     return this.#ladder;
+  }
+
+  /** The paused set for every client, through the census exchange. */
+  #pausedNotice(state: CoordinatorState): Publish {
+    return { exchange: this.names.census, routingKey: '', content: Buffer.from(JSON.stringify(pausedSet(state))), options: { type: PAUSED_TYPE } };
   }
 
   #byName(message: Message): Publish {

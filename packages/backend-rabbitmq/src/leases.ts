@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { LeaseRef, Message } from '@wrkr/core/backend';
+import type { AbortRequest, LeaseRef, Message } from '@wrkr/core/backend';
 import { randomToken } from './ids';
 
 // Tokens are only ever checked by the client that issued them, so a random per-client prefix and a
@@ -17,6 +17,10 @@ export interface Lease {
   readonly channel: Channel;
   leaseUntil: number;
   timer: NodeJS.Timeout;
+  /** An abort requested for this lease (from any client); gone with the lease. */
+  abort?: AbortRequest;
+  /** Progress (JSON text) the handler reported under this lease; gone with the lease. */
+  progress?: string;
 }
 
 /**
@@ -53,6 +57,17 @@ export class LeaseTable {
     lease.timer = this.#arm(lease, leaseMs);
     this.#leases.set(token, lease);
     return lease;
+  }
+
+  /** The lease a reference names, or undefined when its token is stale. */
+  get(ref: LeaseRef): Lease | undefined {
+    return this.#find(ref);
+  }
+
+  /** This client's lease of an item, if it holds one (a scan: only abort and progress look items up by id). */
+  holding(queue: string, id: string): Lease | undefined {
+    for (const l of this.#leases.values()) if (l.queue === queue && l.message.id === id) return l;
+    return undefined;
   }
 
   /** Take a lease out of the table (so nothing else can use it), or undefined when the token is stale. */

@@ -63,6 +63,8 @@ export class QueueConsumer {
     private readonly leases: LeaseTable,
     private readonly handBack: HandBack,
     private readonly maxPrefetch: number,
+    /** The queue is paused: claims get nothing and the consumer does not run (see `pausedChanged`). */
+    private readonly paused: () => boolean,
     private readonly log: Logger,
   ) {}
 
@@ -85,7 +87,7 @@ export class QueueConsumer {
     if (this.#closed) return [];
     const now = this.#take(ch, options.max, options.leaseMs);
     if (now.length > 0) return now;
-    if (options.waitMs <= 0 || options.signal?.aborted) return this.#get(ch, options.max, options.leaseMs);
+    if (options.waitMs <= 0 || options.signal?.aborted) return this.paused() ? [] : this.#get(ch, options.max, options.leaseMs);
     return new Promise<Delivery[]>((resolve) => {
       const finish = (d: Delivery[]): void => {
         waiter.cleanup();
@@ -124,6 +126,24 @@ export class QueueConsumer {
     const ch = this.#channel;
     this.#channel = undefined;
     if (ch) await ch.close().catch(() => undefined);
+  }
+
+  /**
+   * The queue was paused or resumed. Paused, the consumer is cancelled and what it buffered goes back to
+   * the queue (not counted as an attempt), so no client sits on items while claims may not take them;
+   * waiting claims keep waiting. Resumed, waiting claims are served again.
+   */
+  pausedChanged(): void {
+    if (this.#closed) return;
+    if (this.paused()) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+      void this.#stopConsuming(true);
+      return;
+    }
+    if (this.#waiters.length === 0) return;
+    if (this.#channel) this.#serve(this.#channel);
+    if (this.#waiters.length > 0) void this.#consume(Math.max(...this.#waiters.map((w) => w.max)));
   }
 
   /** The queue was deleted or the connection dropped: forget the channel; waiting claims carry on. */
@@ -167,6 +187,7 @@ export class QueueConsumer {
 
   #take(ch: Channel, max: number, leaseMs: number): Delivery[] {
     const out: Delivery[] = [];
+    if (this.paused()) return out;
     while (out.length < max && this.#buffer.length > 0) out.push(this.#lease(this.#buffer.shift()!, ch, leaseMs));
     return out;
   }
@@ -197,7 +218,7 @@ export class QueueConsumer {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     return this.#serial(async () => {
-      if (this.#closed || this.#waiters.length === 0) return;
+      if (this.#closed || this.#waiters.length === 0 || this.paused()) return;
       const ch = await this.#open();
       if (this.#consumerTag !== undefined) {
         // A consumer whose prefetch is used up by leases can deliver nothing more until one ends:
@@ -253,13 +274,18 @@ export class QueueConsumer {
     this.#serving = true;
     setImmediate(() => {
       this.#serving = false;
-      if (ch !== this.#channel) return;
-      while (this.#waiters.length > 0 && this.#buffer.length > 0) {
-        const w = this.#waiters.shift()!;
-        w.resolve(this.#take(ch, w.max, w.leaseMs));
-      }
-      this.#maybeIdle();
+      if (ch === this.#channel) this.#serve(ch);
     });
+  }
+
+  /** Hand buffered deliveries to waiting claims (none while paused: the buffer is on its way back). */
+  #serve(ch: Channel): void {
+    if (this.paused()) return;
+    while (this.#waiters.length > 0 && this.#buffer.length > 0) {
+      const w = this.#waiters.shift()!;
+      w.resolve(this.#take(ch, w.max, w.leaseMs));
+    }
+    this.#maybeIdle();
   }
 
   #maybeIdle(): void {

@@ -7,6 +7,7 @@ import {
   NotStartedError,
   NotSupportedError,
   silentLogger,
+  type AbortRequest,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -30,17 +31,18 @@ import { ConfirmPublisher, type Outbound } from './confirm-publisher';
 import { ConnectionManager } from './connection';
 import { Coordinator } from './coordinator';
 import { DelayLadder } from './delay-ladder';
-import { Census, type ClientCounts } from './census';
-import type { HeldCounts } from './coordinator-state';
+import { Census, type ClientCounts, type HeldProgress } from './census';
+import type { HeldCounts, PausedSet } from './coordinator-state';
 import { FailedStore } from './failed-store';
 import { randomToken } from './ids';
 import { LeaseTable, type Lease } from './leases';
 import { Names } from './names';
 import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
+import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: false, abort: false, progress: false, jobLookup: false, listings: false, pendingList: true, priorities: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: true, abort: true, progress: true, jobLookup: false, listings: false, pendingList: true, priorities: false };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -71,6 +73,7 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #census: Census;
   readonly #leases = new LeaseTable((lease) => void this.#expire(lease));
   readonly #consumers = new Map<string, QueueConsumer>();
+  readonly #paused = new PausedQueues((queue) => this.#consumers.get(queue)?.pausedChanged());
   /** Queues this client registered as known (listed), and as claimed-from only (unlisted). */
   readonly #known = new Set<string>();
   readonly #declared = new Set<string>();
@@ -94,7 +97,18 @@ export class RabbitMqBackend extends BaseBackend {
     this.#ladder = new DelayLadder(this.names, Math.max(0, Math.floor(Math.log2(holdMs / 4))));
     this.#coordinator = new Coordinator(this.#conn, this.#declarer, this.names, this.#ladder, { holdMs }, this.#log);
     this.#failed = new FailedStore(this.#conn, this.#publisher, this.names);
-    this.#census = new Census(this.#conn, this.names, (q) => ({ leased: this.#leases.count(q), buffered: this.#consumers.get(q)?.buffered ?? 0 }), this.#log);
+    this.#census = new Census(
+      this.#conn,
+      this.names,
+      {
+        counts: (q) => ({ leased: this.#leases.count(q), buffered: this.#consumers.get(q)?.buffered ?? 0 }),
+        abort: (q, id, request) => this.#requestAbort(q, id, request),
+        progress: (q, id) => this.#heldProgress(q, id),
+        paused: (set) => this.#paused.apply(set),
+      },
+      () => this.#rereadPaused(),
+      this.#log,
+    );
     this.#conn.on('lost', () => {
       this.#known.clear();
       this.#declared.clear();
@@ -108,6 +122,7 @@ export class RabbitMqBackend extends BaseBackend {
       await this.#declarer.namespace();
       await this.#census.start();
       await this.#coordinator.start();
+      await this.#readPaused();
       this.#state = 'started';
     })();
     await this.#starting;
@@ -221,7 +236,7 @@ export class RabbitMqBackend extends BaseBackend {
     this.#ready();
     let consumer = this.#consumers.get(queue);
     if (!consumer) {
-      consumer = new QueueConsumer(queue, this.names.queue(queue), this.#conn, () => this.#ensureQueue(queue, true), this.#leases, (q, raw, ch, prior) => this.#handBack(q, raw, ch, prior), this.#prefetch, this.#log);
+      consumer = new QueueConsumer(queue, this.names.queue(queue), this.#conn, () => this.#ensureQueue(queue, true), this.#leases, (q, raw, ch, prior) => this.#handBack(q, raw, ch, prior), this.#prefetch, () => this.#paused.has(queue), this.#log);
       this.#consumers.set(queue, consumer);
     }
     return consumer.claim(options);
@@ -288,6 +303,7 @@ export class RabbitMqBackend extends BaseBackend {
           delayed: held.delayed,
           inFlight: inClients.leased + held.leased,
           failed: failed?.messageCount ?? 0,
+          ...(held.paused && { paused: true }),
         };
       }
       before = after;
@@ -371,39 +387,76 @@ export class RabbitMqBackend extends BaseBackend {
     return this.#call({ op: 'workers' });
   }
 
-  /** Not offered (`capabilities.pause` is false; the README says why and what it would take). */
-  protected _pause(): Promise<void> {
-    return Promise.reject(new NotSupportedError('pause', this.name));
+  protected async _pause(queue: string): Promise<void> {
+    this.names.queue(queue);
+    this.#ready();
+    // Taken here at once: this client's claims must not wait for the coordinator's notice.
+    this.#paused.apply(await this.#call<PausedSet>({ op: 'pause', queue }));
   }
 
-  /** Not offered, like `_pause`. */
-  protected _resume(): Promise<void> {
-    return Promise.reject(new NotSupportedError('pause', this.name));
+  protected async _resume(queue: string): Promise<void> {
+    this.names.queue(queue);
+    this.#ready();
+    this.#paused.apply(await this.#call<PausedSet>({ op: 'resume', queue }));
   }
 
-  /** Not offered (`capabilities.abort` is false; the README says why and what it would take). */
-  protected _abort(): Promise<boolean> {
-    return Promise.reject(new NotSupportedError('abort', this.name));
+  protected async _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
+    this.#ready();
+    if (this.#requestAbort(queue, id, request)) return true;
+    return this.#census.abort(queue, id, request, await this.#clients());
   }
 
-  /** Not offered, like `_abort`. */
-  protected _abortRequests(): Promise<never> {
-    return Promise.reject(new NotSupportedError('abort', this.name));
+  /** Answered from this client's leases: core asks only about the leases of its own running handlers. */
+  protected _abortRequests(refs: readonly LeaseRef[]): Promise<Array<AbortRequest | undefined>> {
+    return Promise.resolve(refs.map((ref) => this.#leases.get(ref)?.abort));
   }
 
-  /** Not offered (`capabilities.progress` is false; the README says why and what it would take). */
-  protected _setProgress(): Promise<boolean> {
-    return Promise.reject(new NotSupportedError('progress', this.name));
+  /** Kept with the lease in this client, at no broker cost; `progress` asks the holder. */
+  protected _setProgress(ref: LeaseRef, value: string): Promise<boolean> {
+    const lease = this.#leases.get(ref);
+    if (lease) lease.progress = value;
+    return Promise.resolve(lease !== undefined);
   }
 
-  /** Not offered, like `_setProgress`. */
-  protected _progress(): Promise<never> {
-    return Promise.reject(new NotSupportedError('progress', this.name));
+  protected async _progress(queue: string, id: string): Promise<string | undefined> {
+    this.#ready();
+    const here = this.#heldProgress(queue, id);
+    if (here.held) return here.value;
+    return this.#census.progress(queue, id, await this.#clients());
   }
 
   #ready(): void {
     if (this.#state === 'closed') throw new ClosedError('rabbitmq backend');
     if (this.#state !== 'started') throw new NotStartedError();
+  }
+
+  /** Live clients of the namespace: one command-queue consumer each. */
+  async #clients(): Promise<number> {
+    return (await this.#declarer.check(this.names.commands))?.consumerCount ?? 1;
+  }
+
+  /** The coordinator's paused set (read on start, and again whenever the census channel reopened). */
+  async #readPaused(): Promise<void> {
+    this.#paused.apply(await this.#call<PausedSet>({ op: 'paused' }));
+  }
+
+  /** The census channel (re)opened: notices sent while it was down never reached this client. */
+  #rereadPaused(): void {
+    if (this.#state !== 'started') return;
+    void this.#readPaused().catch((err: unknown) => this.#log.debug({ err: (err as Error).message }, 'paused queues not re-read'));
+  }
+
+  /** Store an abort request with this client's lease of the item; false when it holds none. */
+  #requestAbort(queue: string, id: string, request: AbortRequest): boolean {
+    const lease = this.#leases.holding(queue, id);
+    if (!lease) return false;
+    lease.abort = { ...(request.reason !== undefined && { reason: request.reason }), ...(request.fail !== undefined && { fail: request.fail }) };
+    return true;
+  }
+
+  #heldProgress(queue: string, id: string): HeldProgress {
+    const lease = this.#leases.holding(queue, id);
+    return lease ? { held: true, ...(lease.progress !== undefined && { value: lease.progress }) } : { held: false };
   }
 
   #call<T>(cmd: Command): Promise<T> {
