@@ -1,4 +1,4 @@
-import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -45,8 +45,8 @@ export class DelegatingBackend implements Backend {
   claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.inner.claim(queue, options);
   }
-  ack(ref: LeaseRef): Promise<boolean> {
-    return this.inner.ack(ref);
+  ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    return this.inner.ack(ref, options);
   }
   nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     return this.inner.nack(ref, outcome);
