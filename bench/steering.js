@@ -2,7 +2,8 @@
 // Steering costs, memory and redis: how long a resume takes to reach a claim waiting in another
 // client, how long an abort takes to reach a handler in another process, and what pause costs a busy
 // claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
-// none paused). Run after `tsc -b`: `node bench/steering.js [memory|redis]`. Not part of the tests.
+// none paused), and what keepCompleted costs the same loop (every ack keeps its item with a small
+// result, the queue trimmed to the newest 1,000). Run after `tsc -b`: `node bench/steering.js [memory|redis]`. Not part of the tests.
 const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
 const { RedisBackend } = require('@wrkr/backend-redis');
@@ -62,7 +63,10 @@ async function abortLatency(make) {
   return latenessSummary(samples.map((s) => Math.round(s)));
 }
 
-async function claimRate(make, pauseOther) {
+// What a keepCompleted ack keeps: a small result, and a count bound the run goes past, so trims run too.
+const KEEP = { count: 1000, ageMs: 3_600_000, result: '{"ok":true,"rows":42}' };
+
+async function claimRate(make, pauseOther, keep) {
   const b = make();
   await b.start();
   if (pauseOther) await b.pause('other');
@@ -72,7 +76,7 @@ async function claimRate(make, pauseOther) {
   const t0 = performance.now();
   for (let left = CLAIMS; left > 0; ) {
     const got = await b.claim('q', { max: 50, leaseMs: 30_000, waitMs: 0 });
-    await Promise.all(got.map((d) => b.ack({ queue: 'q', id: d.message.id, token: d.token })));
+    await Promise.all(got.map((d) => b.ack({ queue: 'q', id: d.message.id, token: d.token }, keep && { keep })));
     left -= got.length;
   }
   const rate = Math.round(CLAIMS / ((performance.now() - t0) / 1000));
@@ -91,12 +95,14 @@ async function main() {
     await claimRate(make, false); // warm-up
     let plain = 0;
     let paused = 0;
+    let kept = 0;
     // Best of three, alternating, so warm-up and neighbours' load do not favour one side.
     for (let i = 0; i < 3; i++) {
       plain = Math.max(plain, await claimRate(make, false));
       paused = Math.max(paused, await claimRate(make, true));
+      kept = Math.max(kept, await claimRate(make, false, KEEP));
     }
-    console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s`);
+    console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s, with keepCompleted (count ${KEEP.count}) ${kept}/s`);
     console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
     console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
   }

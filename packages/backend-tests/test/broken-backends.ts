@@ -277,6 +277,25 @@ export class PendingMissesOne extends DelegatingBackend {
   }
 }
 
+/** A completion of an id already kept keeps the first result, not the latest (an insert-if-absent store). */
+export class KeepsFirstResult extends DelegatingBackend {
+  override async ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    const keep = options?.keep;
+    if (keep === undefined) return this.inner.ack(ref, options);
+    // The item is in flight again, so `job` shows that; the listing holds its earlier completion.
+    const earlier = (await this.inner.jobs(ref.queue, { state: 'completed', limit: 1000 })).find((r) => r.message.id === ref.id);
+    if (earlier === undefined) return this.inner.ack(ref, options);
+    return this.inner.ack(ref, { keep: { count: keep.count, ageMs: keep.ageMs, ...(earlier.result !== undefined && { result: earlier.result }) } });
+  }
+}
+
+/** Completed items kept without the count bound (only the age trims them). */
+export class IgnoresKeepCount extends DelegatingBackend {
+  override ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    return this.inner.ack(ref, options?.keep === undefined ? options : { keep: { ...options.keep, count: 100_000 } });
+  }
+}
+
 /**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.

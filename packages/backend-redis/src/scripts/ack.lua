@@ -45,6 +45,7 @@ for _, queue in ipairs(order) do
   local lease_key = qk(queue, 'lease')
   local held = redis.call('HMGET', lease_key, unpack(group.ids))
   local acked = {}
+  local kept, kept_info = {}, {}
   local last_keep = nil
   for k, id in ipairs(group.ids) do
     if held[k] == group.tokens[k] then
@@ -52,14 +53,31 @@ for _, queue in ipairs(order) do
       out[group.slots[k]] = 1
       local keep = group.keeps[k]
       if keep then
-        redis.call('ZADD', qk(queue, 'cdone'), now, id)
-        redis.call('HSET', qk(queue, 'cmsg'), id, redis.call('HGET', qk(queue, 'msg'), id))
-        redis.call('HSET', qk(queue, 'cinfo'), id, (redis.call('HGET', qk(queue, 'att'), id) or '0') .. '|' .. (now + keep[2]) .. '|' .. keep[3])
+        kept[#kept + 1] = id
+        kept_info[#kept_info + 1] = keep
         last_keep = keep
       end
     else
       out[group.slots[k]] = 0
     end
+  end
+  if #kept > 0 then
+    -- One command per structure for the whole batch: the messages and attempts are read together,
+    -- and the completed zset and hashes written together (re-adding an id moves it to now).
+    local msgs = redis.call('HMGET', qk(queue, 'msg'), unpack(kept))
+    local atts = redis.call('HMGET', qk(queue, 'att'), unpack(kept))
+    local scores, m_fields, i_fields = {}, {}, {}
+    for k, id in ipairs(kept) do
+      scores[#scores + 1] = now
+      scores[#scores + 1] = id
+      m_fields[#m_fields + 1] = id
+      m_fields[#m_fields + 1] = msgs[k]
+      i_fields[#i_fields + 1] = id
+      i_fields[#i_fields + 1] = (atts[k] or '0') .. '|' .. (now + kept_info[k][2]) .. '|' .. kept_info[k][3]
+    end
+    chunked('ZADD', qk(queue, 'cdone'), scores)
+    chunked('HSET', qk(queue, 'cmsg'), m_fields)
+    chunked('HSET', qk(queue, 'cinfo'), i_fields)
   end
   if #acked > 0 then
     redis.call('HDEL', lease_key, unpack(acked))
