@@ -15,8 +15,8 @@ interface Completed {
 /**
  * The completed items one queue keeps: by id, and in completion order in a ring buffer, so both trims
  * look only at the front, O(items trimmed) per ack (a Map alone keeps the order too, but V8 leaves its
- * deleted slots in place until a rehash, and taking from its front walks them). A repeated completion leaves its earlier entry in the buffer, stale: skipped by every walk, dropped when
- * it reaches the front.
+ * deleted slots in place until a rehash, and taking from its front walks them). A repeated completion
+ * leaves its earlier entry in the buffer, stale: skipped by every walk, dropped when it reaches the front.
  */
 export class CompletedItems {
   readonly #byId = new Map<string, Completed>();
