@@ -2,8 +2,10 @@
 // Steering costs, memory, redis and rabbitmq: how long a resume takes to reach a claim waiting in another
 // client, how long an abort takes to reach a handler in another process, and what pause costs a busy
 // claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
-// none paused), and for rabbitmq how long abort and progress take to find an item's lease in another
-// client. Run after `tsc -b`: `node bench/steering.js [memory|redis|rabbitmq]`. Not part of the tests.
+// none paused), what keepCompleted costs the same loop (every ack keeps its item with a small result,
+// the queue trimmed to the newest 1,000; where the backend keeps completed items), and how long abort
+// and progress take to find an item's lease in another client. Run after `tsc -b`:
+// `node bench/steering.js [memory|redis|rabbitmq]`. Not part of the tests.
 const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
 const { RedisBackend } = require('@wrkr/backend-redis');
@@ -89,7 +91,10 @@ async function lookupLatency(make) {
   return out;
 }
 
-async function claimRate(make, pauseOther) {
+// What a keepCompleted ack keeps: a small result, and a count bound the run goes past, so trims run too.
+const KEEP = { count: 1000, ageMs: 3_600_000, result: '{"ok":true,"rows":42}' };
+
+async function claimRate(make, pauseOther, keep) {
   const b = make();
   await b.start();
   if (pauseOther) await b.pause('other');
@@ -99,7 +104,7 @@ async function claimRate(make, pauseOther) {
   const t0 = performance.now();
   for (let left = CLAIMS; left > 0; ) {
     const got = await b.claim('q', { max: 50, leaseMs: 30_000, waitMs: 0 });
-    await Promise.all(got.map((d) => b.ack({ queue: 'q', id: d.message.id, token: d.token })));
+    await Promise.all(got.map((d) => b.ack({ queue: 'q', id: d.message.id, token: d.token }, keep && { keep })));
     left -= got.length;
   }
   const rate = Math.round(CLAIMS / ((performance.now() - t0) / 1000));
@@ -118,12 +123,15 @@ async function main() {
     await claimRate(make, false); // warm-up
     let plain = 0;
     let paused = 0;
+    let kept = 0;
+    const keeps = make().capabilities.keepCompleted;
     // Best of three, alternating, so warm-up and neighbours' load do not favour one side.
     for (let i = 0; i < 3; i++) {
       plain = Math.max(plain, await claimRate(make, false));
       paused = Math.max(paused, await claimRate(make, true));
+      if (keeps) kept = Math.max(kept, await claimRate(make, false, KEEP));
     }
-    console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s`);
+    console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s, with keepCompleted (count ${KEEP.count}) ${keeps ? `${kept}/s` : 'not offered'}`);
     console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
     console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
     console.log(`${kind}: abort / progress of a lease held in another client, and progress of an item nobody holds (ms per call)`, await lookupLatency(make));

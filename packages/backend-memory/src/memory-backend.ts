@@ -11,6 +11,7 @@ import {
   type FailedItem,
   type JobListOptions,
   type JobRecord,
+  type KeepCompleted,
   type LeaseRef,
   type ListOptions,
   type Message,
@@ -53,6 +54,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   listings: true,
   pendingList: true,
   priorities: true,
+  keepCompleted: true,
 });
 
 /**
@@ -157,8 +159,8 @@ export class MemoryBackend extends BaseBackend {
     });
   }
 
-  protected _ack(ref: LeaseRef): Promise<boolean> {
-    return this.#run((ns, now) => ns.queue(ref.queue).ack(ref, now));
+  protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
+    return this.#run((ns, now) => ns.queue(ref.queue).ack(ref, now, keep));
   }
 
   protected _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
+import { CompletedItems } from './completed-items';
 import { copyFailure, copyMessage } from './copy';
 import { PriorityReady } from './priority-ready';
 
@@ -62,6 +63,7 @@ export class QueueState {
   readonly #delayed = new BinaryHeap<Timed>(earlier);
   readonly #leases = new BinaryHeap<Timed>(earlier);
   readonly #failed = new Map<string, Failed>();
+  readonly #completed: CompletedItems;
   readonly #waiters = new Set<ClaimWaiter>();
   readonly #alarm: Alarm;
   #delayedCount = 0;
@@ -75,11 +77,12 @@ export class QueueState {
     clock: () => number,
   ) {
     this.#alarm = new Alarm(clock, () => this.drain(clock()));
+    this.#completed = new CompletedItems(name);
   }
 
-  /** True when the queue holds nothing (pending or failed). */
+  /** True when the queue holds nothing (pending, failed or kept completed). */
   get empty(): boolean {
-    return this.#entries.size === 0 && this.#failed.size === 0;
+    return this.#entries.size === 0 && this.#failed.size === 0 && this.#completed.size === 0;
   }
 
   /** True while claims wait on this queue. */
@@ -145,13 +148,14 @@ export class QueueState {
     this.#alarm.set(Number.isFinite(next) ? next : undefined);
   }
 
-  /** Remove a leased item. */
-  ack(ref: LeaseRef, now: number): boolean {
+  /** Remove a leased item, keeping it as completed with `keep`. */
+  ack(ref: LeaseRef, now: number, keep?: KeepCompleted): boolean {
     const entry = this.#held(ref, now);
     if (entry === undefined) return false;
     this.#entries.delete(ref.id);
     entry.version++;
     this.#leasedCount--;
+    if (keep !== undefined) this.#completed.keep(entry.message, entry.attempt, keep, now);
     return true;
   }
 
@@ -241,13 +245,13 @@ export class QueueState {
     if (!paused) this.drain(now);
   }
 
-  /** The item `id` (pending or failed), or undefined. */
+  /** The item `id` (pending, failed, or kept completed), or undefined. */
   job(id: string, now: number): JobRecord | undefined {
     this.#promote(now);
     const entry = this.#entries.get(id);
     if (entry !== undefined) return this.#record(entry);
     const f = this.#failed.get(id);
-    return f === undefined ? undefined : this.#failedRecord(f);
+    return f === undefined ? this.#completed.get(id, now) : this.#failedRecord(f);
   }
 
   /** A page of one state, in the order `jobs` defines for it. */
@@ -255,6 +259,7 @@ export class QueueState {
     this.#promote(now);
     const end = offset + limit;
     if (state === 'failed') return [...this.#failed.values()].reverse().slice(offset, end).map((f) => this.#failedRecord(f));
+    if (state === 'completed') return this.#completed.page(offset, limit, now);
     if (state === 'ready') {
       const out: JobRecord[] = [];
       for (let i = offset; i < end && i < this.#ready.length; i++) out.push(this.#record(this.#ready.at(i)!));
@@ -330,6 +335,7 @@ export class QueueState {
     this.#delayed.clear();
     this.#leases.clear();
     this.#failed.clear();
+    this.#completed.clear();
     this.#delayedCount = 0;
     this.#leasedCount = 0;
     this.#alarm.clear();

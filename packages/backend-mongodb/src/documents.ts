@@ -57,6 +57,10 @@ export interface LeaseDoc {
   a: number;
   /** Last error (wait after a retry, failed). */
   e?: FailureInfo;
+  /** done by an ack with `keep`: its retention (`n` = count, `ms` = ageMs), so a completion not yet recorded can be. */
+  k?: { n: number; ms: number };
+  /** done by an ack with `keep`: the result kept (JSON text). */
+  r?: string;
   /** Epoch ms of the change. */
   ts: number;
   /** Random id of the write that appended a transition, so a retry of it knows its own entry. */
@@ -73,12 +77,19 @@ export interface FailedDoc {
   at: number;
 }
 
-/** A completed item kept for `keepCompleted`. */
+/** A completed item kept by an ack with `keep`. `_id` is `<queue> <id>`. */
 export interface CompletedDoc {
   _id: string;
   q: string;
   m: StoredMessage;
+  /** Deliveries made. */
+  a: number;
+  /** Completion time, epoch ms. */
   at: number;
+  /** Epoch ms from which it is too old to show (`at + ageMs`). */
+  exp: number;
+  /** The result (JSON text), when kept with one. */
+  r?: string;
 }
 
 /** A delayed publish: stored once, routed to the queues bound at its due time. */

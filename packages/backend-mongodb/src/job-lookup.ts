@@ -1,14 +1,16 @@
 import type { JobListOptions, JobRecord } from '@wrkr/core/backend';
 import type { Collection, Filter } from 'mongodb';
+import type { CompletedStore } from './completed-store';
 import { loadMessage, type FailedDoc, type ItemDoc, type LeaseDoc } from './documents';
 import type { QueueStore } from './queue-store';
 
 /**
  * The item `id` of a queue: its item document plus the newest lease-log entry of that incarnation
  * tell ready/delayed/in flight (read-only: an expired lease or a due item counts as ready, as the next
- * claim sees it); a final entry means it was acked, cancelled or failed, so the failed store decides.
+ * claim sees it); a final entry means it was acked, cancelled or failed, so the failed store decides,
+ * then the kept completed items.
  */
-export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, id: string): Promise<JobRecord | undefined> {
+export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, completed: CompletedStore, id: string): Promise<JobRecord | undefined> {
   const now = Date.now();
   const item = await store.items.findOne({ _id: id });
   if (item !== null) {
@@ -25,7 +27,7 @@ export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, 
     }
   }
   const f = await failed.findOne({ _id: `${store.queue} ${id}` });
-  if (f === null) return undefined;
+  if (f === null) return completed.find(store.queue, id);
   return { queue: store.queue, message: loadMessage(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at };
 }
 
@@ -34,8 +36,9 @@ export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, 
  * items are held or waiting; ready ones are then read in the order claim takes them (prioritised ones
  * by level and due time, then the rest in `{ at: 1 }` index order).
  */
-export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>, options: JobListOptions): Promise<JobRecord[]> {
+export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>, completed: CompletedStore, options: JobListOptions): Promise<JobRecord[]> {
   const { state, offset, limit } = options;
+  if (state === 'completed') return completed.list(store.queue, offset, limit);
   if (state === 'failed') {
     const docs = await failed.find({ q: store.queue }).sort({ at: -1, _id: -1 }).skip(offset).limit(limit).toArray();
     return docs.map((f) => ({ queue: store.queue, message: loadMessage(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at }));

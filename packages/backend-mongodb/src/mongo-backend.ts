@@ -13,6 +13,7 @@ import {
   type FailedItem,
   type JobListOptions,
   type JobRecord,
+  type KeepCompleted,
   type LeaseRef,
   type ListOptions,
   type Logger,
@@ -49,6 +50,7 @@ import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from '
 import { AbortStore, type AbortDoc } from './abort-store';
 import { PauseGate } from './pause-gate';
 import { ProgressStore, type ProgressDoc } from './progress-store';
+import { CompletedStore } from './completed-store';
 import { findJob, listJobs } from './job-lookup';
 import { listPending } from './pending';
 import { QueueStore } from './queue-store';
@@ -73,6 +75,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   listings: true,
   pendingList: true,
   priorities: true,
+  keepCompleted: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -102,6 +105,7 @@ export class MongoBackend extends BaseBackend {
   readonly #progress: ProgressStore;
   readonly #guards: Guards;
   readonly #reaper: Reaper;
+  readonly #completed: CompletedStore;
   readonly #router: DelayedRouter;
   readonly #schedules: ScheduleStore;
   readonly #workers: WorkerStore;
@@ -127,7 +131,8 @@ export class MongoBackend extends BaseBackend {
     this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
     this.#guards = new Guards(this.#db.collection<GuardDoc>(this.#names.guards), this.#instance);
-    this.#reaper = new Reaper((q) => this.#queue(q), this.#db.collection<CompletedDoc>(this.#names.completed), o.keepCompleted, this.#log);
+    this.#reaper = new Reaper((q) => this.#queue(q), this.#log);
+    this.#completed = new CompletedStore(this.#db.collection<CompletedDoc>(this.#names.completed));
     this.#router = new DelayedRouter(
       this.#db.collection<DelayedDoc>(this.#names.delayed),
       this.#db.collection<GuardDoc>(this.#names.guards),
@@ -381,10 +386,30 @@ export class MongoBackend extends BaseBackend {
     return store.claim(max, leaseMs, flags.prioritised);
   }
 
-  protected _ack(ref: LeaseRef): Promise<boolean> {
+  protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     return this.#run('ack', async () => {
-      return (await this.#queue(ref.queue)).ack(ref);
+      const store = await this.#queue(ref.queue);
+      if (keep === undefined) return store.ack(ref);
+      const held = await store.ackKept(ref, keep);
+      if (held === undefined) return false;
+      // The final entry is the ack, and it carries what to keep; a completion left unrecorded here is
+      // recorded by housekeeping (of any client) from that entry before the item is removed.
+      try {
+        await this.#keepCompletion(store, held.i, held.c, held.a, Date.now(), keep);
+        this.#reaper.finished(ref.queue, [{ id: held.i, c: held.c }]);
+      } catch (err) {
+        this.#log.warn({ err, queue: ref.queue, id: ref.id }, 'recording a completed item failed; housekeeping will');
+        return true;
+      }
+      await this.#completed.trim(ref.queue, keep).catch((err: unknown) => this.#log.warn({ err, queue: ref.queue }, 'trimming completed items failed; the next ack will'));
+      return true;
     });
+  }
+
+  /** Record the completion of an item incarnation whose final entry is a kept ack (repeatable). */
+  async #keepCompletion(store: QueueStore, id: string, c: string, attempt: number, at: number, keep: KeepCompleted): Promise<void> {
+    const item = await store.items.findOne({ _id: id, c });
+    if (item !== null) await this.#completed.record(store.queue, item.m, attempt, at, keep);
   }
 
   protected _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
@@ -424,11 +449,11 @@ export class MongoBackend extends BaseBackend {
   }
 
   protected _job(queue: string, id: string): Promise<JobRecord | undefined> {
-    return this.#run('job', async () => findJob(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), id));
+    return this.#run('job', async () => findJob(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), this.#completed, id));
   }
 
   protected _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
-    return this.#run('jobs', async () => listJobs(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), options));
+    return this.#run('jobs', async () => listJobs(await this.#queue(queue), this.#db.collection<FailedDoc>(this.#names.failed), this.#completed, options));
   }
 
   protected _pending(options: Required<ListOptions>): Promise<PendingPublish[]> {
@@ -455,7 +480,7 @@ export class MongoBackend extends BaseBackend {
       for (const d of docs) {
         // The failed item itself may still await removal; remove it now so its id can be re-added.
         const stale = await store.finalEntryOf(d.m.id);
-        if (stale) await store.remove([stale], false);
+        if (stale) await store.remove([stale]);
         if ((await store.add([{ m: d.m, at: Date.now() }])) === 0) continue;
         await failed.deleteOne({ _id: d._id });
         moved++;
@@ -591,7 +616,7 @@ export class MongoBackend extends BaseBackend {
     return p;
   }
 
-  /** Remove what stopped clients left behind, expire guards, apply completed-item retention. */
+  /** Remove what stopped clients left behind (recording their failures and kept completions), expire guards, drop expired completed items. */
   async #houseKeep(): Promise<void> {
     if (this.#closed) return;
     try {
@@ -599,13 +624,16 @@ export class MongoBackend extends BaseBackend {
       for (const [queue, p] of this.#stores) {
         const store = await p;
         const left = await store.leftovers(now - LEFTOVER_AGE_MS);
-        for (const e of left) if (e.s === 'failed' && e.e) await store.recordFailure(e.i, e.c, e.a, e.e);
+        for (const e of left) {
+          if (e.s === 'failed' && e.e) await store.recordFailure(e.i, e.c, e.a, e.e);
+          if (e.s === 'done' && e.k) await this.#keepCompletion(store, e.i, e.c, e.a, e.ts, { count: e.k.n, ageMs: e.k.ms, ...(e.r !== undefined && { result: e.r }) });
+        }
         if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
       }
       await this.#guards.sweep(now);
       await this.#aborts.sweep(now);
       await this.#progress.sweep(now);
-      await this.#reaper.trimCompleted([...this.#stores.keys()]);
+      await this.#completed.sweep(now);
     } catch (err) {
       this.#log.warn({ err }, 'housekeeping failed; will retry');
     }

@@ -1,6 +1,5 @@
-import { assertKnownKeys, isPlainObject, ValidationError, type Logger } from '@wrkr/core/backend';
+import { assertKnownKeys, ValidationError, type Logger } from '@wrkr/core/backend';
 import { MongoClient } from 'mongodb';
-import type { KeepCompleted } from './reaper';
 
 /** Options of a MongoBackend. */
 export interface MongoBackendOptions {
@@ -16,8 +15,6 @@ export interface MongoBackendOptions {
   pollMs?: { min?: number; max?: number };
   /** Pino-compatible logger. */
   logger?: Logger;
-  /** Keep completed items for a while instead of removing them at once. */
-  keepCompleted?: KeepCompleted;
   /** How long start() and each operation wait for a reachable server before failing, in ms; default 10,000 (the CLI uses 3,000). */
   connectTimeoutMs?: number;
 }
@@ -31,7 +28,6 @@ export interface ResolvedOptions {
   readonly pollMin: number;
   readonly pollMax: number;
   readonly logger?: Logger;
-  readonly keepCompleted?: KeepCompleted;
   readonly connectTimeoutMs: number;
 }
 
@@ -46,8 +42,10 @@ function positive(value: unknown, field: string, fallback: number): number {
 
 /** Validate options and apply defaults. */
 export function resolveOptions(options: MongoBackendOptions): ResolvedOptions {
-  assertKnownKeys(options, ['url', 'client', 'dbName', 'namespace', 'pollMs', 'logger', 'keepCompleted', 'connectTimeoutMs'], 'options');
-  const { url = 'mongodb://127.0.0.1:27017', client, dbName = 'wrkr', namespace = 'wrkr', pollMs = {}, logger, keepCompleted } = options;
+  // The backend-wide retention moved to subscribe/respond/ack (per queue, with the handler's result).
+  if ('keepCompleted' in options) throw new ValidationError('options.keepCompleted', "is a subscription option now: subscribe(queue, pattern, handler, { keepCompleted: { count, age } })");
+  assertKnownKeys(options, ['url', 'client', 'dbName', 'namespace', 'pollMs', 'logger', 'connectTimeoutMs'], 'options');
+  const { url = 'mongodb://127.0.0.1:27017', client, dbName = 'wrkr', namespace = 'wrkr', pollMs = {}, logger } = options;
   const connectTimeoutMs = positive(options.connectTimeoutMs, 'options.connectTimeoutMs', 10_000);
   if (typeof url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(url)) throw new ValidationError('options.url', 'must be a mongodb:// or mongodb+srv:// connection string');
   if (client !== undefined && !(client instanceof MongoClient)) throw new ValidationError('options.client', 'must be a MongoClient');
@@ -57,14 +55,5 @@ export function resolveOptions(options: MongoBackendOptions): ResolvedOptions {
   const pollMin = positive(pollMs.min, 'options.pollMs.min', 10);
   const pollMax = positive(pollMs.max, 'options.pollMs.max', Math.max(pollMin, 250));
   if (pollMax < pollMin) throw new ValidationError('options.pollMs.max', 'must be at least pollMs.min');
-  if (keepCompleted !== undefined) {
-    if (!isPlainObject(keepCompleted)) throw new ValidationError('options.keepCompleted', 'must be { ms?, count? }');
-    assertKnownKeys(keepCompleted, ['ms', 'count'], 'options.keepCompleted');
-    const { ms, count } = keepCompleted;
-    if (ms !== undefined) positive(ms, 'options.keepCompleted.ms', 0);
-    if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {
-      throw new ValidationError('options.keepCompleted.count', 'must be an integer ≥ 0');
-    }
-  }
-  return { url, client, dbName, namespace, pollMin, pollMax, logger, keepCompleted, connectTimeoutMs };
+  return { url, client, dbName, namespace, pollMin, pollMax, logger, connectTimeoutMs };
 }

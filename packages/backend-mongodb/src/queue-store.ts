@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery, FailureInfo, LeaseRef, QueueStats } from '@wrkr/core/backend';
+import type { Delivery, FailureInfo, KeepCompleted, LeaseRef, QueueStats } from '@wrkr/core/backend';
 import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
 import { duplicateIndexes, isDuplicateKey } from './errors';
@@ -37,7 +37,7 @@ function blocks(e: LeaseDoc, now: number): boolean {
 }
 
 /** The fields of the entry a transition appends. */
-type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a'> & { e?: FailureInfo };
+type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a' | 'k' | 'r'> & { e?: FailureInfo };
 
 /** A queued transition. */
 interface Settle {
@@ -113,7 +113,7 @@ export class QueueStore {
       const doc = docs[k]!;
       const finished = await this.finalEntryOf(doc._id);
       if (finished === undefined) continue;
-      await this.remove([finished], false);
+      await this.remove([finished]);
       try {
         await this.items.insertOne(doc);
         added++;
@@ -296,6 +296,16 @@ export class QueueStore {
     return true;
   }
 
+  /**
+   * Complete a leased item that is to be kept: its final entry carries the retention and result, and
+   * the caller records the completion before handing the item to removal. Resolves with the entry's
+   * item incarnation and attempt, or undefined when the lease was lost.
+   */
+  async ackKept(ref: LeaseRef, keep: KeepCompleted): Promise<LeaseDoc | undefined> {
+    const k = { n: keep.count, ms: keep.ageMs };
+    return this.#settle(ref, (h) => ({ s: 'done', t: ref.token, u: 0, a: h.a, k, ...(keep.result !== undefined && { r: keep.result }) }));
+  }
+
   /** Lease ends `leaseMs` from now. */
   async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a }))) !== undefined;
@@ -401,14 +411,12 @@ export class QueueStore {
     return this.leases.find({ s: { $in: ['done', 'failed'] }, ts: { $lt: before } }).toArray();
   }
 
-  /** Delete finished item incarnations and their lease logs. Returns the deleted items. */
-  async remove(finished: ReadonlyArray<{ id: string; c: string }>, keep: boolean): Promise<ItemDoc[]> {
-    if (finished.length === 0) return [];
+  /** Delete finished item incarnations and their lease logs. */
+  async remove(finished: ReadonlyArray<{ id: string; c: string }>): Promise<void> {
+    if (finished.length === 0) return;
     const filter: Filter<ItemDoc> = { _id: { $in: finished.map((f) => f.id) }, c: { $in: finished.map((f) => f.c) } };
-    const kept = keep ? await this.items.find(filter).toArray() : [];
     await this.items.deleteMany(filter);
     await this.leases.deleteMany({ i: { $in: finished.map((f) => f.id) }, c: { $in: finished.map((f) => f.c) } });
-    return kept;
   }
 
   /** True when an item incarnation is stored and its latest entry is final (so it can be removed now). */

@@ -1,15 +1,5 @@
 import type { Logger } from '@wrkr/core/backend';
-import type { Collection } from 'mongodb';
-import type { CompletedDoc } from './documents';
 import type { QueueStore } from './queue-store';
-
-/** How completed items are retained: removed at once by default. */
-export interface KeepCompleted {
-  /** Keep each completed item this long (ms). */
-  readonly ms?: number;
-  /** Keep at most this many completed items per queue (newest). */
-  readonly count?: number;
-}
 
 // Deletes are batched, and spaced by four times the last batch's duration: on FerretDB v1 a delete
 // scans its whole table, so on a deep queue back-to-back deletes would starve claims. On MongoDB
@@ -19,9 +9,9 @@ const MAX_FLUSH_DELAY_MS = 5_000;
 const MAX_BATCH = 5_000;
 
 /**
- * Removes finished items (acked, failed, cancelled) in batches, and
- * keeps completed items for `keepCompleted` when configured. Finished items are already invisible to
+ * Removes finished items (acked, failed, cancelled) in batches. Finished items are already invisible to
  * claims and stats (their final lease entry says so), so removal may lag without changing behaviour.
+ * A completed item to keep is recorded in `<ns>.completed` before it is handed here (see CompletedStore).
  */
 export class Reaper {
   readonly #finished = new Map<string, Map<string, string>>();
@@ -31,8 +21,6 @@ export class Reaper {
 
   constructor(
     private readonly store: (queue: string) => Promise<QueueStore>,
-    private readonly completed: Collection<CompletedDoc>,
-    private readonly keep: KeepCompleted | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -71,11 +59,7 @@ export class Reaper {
         const items = [...m].map(([id, c]) => ({ id, c }));
         for (let i = 0; i < items.length; i += MAX_BATCH) {
           const batch = items.slice(i, i + MAX_BATCH);
-          const removed = await store.remove(batch, this.keep !== undefined);
-          if (removed.length > 0) {
-            const at = Date.now();
-            await this.completed.insertMany(removed.map((r): CompletedDoc => ({ _id: `${queue} ${r._id} ${r.c}`, q: queue, m: r.m, at })), { ordered: false }).catch(() => undefined);
-          }
+          await store.remove(batch);
           for (const { id } of batch) m.delete(id);
         }
       }
@@ -94,18 +78,6 @@ export class Reaper {
       return;
     }
     for (const [id, c] of left) if (!m.has(id)) m.set(id, c);
-  }
-
-  /** Apply `keepCompleted` to the completed items of `queues`. */
-  async trimCompleted(queues: readonly string[]): Promise<void> {
-    const keep = this.keep;
-    if (keep === undefined) return;
-    if (keep.ms !== undefined) await this.completed.deleteMany({ at: { $lt: Date.now() - keep.ms } });
-    if (keep.count === undefined) return;
-    for (const q of queues) {
-      const [edge] = await this.completed.find({ q }, { projection: { at: 1 } }).sort({ at: -1, _id: -1 }).skip(keep.count).limit(1).toArray();
-      if (edge) await this.completed.deleteMany({ q, at: { $lte: edge.at } });
-    }
   }
 
   /** Stop the timer (pending work stays queued for a last flush). */

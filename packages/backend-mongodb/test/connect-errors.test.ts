@@ -20,3 +20,8 @@ test('connectTimeoutMs must be a positive number of ms', () => {
   expect(() => new MongoBackend({ connectTimeoutMs: 0 })).toThrow(ValidationError);
   expect(() => new MongoBackend({ connectTimeoutMs: '5s' as unknown as number })).toThrow(ValidationError);
 });
+
+test('the old backend-wide keepCompleted option is refused, saying where the setting moved', () => {
+  expect(() => new MongoBackend({ keepCompleted: { ms: 1000 } } as never)).toThrow(/options\.keepCompleted.*subscribe\(/);
+  expect(() => new MongoBackend({ keepCompleted: { ms: 1000 } } as never)).toThrow(ValidationError);
+});

@@ -1,7 +1,12 @@
-import type { LeaseRef } from '@wrkr/core/backend';
+import type { KeepCompleted, LeaseRef } from '@wrkr/core/backend';
 
-interface Pending {
+/** One ack: its lease, and what to keep of the completed item (if anything). */
+export interface AckRequest {
   readonly ref: LeaseRef;
+  readonly keep?: KeepCompleted;
+}
+
+interface Pending extends AckRequest {
   readonly resolve: (acked: boolean) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -17,12 +22,12 @@ export class AckBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly flushBatch: (refs: readonly LeaseRef[]) => Promise<number[]>) {}
+  constructor(private readonly flushBatch: (acks: readonly AckRequest[]) => Promise<number[]>) {}
 
   /** Queue one ack; resolves with whether the token still held the lease. */
-  ack(ref: LeaseRef): Promise<boolean> {
+  ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ ref, resolve, reject });
+      this.pending.push({ ref, ...(keep !== undefined && { keep }), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         process.nextTick(() => this.flush());
@@ -36,7 +41,7 @@ export class AckBatcher {
     this.pending = [];
     for (let i = 0; i < all.length; i += MAX_BATCH) {
       const batch = all.slice(i, i + MAX_BATCH);
-      this.flushBatch(batch.map((p) => p.ref)).then(
+      this.flushBatch(batch).then(
         (results) => batch.forEach((p, k) => p.resolve(results[k] === 1)),
         (err: unknown) => batch.forEach((p) => p.reject(err)),
       );

@@ -3,11 +3,14 @@ import { decodeFailed, decodeMessage } from './codec';
 
 /** A job record from the reply of `job.lua`, or undefined when the reply is empty. */
 export function decodeJob(queue: string, id: string, reply: string[]): JobRecord | undefined {
-  const [state, json, third, at, err] = reply;
+  const [state, json, third, at, err, result] = reply;
   if (state === undefined || json === undefined || third === undefined) return undefined;
   if (state === 'failed') {
     const f = decodeFailed(queue, id, json, third);
     return { queue, message: f.message, state: 'failed', attempt: f.attempt, error: f.error, updatedAt: f.failedAt };
+  }
+  if (state === 'completed') {
+    return { queue, message: decodeMessage(id, json), state: 'completed', attempt: Number(third), updatedAt: Number(at), ...(result !== undefined && result !== '' && { result }) };
   }
   const record: JobRecord = { queue, message: decodeMessage(id, json), state: state as JobState, attempt: Number(third) };
   const time = at === undefined || at === '' ? {} : state === 'inFlight' ? { leaseUntil: Number(at) } : { dueAt: Number(at) };
@@ -15,11 +18,11 @@ export function decodeJob(queue: string, id: string, reply: string[]): JobRecord
   return { ...record, ...time, ...error };
 }
 
-/** Job records from the flat reply of `jobs.lua` (six fields per item). */
+/** Job records from the flat reply of `jobs.lua` (seven fields per item). */
 export function decodeJobs(queue: string, flat: string[]): JobRecord[] {
   const out: JobRecord[] = [];
-  for (let i = 0; i < flat.length; i += 6) {
-    const record = decodeJob(queue, flat[i]!, flat.slice(i + 1, i + 6));
+  for (let i = 0; i < flat.length; i += 7) {
+    const record = decodeJob(queue, flat[i]!, flat.slice(i + 1, i + 7));
     if (record !== undefined) out.push(record);
   }
   return out;

@@ -18,6 +18,7 @@ import {
   type FailedItem,
   type JobListOptions,
   type JobRecord,
+  type KeepCompleted,
   type LeaseRef,
   type ListOptions,
   type Logger,
@@ -84,6 +85,7 @@ export class RedisBackend extends BaseBackend {
     listings: true,
     pendingList: true,
     priorities: true,
+    keepCompleted: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -95,12 +97,12 @@ export class RedisBackend extends BaseBackend {
   private readonly sub: Redis | Cluster;
   private readonly hub: WakeHub;
   private readonly watchdogMs: number;
-  private readonly acks = new AckBatcher(async (refs) => {
-    const args: string[] = [];
-    for (const r of refs) args.push(r.queue, r.id, r.token);
+  private readonly acks = new AckBatcher(async (acks) => {
+    const args: Array<string | number> = [];
+    for (const { ref: r, keep } of acks) args.push(r.queue, r.id, r.token, keep?.count ?? '', keep?.ageMs ?? '', keep?.result ?? '');
     // Not `run`: acks issued just before close() still go out ahead of the QUIT.
     try {
-      return (await runScript(this.client, 'ack', this.keys.anchor, [this.keys.prefix, ...args])) as number[];
+      return (await runScript(this.client, 'ack', this.keys.anchor, [this.keys.prefix, Date.now(), ...args])) as number[];
     } catch (err) {
       throw this.wrap('ack', err);
     }
@@ -260,11 +262,11 @@ export class RedisBackend extends BaseBackend {
   }
 
   /** @inheritdoc */
-  protected async _ack(ref: LeaseRef): Promise<boolean> {
+  protected async _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     this.assertOpen();
     if (!this.starting) throw new NotStartedError();
     await this.starting;
-    return this.acks.ack({ queue: ref.queue, id: ref.id, token: ref.token });
+    return this.acks.ack({ queue: ref.queue, id: ref.id, token: ref.token }, keep);
   }
 
   /** @inheritdoc */

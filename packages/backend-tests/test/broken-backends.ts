@@ -1,4 +1,4 @@
-import type { AbortRequest, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -45,8 +45,8 @@ export class DelegatingBackend implements Backend {
   claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.inner.claim(queue, options);
   }
-  ack(ref: LeaseRef): Promise<boolean> {
-    return this.inner.ack(ref);
+  ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    return this.inner.ack(ref, options);
   }
   nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     return this.inner.nack(ref, outcome);
@@ -274,6 +274,25 @@ export class ListsDelayedLatestFirst extends DelegatingBackend {
 export class PendingMissesOne extends DelegatingBackend {
   override async pending(options?: ListOptions): Promise<PendingPublish[]> {
     return (await this.inner.pending(options)).slice(0, -1);
+  }
+}
+
+/** A completion of an id already kept keeps the first result, not the latest (an insert-if-absent store). */
+export class KeepsFirstResult extends DelegatingBackend {
+  override async ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    const keep = options?.keep;
+    if (keep === undefined) return this.inner.ack(ref, options);
+    // The item is in flight again, so `job` shows that; the listing holds its earlier completion.
+    const earlier = (await this.inner.jobs(ref.queue, { state: 'completed', limit: 1000 })).find((r) => r.message.id === ref.id);
+    if (earlier === undefined) return this.inner.ack(ref, options);
+    return this.inner.ack(ref, { keep: { count: keep.count, ageMs: keep.ageMs, ...(earlier.result !== undefined && { result: earlier.result }) } });
+  }
+}
+
+/** Completed items kept without the count bound (only the age trims them). */
+export class IgnoresKeepCount extends DelegatingBackend {
+  override ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    return this.inner.ack(ref, options?.keep === undefined ? options : { keep: { ...options.keep, count: 100_000 } });
   }
 }
 

@@ -3,6 +3,7 @@ import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import {
   abortTests,
   competingConsumersTests,
+  completedTests,
   concurrentPublisherTests,
   delayedTests,
   directInputTests,
@@ -27,6 +28,8 @@ import {
   DropsOnePublishedEvent,
   DropsPriority,
   FiresScheduleTwice,
+  IgnoresKeepCount,
+  KeepsFirstResult,
   SendRoutesByName,
   PausesOnlyItself,
   ProgressNeverStored,
@@ -75,6 +78,8 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
   { what: 'routes a point-to-point send by name', groups: [requestReplyTests], group: /request\/reply/, wrap: (b) => new SendRoutesByName(b) },
   { what: 'drops the priority (priority inversion)', groups: [priorityTests], group: /priorities/, wrap: (b) => new DropsPriority(b) },
+  { what: 'keeps the first result of an id completed twice', groups: [completedTests], group: /completed items kept/, wrap: (b) => new KeepsFirstResult(b) },
+  { what: 'ignores the count bound of kept completed items', groups: [completedTests], group: /completed items kept/, wrap: (b) => new IgnoresKeepCount(b) },
 ];
 
 describe('the conformance suite has teeth', () => {

@@ -128,10 +128,10 @@ export const COMMANDS = {
     ['failed orders --limit 20 --offset 40 --backend redis://127.0.0.1:6379'],
   ),
   jobs: operator(
-    'list one state of a queue: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first',
+    'list one state of a queue: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first, completed (kept by keepCompleted) most recent first',
     'QUEUE',
     {
-      state: { type: 'string', value: 'STATE', help: 'ready (default), delayed, inFlight or failed' },
+      state: { type: 'string', value: 'STATE', help: 'ready (default), delayed, inFlight, failed or completed' },
       limit: { type: 'string', value: 'N', help: 'at most N jobs (default 50, at most 1000)' },
       offset: { type: 'string', value: 'N', help: 'skip the first N jobs (default 0)' },
     },
@@ -146,7 +146,7 @@ export const COMMANDS = {
     },
     ['pending --limit 20 --backend redis://127.0.0.1:6379'],
   ),
-  job: operator('show one job of a queue in any state (ready, delayed, inFlight, failed); exit 1 when the queue does not hold it', 'QUEUE ID', {}, [
+  job: operator('show one job of a queue in any state (ready, delayed, inFlight, failed, completed while kept); exit 1 when the queue does not hold it', 'QUEUE ID', {}, [
     'job orders 01J9Z… --json --backend redis://127.0.0.1:6379',
   ]),
   replay: operator('move failed items (all, or the given ids) back to the queue; exit 1 when an id is not failed', 'QUEUE [ID…]', {}, [

@@ -108,6 +108,9 @@ test('jobs lists one state in its order (--json and human); a bad --state exits 
     const bad = await runCli(['jobs', 'orders', '--state', 'bogus', '--backend', backend]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/options\.state/);
+    const { id } = await wrkr.send('kept', { name: 'kept.one' });
+    await wrkr.ack((await wrkr.fetch('kept'))!, { result: { ok: 1 }, keepCompleted: { count: 5, age: '1h' } });
+    expect(await json(['jobs', 'kept', '--state', 'completed'])).toEqual([expect.objectContaining({ id, state: 'completed', result: { ok: 1 } })]);
   } finally {
     for (const q of await wrkr.queues()) await wrkr.deleteQueue(q);
     await wrkr.stop();

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { MAX_JOBS_PAGE, type AbortRequest, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
+import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -117,7 +117,7 @@ export function assertJobListOptions(o: unknown, field = 'options'): asserts o i
   if (o.offset !== undefined) assertInt(o.offset, `${field}.offset`, 0);
 }
 
-const LISTABLE_STATES: ReadonlyArray<JobListOptions['state']> = ['ready', 'delayed', 'inFlight', 'failed'];
+const LISTABLE_STATES: ReadonlyArray<JobListOptions['state']> = ['ready', 'delayed', 'inFlight', 'failed', 'completed'];
 
 /** Throw unless `ids` is absent or an array of ids. */
 export function assertIds(ids: unknown, field = 'ids'): asserts ids is readonly string[] | undefined {
@@ -186,8 +186,32 @@ export const MAX_PROGRESS_CHARS = 4096;
 
 /** Throw unless `value` is JSON text of a progress value within the size bound. */
 export function assertProgressText(value: unknown, field = 'value'): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PROGRESS_CHARS) {
-    throw new ValidationError(field, `must be JSON text of 1 to ${MAX_PROGRESS_CHARS} characters`);
+  assertJsonText(value, field, MAX_PROGRESS_CHARS);
+}
+
+/** Longest result kept with a completed item, in characters of its JSON text (the progress bound). */
+export const MAX_RESULT_CHARS = MAX_PROGRESS_CHARS;
+
+/** Most completed items one queue may be asked to keep. */
+export const MAX_KEEP_COUNT = 100_000;
+
+/** Throw unless `o` are `ack` options: absent, or `{ keep?: { result?, count, ageMs } }` within the bounds. */
+export function assertAckOptions(o: unknown, field = 'options'): asserts o is AckOptions | undefined {
+  if (o === undefined) return;
+  assertObject(o, field);
+  assertKnownKeys(o, ['keep'], field);
+  if (o.keep === undefined) return;
+  const keep = o.keep;
+  assertObject(keep, `${field}.keep`);
+  assertKnownKeys(keep, ['result', 'count', 'ageMs'], `${field}.keep`);
+  if (keep.result !== undefined) assertJsonText(keep.result, `${field}.keep.result`, MAX_RESULT_CHARS);
+  assertInt(keep.count, `${field}.keep.count`, 1, MAX_KEEP_COUNT);
+  assertMs(keep.ageMs, `${field}.keep.ageMs`, 1);
+}
+
+function assertJsonText(value: unknown, field: string, max: number): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new ValidationError(field, `must be JSON text of 1 to ${max} characters`);
   }
   try {
     JSON.parse(value);

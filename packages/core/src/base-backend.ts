@@ -1,5 +1,6 @@
 import {
   assertAbortRequest,
+  assertAckOptions,
   assertClaimOptions,
   assertFireExpectation,
   assertIds,
@@ -19,6 +20,7 @@ import {
 import {
   BACKEND_CONTRACT_VERSION,
   type AbortRequest,
+  type AckOptions,
   DEFAULT_JOBS_PAGE,
   type Backend,
   type BackendCapabilities,
@@ -27,6 +29,7 @@ import {
   type FailedItem,
   type JobListOptions,
   type JobRecord,
+  type KeepCompleted,
   type LeaseRef,
   type ListOptions,
   type Message,
@@ -37,7 +40,7 @@ import {
   type ScheduleRecord,
   type WorkerInfo,
 } from './contract';
-import type { ValidationError } from './errors';
+import { NotSupportedError, type ValidationError } from './errors';
 import { assertId, assertPattern, assertQueueName } from './validation';
 
 /** Runs `check`; its ValidationError becomes a rejected promise (a contract method never throws synchronously). */
@@ -122,8 +125,14 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
-  ack(ref: LeaseRef): Promise<boolean> {
-    return refused(() => { assertLeaseRef(ref); }) ?? this._ack(ref);
+  ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    const checked = refused(() => { assertLeaseRef(ref); assertAckOptions(options); });
+    if (checked) return checked;
+    const keep = options?.keep;
+    if (keep === undefined) return this._ack(ref);
+    // Deleting an item its caller asked to keep would lose the result: refuse, and the lease stays.
+    if (!this.capabilities.keepCompleted) return Promise.reject(new NotSupportedError('keepCompleted', this.name));
+    return this._ack(ref, { ...(keep.result !== undefined && { result: keep.result }), count: keep.count, ageMs: keep.ageMs });
   }
 
   /** @inheritdoc */
@@ -277,8 +286,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _cancel(id: string): Promise<boolean>;
   /** `claim` with valid options (`max` 1…MAX_CLAIM, whole ms). */
   protected abstract _claim(queue: string, options: ClaimOptions): Promise<Delivery[]>;
-  /** `ack` of a well-formed lease reference. */
-  protected abstract _ack(ref: LeaseRef): Promise<boolean>;
+  /** `ack` of a well-formed lease reference; `keep` (within its bounds) only with `capabilities.keepCompleted`. */
+  protected abstract _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean>;
   /** `nack` of a well-formed lease reference with a known outcome. */
   protected abstract _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
   /** `extend` of a well-formed lease reference by whole ms ≥ 1. */

@@ -1,11 +1,12 @@
 import type { EventEmitter } from 'node:events';
-import type { Backend, Delivery, LeaseRef } from './contract';
+import type { Backend, Delivery, KeepCompleted, LeaseRef } from './contract';
 import { toEvent, type Codec } from './codec';
 import { AbortWatcher } from './abort-watcher';
 import { AbortedError, StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
 import type { WrkrEvent } from './event';
 import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
+import { resultText } from './keep-completed';
 import { LazyAbort } from './lazy-abort';
 import { LeaseRenewer } from './lease-renewer';
 import { ProgressWriter } from './progress-writer';
@@ -25,6 +26,8 @@ export interface ConsumerSettings {
   readonly requireData?: boolean;
   /** Extra fields of the delivery's log lines. */
   readonly logBindings?: (event: WrkrEvent) => Record<string, unknown>;
+  /** Keep completed items (with the handler's result) within this retention instead of deleting them. */
+  readonly keepCompleted?: Omit<KeepCompleted, 'result'>;
 }
 
 /** Called after a handler's final outcome, before the item is acked or failed (request/reply hooks in here). */
@@ -178,7 +181,8 @@ export class Consumer {
     const stored = this.backend.capabilities.progress ? new ProgressWriter(this.backend, lref, log) : undefined;
     // ctx.ack(): renewal stops first, so a renewal cannot find the token gone and abort the handler.
     let early: Promise<boolean> | undefined;
-    const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, 'ack', log)));
+    // An early ack comes before the handler's result, so a kept item is kept without one.
+    const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, this.ackOutcome(undefined, log), log)));
     const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, stored);
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
@@ -205,7 +209,7 @@ export class Consumer {
     }
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
-      if (await this.settle(lref, 'ack', log)) {
+      if (await this.settle(lref, this.ackOutcome(outcome.value, log), log)) {
         this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
       }
       return;
@@ -273,9 +277,23 @@ export class Consumer {
     });
   }
 
-  private async settle(lref: LeaseRef, outcome: 'ack' | Parameters<Backend['nack']>[1], log: () => Logger): Promise<boolean> {
+  /** The ack of a handler's success: a plain ack, or with `keepCompleted` one that keeps the item and its result. */
+  private ackOutcome(value: unknown, log: () => Logger): Ack {
+    const keep = this.settings.keepCompleted;
+    if (keep === undefined) return { ack: undefined };
+    let result: string | undefined;
     try {
-      const ok = outcome === 'ack' ? await this.backend.ack(lref) : await this.backend.nack(lref, outcome);
+      result = resultText(value, 'result');
+    } catch (err) {
+      // The job succeeded; an unkeepable result must not turn that into a retry.
+      log().warn({ err }, 'handler result cannot be kept; keeping the completed item without it');
+    }
+    return { ack: { ...keep, ...(result !== undefined && { result }) } };
+  }
+
+  private async settle(lref: LeaseRef, outcome: Ack | Parameters<Backend['nack']>[1], log: () => Logger): Promise<boolean> {
+    try {
+      const ok = !('ack' in outcome) ? await this.backend.nack(lref, outcome) : outcome.ack ? await this.backend.ack(lref, { keep: outcome.ack }) : await this.backend.ack(lref);
       if (!ok) log().warn('lease was lost before the item was settled; it will be redelivered');
       return ok;
     } catch (err) {
@@ -283,6 +301,11 @@ export class Consumer {
       return false;
     }
   }
+}
+
+/** A success to settle: `ack` holds what to keep of the completed item, if anything. */
+interface Ack {
+  readonly ack: KeepCompleted | undefined;
 }
 
 /** The handler's run time and the wait from publish to its start, carried by the outcome events (metrics read them). */

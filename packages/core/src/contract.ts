@@ -37,6 +37,8 @@ export interface BackendCapabilities {
   readonly pendingList: boolean;
   /** `priority` on publish/send: a higher priority is claimed first, FIFO by due time within one; retries keep it. */
   readonly priorities: boolean;
+  /** `ack(ref, { keep })`: the item is kept as completed, with its result, within the given retention. */
+  readonly keepCompleted: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -77,6 +79,22 @@ export interface Delivery {
   readonly attempt: number;
   /** Epoch ms when the lease runs out unless extended. */
   readonly leaseUntil: number;
+}
+
+/** What an `ack` keeps of the item it completes (with `capabilities.keepCompleted`). */
+export interface KeepCompleted {
+  /** The handler's result as JSON text (1…MAX_RESULT_CHARS characters); absent: kept without one. */
+  readonly result?: string;
+  /** Most completed items the queue keeps (1…MAX_KEEP_COUNT): this ack trims the oldest beyond it. */
+  readonly count: number;
+  /** Completed items older than this many ms (≥ 1) are trimmed, and never listed or found. */
+  readonly ageMs: number;
+}
+
+/** Options of `ack`. */
+export interface AckOptions {
+  /** Keep the item as completed (state `completed`) instead of deleting it. */
+  readonly keep?: KeepCompleted;
 }
 
 /** Address of a leased item. */
@@ -217,14 +235,16 @@ export interface JobRecord {
   readonly leaseUntil?: number;
   /** Failed: its error; waiting for a retry: the error of the last attempt, where the backend keeps it. */
   readonly error?: FailureInfo;
-  /** Epoch ms of its last state change, where the backend records one (failed items always have it). */
+  /** Epoch ms of its last state change, where the backend records one (failed and completed items always have it). */
   readonly updatedAt?: number;
+  /** Completed: the result kept with it (JSON text), when its ack carried one. */
+  readonly result?: string;
 }
 
 /** A page of one state of a queue (the base fills in the defaults). */
 export interface JobListOptions {
-  /** The state to list (`completed` is not listable yet: nothing keeps completed items). */
-  readonly state: Exclude<JobState, 'completed'>;
+  /** The state to list (`completed`: only items acked with `keep`). */
+  readonly state: JobState;
   /** Most entries to return, 1…MAX_JOBS_PAGE (default DEFAULT_JOBS_PAGE). */
   readonly limit: number;
   /** Entries to skip (default 0). */
@@ -303,8 +323,14 @@ export interface Backend {
    * is available, returning as soon as one becomes available (including by its due time passing).
    */
   claim(queue: string, options: ClaimOptions): Promise<Delivery[]>;
-  /** Remove a leased item. Returns false (and changes nothing) when the token no longer holds the lease. */
-  ack(ref: LeaseRef): Promise<boolean>;
+  /**
+   * Remove a leased item. Returns false (and changes nothing) when the token no longer holds the lease.
+   * With `options.keep` (and `capabilities.keepCompleted`) the item is kept instead, in the same atomic
+   * step, as `completed` with `keep.result` and its completion time as `updatedAt`, replacing an
+   * earlier completion of the same id; the queue's completed items are then trimmed to the newest
+   * `keep.count`, and those older than `keep.ageMs` are dropped (never shown again by `job`/`jobs`).
+   */
+  ack(ref: LeaseRef, options?: AckOptions): Promise<boolean>;
   /** Retry, release or fail a leased item. Returns false (and changes nothing) when the token is stale. */
   nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
   /** Set the lease to end `leaseMs` from now. Returns false (and changes nothing) when the token is stale. */
@@ -314,13 +340,15 @@ export interface Backend {
   stats(queue: string): Promise<QueueStats>;
   /**
    * With `capabilities.jobLookup`: the item `id` of `queue` (ready, delayed, in flight or failed; a due
-   * delayed item is ready, an expired lease ready), or undefined when the queue does not hold it.
+   * delayed item is ready, an expired lease ready), or undefined when the queue does not hold it. With
+   * `capabilities.keepCompleted`, an id the queue holds no other way is found `completed` while kept.
    */
   job(queue: string, id: string): Promise<JobRecord | undefined>;
   /**
    * With `capabilities.listings`: a page of the items of `queue` in one state, each as `job` reports it,
    * ordered as they will be taken (ready), by due time (delayed), by lease end (inFlight), most recently
-   * failed first (failed). A due delayed item and an expired lease are ready, as in `job`.
+   * failed first (failed), most recently completed first (completed: empty without
+   * `capabilities.keepCompleted`). A due delayed item and an expired lease are ready, as in `job`.
    */
   jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]>;
   /**

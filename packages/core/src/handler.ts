@@ -1,5 +1,6 @@
 import type { Duration } from './duration';
 import type { WrkrEvent } from './event';
+import type { KeepCompletedOptions } from './keep-completed';
 import type { Logger } from './logger';
 import type { RetryOptions } from './retry-policy';
 
@@ -51,4 +52,11 @@ export interface SubscribeOptions<T = unknown> {
   data?: 'required' | 'optional';
   /** Fields added to every log line about a delivery: `ctx.log`'s and wrkr's own (e.g. the failure line). */
   logBindings?: (event: WrkrEvent<T>) => Record<string, unknown>;
+  /**
+   * Keep completed items with the handler's result (JSON, at most 4096 characters; a larger or non-JSON
+   * result is logged and left out) instead of deleting them at ack: at most `count` per queue, none
+   * older than `age`. Listed by `jobs(queue, { state: 'completed' })`, found by `job(queue, id)`.
+   * Default: deleted at ack.
+   */
+  keepCompleted?: KeepCompletedOptions;
 }

@@ -28,6 +28,8 @@ export interface JobInfo<T = unknown> {
   readonly updatedAt?: Date;
   /** In flight: the last value its handler passed to `ctx.progress()`, where the backend stores progress. */
   readonly progress?: unknown;
+  /** Completed: its handler's result, when the subscription keeps completed items (`keepCompleted`) and it returned one; `updatedAt` is when it completed. */
+  readonly result?: unknown;
 }
 
 /** A backend's record as users see it: data decoded (an undecodable item still shows, with `raw` only), times as Dates. */
@@ -50,5 +52,6 @@ export function toJobInfo<T>(codec: Codec, record: JobRecord): JobInfo<T> {
     ...(record.error !== undefined ? { error: record.error } : {}),
     createdAt: new Date(record.message.publishedAt),
     ...(record.updatedAt !== undefined ? { updatedAt: new Date(record.updatedAt) } : {}),
+    ...(record.result !== undefined ? { result: JSON.parse(record.result) as unknown } : {}),
   };
 }

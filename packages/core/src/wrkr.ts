@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, JobListOptions, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+import type { Backend, FailedItem, JobListOptions, KeepCompleted, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
 import { BACKEND_CONTRACT_VERSION } from './contract';
 import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { toJobInfo, type JobInfo } from './job-info';
+import { parseKeepCompleted, resultText, type KeepCompletedOptions } from './keep-completed';
 import { Consumer } from './consumer';
 import { defaultBackend } from './default-backend';
 import { parseDuration, parseTimerDuration, type Duration } from './duration';
@@ -83,7 +84,7 @@ export interface FailedEvent<T = unknown> {
 
 export type { ScheduleInfo } from './scheduler';
 
-const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout', 'data', 'logBindings'];
+const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout', 'data', 'logBindings', 'keepCompleted'];
 const DEFAULT_LEASE = '30s';
 
 /**
@@ -304,6 +305,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       throw new ValidationError('options.data', "must be 'required' or 'optional'");
     }
     if (options.logBindings !== undefined && typeof options.logBindings !== 'function') throw new ValidationError('options.logBindings', 'must be a function');
+    const keepCompleted = options.keepCompleted === undefined ? undefined : parseKeepCompleted(options.keepCompleted, 'options.keepCompleted');
+    if (keepCompleted !== undefined) this.need('keepCompleted');
     const list = patterns === null ? [] : toPatterns(patterns);
     if (this.consumers.has(queue)) throw new ValidationError('queue', `${queue} is already subscribed in this process`);
     for (const p of list) await this.backend.bind(queue, p);
@@ -318,6 +321,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         ...(options.data === 'required' ? { requireData: true } : {}),
         ...(options.logBindings !== undefined ? { logBindings: options.logBindings as (event: WrkrEvent) => Record<string, unknown> } : {}),
+        ...(keepCompleted !== undefined ? { keepCompleted } : {}),
       },
       handler as Handler,
       this.log.child({ queue }),
@@ -400,11 +404,24 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return { queue, id: event.id, event, attempt: d.attempt, token: d.token, leaseUntil: new Date(d.leaseUntil) };
   }
 
-  /** Acknowledge a pulled item by its lease `{ queue, id, token }` (a PulledItem is one); throws StaleLeaseError when the lease was lost. */
-  async ack(lease: LeaseRef): Promise<void> {
+  /**
+   * Acknowledge a pulled item by its lease `{ queue, id, token }` (a PulledItem is one); throws
+   * StaleLeaseError when the lease was lost. With `keepCompleted: { count, age }` the item is kept as
+   * completed, with `result` (JSON, at most 4096 characters) when given, as `subscribe`'s option keeps it.
+   */
+  async ack(lease: LeaseRef, options: { result?: unknown; keepCompleted?: KeepCompletedOptions } = {}): Promise<void> {
     this.assertStarted();
     const ref = leaseRef(lease);
-    if (!(await this.backend.ack(ref))) throw new StaleLeaseError(ref.queue, ref.id);
+    assertKnownKeys(options, ['result', 'keepCompleted'], 'options');
+    let keep: KeepCompleted | undefined;
+    if (options.keepCompleted !== undefined) {
+      const result = resultText(options.result, 'options.result');
+      keep = { ...parseKeepCompleted(options.keepCompleted, 'options.keepCompleted'), ...(result !== undefined && { result }) };
+      this.need('keepCompleted');
+    } else if (options.result !== undefined) {
+      throw new ValidationError('options.result', 'is kept only with keepCompleted: { count, age }');
+    }
+    if (!(await (keep ? this.backend.ack(ref, { keep }) : this.backend.ack(ref)))) throw new StaleLeaseError(ref.queue, ref.id);
   }
 
   /**
@@ -526,7 +543,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
 
   /**
    * A page of one state of a queue: ready in the order they will be taken, delayed by due time, inFlight
-   * by lease end, failed most recent first. `limit` 1…1000 (default 50), `offset` default 0.
+   * by lease end, failed most recent first, completed (kept with `keepCompleted`) most recent first.
+   * `limit` 1…1000 (default 50), `offset` default 0.
    */
   async jobs<T = unknown>(queue: string, options: { state: JobListOptions['state']; limit?: number; offset?: number }): Promise<Array<JobInfo<T>>> {
     this.assertStarted();

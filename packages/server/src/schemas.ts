@@ -72,7 +72,22 @@ export const fetchBody = {
 } as const;
 
 /** Ack of a fetched item. */
-export const ackBody = { type: 'object', required: ['queue', 'id', 'token'], additionalProperties: false, properties: leaseProperties } as const;
+export const ackBody = {
+  type: 'object',
+  required: ['queue', 'id', 'token'],
+  additionalProperties: false,
+  properties: {
+    ...leaseProperties,
+    result: { description: 'any JSON value (at most 4096 characters of JSON), kept with the completed item; only with keepCompleted' },
+    keepCompleted: {
+      type: 'object',
+      required: ['count', 'age'],
+      additionalProperties: false,
+      description: 'keep the item as completed (listed by state=completed) instead of deleting it: at most `count` per queue, none older than `age`',
+      properties: { count: { type: 'integer', minimum: 1, maximum: 100000 }, age: duration },
+    },
+  },
+} as const;
 
 /** Nack of a fetched item: retry after `delay`, or `fail` to the failed store. */
 export const nackBody = {
@@ -294,6 +309,7 @@ export const jobReply = {
     createdAt: isoTime,
     updatedAt: isoTime,
     progress: { description: 'in flight: the last value the handler stored with ctx.progress() (any JSON value)' },
+    result: { description: 'completed: the result kept with it (any JSON value), when its subscription or ack kept one' },
   },
 } as const;
 
@@ -302,7 +318,7 @@ export const jobsQuery = {
   type: 'object',
   required: ['state'],
   additionalProperties: false,
-  properties: { state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed'] }, ...pageQuery.properties },
+  properties: { state: { type: 'string', enum: ['ready', 'delayed', 'inFlight', 'failed', 'completed'] }, ...pageQuery.properties },
 } as const;
 
 /** A page of jobs of one state. */

@@ -52,3 +52,27 @@ test('GET /api/queues/:q/jobs lists one state in its order, paged; bad queries a
     expectApiError(bad.body, 400);
   }
 });
+
+test('completed jobs kept by keepCompleted are listed with state=completed and found by id, with their result', async () => {
+  const { wrkr, call } = api;
+  const done = new Promise((resolve) => wrkr.once('completed', resolve));
+  await wrkr.subscribe('reports', null, (e) => ({ rows: (e.data as { n: number }).n * 2 }), { keepCompleted: { count: 10, age: '1h' } });
+  const { id } = await wrkr.send('reports', { name: 'report.run', data: { n: 21 } });
+  await done;
+  const page = await call('GET', '/api/queues/reports/jobs?state=completed');
+  expect(page.status).toBe(200);
+  expect(page.body).toEqual([{ queue: 'reports', id, state: 'completed', name: 'report.run', data: { n: 21 }, attempt: 1, createdAt: expect.any(String), updatedAt: expect.any(String), result: { rows: 42 } }]);
+  expect((await call('GET', `/api/queues/reports/jobs/${id}`)).body).toEqual(page.body[0]);
+});
+
+test('POST /api/ack with keepCompleted keeps the pulled item with its result; result alone is a 400', async () => {
+  const { wrkr, call } = api;
+  const { id } = await wrkr.send('pulled', { name: 'pull.me' });
+  const item = await wrkr.fetch('pulled');
+  const lease = { queue: 'pulled', id, token: item!.token };
+  const alone = await call('POST', '/api/ack', { ...lease, result: 1 });
+  expect(alone.status).toBe(400);
+  expectApiError(alone.body, 400, 'ERR_WRKR_VALIDATION');
+  expect((await call('POST', '/api/ack', { ...lease, result: { ok: true }, keepCompleted: { count: 5, age: '10m' } })).status).toBe(200);
+  expect((await call('GET', `/api/queues/pulled/jobs/${id}`)).body).toMatchObject({ state: 'completed', result: { ok: true } });
+});

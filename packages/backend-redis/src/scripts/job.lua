@@ -1,8 +1,9 @@
 --@include common
 -- One item of a queue, read-only: ARGV = ns, queue, id, now.
 -- Returns {} when the queue does not hold it, else { state, json, attempt, at, errorJson } where at is
--- the lease end (inFlight) or due time (delayed), '' otherwise. A due delayed item and an expired lease
--- are ready (the next claim takes them), so nothing is moved here.
+-- the lease end (inFlight), due time (delayed) or completion time (completed), '' otherwise; completed
+-- adds a sixth field, the result ('' for none). A due delayed item and an expired lease are ready (the
+-- next claim takes them), so nothing is moved here. A completed item past its expiry is not found.
 local queue, id, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
 local json = redis.call('HGET', qk(queue, 'msg'), id)
 if json then
@@ -15,5 +16,9 @@ if json then
   return { 'ready', json, attempt, '', err }
 end
 local fjson = redis.call('HGET', qk(queue, 'fmsg'), id)
-if not fjson then return {} end
-return { 'failed', fjson, redis.call('HGET', qk(queue, 'finfo'), id) }
+if fjson then return { 'failed', fjson, redis.call('HGET', qk(queue, 'finfo'), id) } end
+local info = redis.call('HGET', qk(queue, 'cinfo'), id)
+if not info then return {} end
+local attempt, expires, result = string.match(info, '^([^|]*)|([^|]*)|(.*)$')
+if tonumber(expires) <= now then return {} end
+return { 'completed', redis.call('HGET', qk(queue, 'cmsg'), id), attempt, redis.call('ZSCORE', qk(queue, 'cdone'), id), '', result }

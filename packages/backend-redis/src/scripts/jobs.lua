@@ -1,6 +1,7 @@
 --@include common
 -- A page of one state of a queue, read-only: ARGV = ns, queue, state, offset, limit, now.
--- Returns { id, state, json, attempt, at, errorJson, ... } (failed: { id, 'failed', json, info, '', '' }).
+-- Returns { id, state, json, attempt, at, errorJson, result, ... } (failed: { id, 'failed', json, info,
+-- '', '', '' }; completed: at = completion time, most recent first, expired ones left out).
 -- Ready is in claim order: expired leases by lease end, then per priority level (highest first) its
 -- ready list from the tail (RPOP end) and its due delayed items by due time (the next claim pushes
 -- those behind the list).
@@ -16,6 +17,7 @@ local function item(id, st, at)
   out[#out + 1] = redis.call('HGET', qk(queue, 'att'), id) or '0'
   out[#out + 1] = at
   out[#out + 1] = st == 'inFlight' and '' or (redis.call('HGET', qk(queue, 'err'), id) or '')
+  out[#out + 1] = ''
 end
 if state == 'failed' then
   for _, id in ipairs(redis.call('ZREVRANGE', qk(queue, 'failed'), offset, offset + limit - 1)) do
@@ -25,6 +27,22 @@ if state == 'failed' then
     out[#out + 1] = redis.call('HGET', qk(queue, 'finfo'), id)
     out[#out + 1] = ''
     out[#out + 1] = ''
+    out[#out + 1] = ''
+  end
+elseif state == 'completed' then
+  local page = redis.call('ZREVRANGE', qk(queue, 'cdone'), offset, offset + limit - 1, 'WITHSCORES')
+  for i = 1, #page, 2 do
+    local id = page[i]
+    local attempt, expires, result = string.match(redis.call('HGET', qk(queue, 'cinfo'), id), '^([^|]*)|([^|]*)|(.*)$')
+    if tonumber(expires) > tonumber(now) then
+      out[#out + 1] = id
+      out[#out + 1] = 'completed'
+      out[#out + 1] = redis.call('HGET', qk(queue, 'cmsg'), id)
+      out[#out + 1] = attempt
+      out[#out + 1] = page[i + 1]
+      out[#out + 1] = ''
+      out[#out + 1] = result
+    end
   end
 elseif state == 'delayed' or state == 'inFlight' then
   local key = qk(queue, state == 'delayed' and 'delayed' or 'inflight')

@@ -105,6 +105,6 @@ export const jobLookupTests = defineGroup('21. job lookup', ({ h, timing, test }
     assert.equal(job.error?.message, ERROR.message);
     assert.equal(job.error?.code, ERROR.code);
     assertSameMessage(job.message, bad);
-    assert.equal(await b!.job('q', good.id), undefined, 'acked items are deleted (nothing keeps completed ones)');
+    assert.equal(await b!.job('q', good.id), undefined, 'items acked without keep are deleted');
   });
 });

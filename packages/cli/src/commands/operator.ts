@@ -210,6 +210,7 @@ function jobView(job: JobInfo) {
     ...(job.error ? { error: job.error } : {}),
     createdAt: job.createdAt.toISOString(),
     ...(job.updatedAt ? { updatedAt: job.updatedAt.toISOString() } : {}),
+    ...(job.result !== undefined ? { result: job.result } : {}),
   };
 }
 

@@ -11,3 +11,4 @@ declare const key32bytes: Buffer;
 declare const oldKey: Buffer;
 declare function sendMail(to: string, options: { signal: AbortSignal }): Promise<void>;
 declare function longStep(options: { signal: AbortSignal }): Promise<void>;
+declare function buildReport(data: unknown): Promise<number>;

@@ -1,4 +1,4 @@
-import { NotFoundError, type JobInfo, type Wrkr } from '@wrkr/core';
+import { NotFoundError, type JobInfo, type JobState, type Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { operation } from '../route-schema';
 import { jobParams, queueParams, jobReply, jobsQuery, jobsReply } from '../schemas';
@@ -21,19 +21,20 @@ function jobBody(job: JobInfo): Record<string, unknown> {
     createdAt: job.createdAt.toISOString(),
     updatedAt: iso(job.updatedAt),
     progress: job.progress,
+    result: job.result,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
 /** Jobs of a queue: a page of one state, or one by id. */
 export function jobRoutes(app: FastifyInstance, wrkr: Wrkr): void {
-  app.get<{ Params: { queue: string }; Querystring: { state: 'ready' | 'delayed' | 'inFlight' | 'failed'; limit?: number; offset?: number } }>(
+  app.get<{ Params: { queue: string }; Querystring: { state: JobState; limit?: number; offset?: number } }>(
     '/api/queues/:queue/jobs',
     {
       schema: operation(
         'listJobs',
         'jobs',
-        'A page of the jobs of a queue in one state: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first',
+        'A page of the jobs of a queue in one state: ready in the order they will be taken, delayed by due time, inFlight by lease end, failed most recent first, completed (kept with keepCompleted) most recent first',
         { params: queueParams, querystring: jobsQuery },
         jobsReply,
         'Jobs of that state',
@@ -47,7 +48,7 @@ export function jobRoutes(app: FastifyInstance, wrkr: Wrkr): void {
   );
   app.get<{ Params: { queue: string; id: string } }>(
     '/api/queues/:queue/jobs/:id',
-    { schema: operation('getJob', 'jobs', 'One job of a queue, whatever its state (ready, delayed, inFlight, failed); 404 when the queue does not hold it', { params: jobParams }, jobReply, 'The job') },
+    { schema: operation('getJob', 'jobs', 'One job of a queue, whatever its state (ready, delayed, inFlight, failed, or completed while kept); 404 when the queue does not hold it', { params: jobParams }, jobReply, 'The job') },
     async (req) => {
       const job = await wrkr.job(req.params.queue, req.params.id);
       if (job === undefined) throw new NotFoundError(`job of queue ${req.params.queue}`, req.params.id);

@@ -66,11 +66,12 @@ export function pullRoutes(app: FastifyInstance, wrkr: Wrkr): void {
       };
     },
   );
-  app.post<{ Body: LeaseRef }>(
+  app.post<{ Body: LeaseRef & { result?: unknown; keepCompleted?: { count: number; age: Duration } } }>(
     '/api/ack',
-    { schema: operation('ackItem', 'pull', 'Acknowledge a fetched item (409 when the lease was lost)', { body: ackBody }, okReply, 'Removed from the queue') },
+    { schema: operation('ackItem', 'pull', 'Acknowledge a fetched item (409 when the lease was lost); with keepCompleted it is kept as completed, with result', { body: ackBody }, okReply, 'Removed from the queue, or kept as completed') },
     async (req) => {
-      await wrkr.ack(req.body);
+      const { result, keepCompleted, ...lease } = req.body;
+      await wrkr.ack(lease, { ...(result !== undefined && { result }), ...(keepCompleted !== undefined && { keepCompleted }) });
       return { ok: true };
     },
   );

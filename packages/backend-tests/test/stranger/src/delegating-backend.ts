@@ -1,4 +1,4 @@
-import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type KeepCompleted, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, type MemoryStore } from '@wrkr/backend-memory';
 
 /** A third-party backend in miniature: BaseBackend checks every argument, each _method hands the call on. */
@@ -23,7 +23,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _send(queue: string, items: readonly Outgoing[]) { return this.#inner.send(queue, items); }
   protected _cancel(id: string) { return this.#inner.cancel(id); }
   protected _claim(queue: string, options: ClaimOptions) { return this.#inner.claim(queue, options); }
-  protected _ack(ref: LeaseRef) { return this.#inner.ack(ref); }
+  protected _ack(ref: LeaseRef, keep?: KeepCompleted) { return this.#inner.ack(ref, keep && { keep }); }
   protected _nack(ref: LeaseRef, outcome: NackOutcome) { return this.#inner.nack(ref, outcome); }
   protected _extend(ref: LeaseRef, leaseMs: number) { return this.#inner.extend(ref, leaseMs); }
   protected _stats(queue: string) { return this.#inner.stats(queue); }
