@@ -57,6 +57,8 @@ export interface LeaseDoc {
   a: number;
   /** Last error (wait after a retry, failed). */
   e?: FailureInfo;
+  /** held: the external worker whose claim took the lease (sticky pull); extensions carry it on. */
+  h?: string;
   /** Epoch ms of the change. */
   ts: number;
 }

@@ -54,6 +54,9 @@ export class DelegatingBackend implements Backend {
   extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return this.inner.extend(ref, leaseMs);
   }
+  heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    return this.inner.heldBy(queue, holder);
+  }
   stats(queue: string) {
     return this.inner.stats(queue);
   }

@@ -37,6 +37,7 @@ for _, queue in ipairs(order) do
     redis.call('HDEL', qk(queue, 'att'), unpack(acked))
     redis.call('HDEL', qk(queue, 'err'), unpack(acked))
     redis.call('HDEL', qk(queue, 'pri'), unpack(acked))
+    unhold(queue, acked)
   end
 end
 return out
