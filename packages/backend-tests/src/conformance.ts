@@ -24,6 +24,7 @@ import { workerTests } from './groups/workers';
 import { abortTests } from './groups/abort';
 import { pauseTests } from './groups/pause';
 import { progressTests } from './groups/progress';
+import { stickyPullTests } from './groups/sticky-pull';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -55,6 +56,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   listingTests,
   pendingTests,
   priorityTests,
+  stickyPullTests,
 ];
 
 /**

@@ -33,3 +33,4 @@ export { jobLookupTests } from './groups/job-lookup';
 export { listingTests } from './groups/listings';
 export { pendingTests } from './groups/pending';
 export { priorityTests } from './groups/priorities';
+export { stickyPullTests } from './groups/sticky-pull';

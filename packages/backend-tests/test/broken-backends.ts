@@ -303,3 +303,24 @@ const CHECKED_METHODS = [
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
   'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
 ] as const;
+
+/** Sticky pull that forgets the holder: a worker re-claiming gets a new item instead of the one it holds. */
+export class ForgetsTheHolder extends DelegatingBackend {
+  override claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const { holder: _dropped, ...plain } = options;
+    return this.inner.claim(queue, plain);
+  }
+}
+
+/** Sticky pull whose holder map is never cleared: a worker is handed its old item again after its lease ended (ack, nack, expiry). */
+export class StickinessOutlivesTheLease extends DelegatingBackend {
+  readonly #last = new Map<string, Delivery>();
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const key = options.holder === undefined ? undefined : `${queue} ${options.holder}`;
+    const old = key === undefined ? undefined : this.#last.get(key);
+    if (key !== undefined && old !== undefined && (await this.inner.heldBy(queue, options.holder!)) === undefined) return [old];
+    const got = await this.inner.claim(queue, options);
+    if (key !== undefined && got[0] !== undefined) this.#last.set(key, got[0]);
+    return got;
+  }
+}

@@ -16,6 +16,7 @@ import {
   pendingTests,
   priorityTests,
   scheduleTests,
+  stickyPullTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
@@ -27,6 +28,7 @@ import {
   DropsOnePublishedEvent,
   DropsPriority,
   FiresScheduleTwice,
+  ForgetsTheHolder,
   SendRoutesByName,
   PausesOnlyItself,
   ProgressNeverStored,
@@ -36,6 +38,7 @@ import {
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
+  StickinessOutlivesTheLease,
 } from './broken-backends';
 import { RecordingApi, type RecordedResult } from './recording-api';
 
@@ -75,6 +78,8 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'skips the argument checks of BaseBackend', groups: [directInputTests], group: /bad arguments refused by the backend itself/, wrap: (b) => new SkipsArgumentChecks(b as MemoryBackend) },
   { what: 'routes a point-to-point send by name', groups: [requestReplyTests], group: /request\/reply/, wrap: (b) => new SendRoutesByName(b) },
   { what: 'drops the priority (priority inversion)', groups: [priorityTests], group: /priorities/, wrap: (b) => new DropsPriority(b) },
+  { what: 'hands a worker a new item instead of the one it holds', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new ForgetsTheHolder(b) },
+  { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 
 describe('the conformance suite has teeth', () => {
