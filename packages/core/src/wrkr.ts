@@ -375,7 +375,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
    * With `worker` (an external worker's id; needs `capabilities.stickyPull`): while that worker holds an
    * unacked, unexpired lease on an item of this queue, that same item comes back at once, as a new lease
    * (fresh token, the old one stale; lease from now; attempt + 1), so a worker that restarted and lost its
-   * token resumes its task instead of waiting for the lease to run out.
+   * token resumes its task instead of waiting for the lease to run out. An item a worker's fetch claimed
+   * as `signal` aborted stays that worker's (its next fetch gets it) rather than being given back.
    */
   async fetch<T = unknown>(queue: string, options: { visibilityTimeout?: Duration; wait?: Duration; signal?: AbortSignal; worker?: string } = {}): Promise<PulledItem<T> | null> {
     this.assertStarted();
@@ -393,9 +394,10 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (signal?.aborted) return null;
     const [d] = await this.backend.claim(queue, { max: 1, leaseMs, waitMs, ...(signal !== undefined ? { signal } : {}), ...(worker !== undefined ? { holder: worker } : {}) });
     if (!d) return null;
-    // Nobody waits for it any more: hand it back untouched rather than hide it for a whole lease.
+    // Nobody waits for it any more: hand it back untouched rather than hide it for a whole lease — unless
+    // a worker took it: then it stays that worker's, and its next fetch gets it back at once.
     if (signal?.aborted) {
-      await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'release' });
+      if (worker === undefined) await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'release' });
       return null;
     }
     let event: WrkrEvent<T>;
