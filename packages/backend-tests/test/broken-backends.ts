@@ -307,8 +307,8 @@ const CHECKED_METHODS = [
 /** Sticky pull that forgets the holder: a worker re-claiming gets a new item instead of the one it holds. */
 export class ForgetsTheHolder extends DelegatingBackend {
   override claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
-    const { holder: _dropped, ...plain } = options;
-    return this.inner.claim(queue, plain);
+    const { max, leaseMs, waitMs, signal } = options;
+    return this.inner.claim(queue, { max, leaseMs, waitMs, ...(signal !== undefined && { signal }) });
   }
 }
 
