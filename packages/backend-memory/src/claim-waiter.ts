@@ -14,6 +14,8 @@ export class ClaimWaiter {
     readonly max: number,
     /** Lease length of the claim. */
     readonly leaseMs: number,
+    /** The external worker claiming (sticky pull), if any. */
+    readonly holder: string | undefined,
     private readonly resolve: (deliveries: Delivery[]) => void,
   ) {}
 

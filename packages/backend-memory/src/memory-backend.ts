@@ -55,6 +55,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   pendingList: true,
   priorities: true,
   keepCompleted: true,
+  stickyPull: true,
 });
 
 /**
@@ -139,11 +140,11 @@ export class MemoryBackend extends BaseBackend {
   protected _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.#run((ns, now) => {
       const q = ns.queue(queue);
-      const got = q.take(options.max, options.leaseMs, now);
+      const got = q.take(options.max, options.leaseMs, now, options.holder);
       const { signal } = options;
       if (got.length > 0 || options.waitMs === 0 || signal?.aborted) return got;
       return new Promise<Delivery[]>((resolve) => {
-        const waiter = new ClaimWaiter(options.max, options.leaseMs, resolve);
+        const waiter = new ClaimWaiter(options.max, options.leaseMs, options.holder, resolve);
         const giveUp = (): void => waiter.settle([]);
         // Ref'd on purpose: like a pending network call, a waiting claim keeps the process up to waitMs.
         const timer = setTimeout(giveUp, Math.min(options.waitMs, MAX_TIMER_MS));
@@ -174,6 +175,10 @@ export class MemoryBackend extends BaseBackend {
 
   protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return this.#run((ns, now) => ns.queue(ref.queue).extend(ref, leaseMs, now));
+  }
+
+  protected _heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    return this.#run((ns, now) => ns.queue(queue).heldBy(holder, now));
   }
 
   protected _stats(queue: string): Promise<QueueStats> {

@@ -22,6 +22,8 @@ interface Entry {
   abort?: AbortRequest;
   /** Progress (JSON text) reported under the current lease; cleared with each new lease. */
   progress?: string;
+  /** The external worker whose claim took the current lease (sticky pull); cleared when the lease ends. */
+  holder?: string;
   /** Bumped on every change, so heap nodes pointing at an older state are recognised as stale. */
   version: number;
   /** Valid while delayed. */
@@ -64,6 +66,8 @@ export class QueueState {
   readonly #leases = new BinaryHeap<Timed>(earlier);
   readonly #failed = new Map<string, Failed>();
   readonly #completed: CompletedItems;
+  /** Holder → the entry it last claimed; it still holds it while `#heldBy` says so. */
+  readonly #holders = new Map<string, Entry>();
   readonly #waiters = new Set<ClaimWaiter>();
   readonly #alarm: Alarm;
   #delayedCount = 0;
@@ -99,27 +103,39 @@ export class QueueState {
     return true;
   }
 
-  /** Lease up to `max` available items; none while paused. */
-  take(max: number, leaseMs: number, now: number): Delivery[] {
+  /**
+   * Lease up to `max` available items; none while paused. With a `holder` (max 1) that still holds a live
+   * lease here, that item again under a new lease instead; a lease taken with a holder is the holder's.
+   */
+  take(max: number, leaseMs: number, now: number, holder?: string): Delivery[] {
     this.#promote(now);
     const out: Delivery[] = [];
     if (this.#paused) return out;
+    const held = holder === undefined ? undefined : this.#heldBy(holder, now);
+    if (held !== undefined) {
+      this.#lease(held, leaseMs, now);
+      out.push(this.#delivery(held));
+      return out;
+    }
     while (out.length < max) {
       const entry = this.#ready.shift();
       if (entry === undefined) break;
       entry.state = 'leased';
-      entry.attempt++;
-      entry.token = randomUUID();
-      entry.abort = undefined;
-      entry.progress = undefined;
-      entry.leaseUntil = now + leaseMs;
-      entry.version++;
-      entry.updatedAt = now;
       this.#leasedCount++;
-      this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
-      out.push({ queue: this.name, message: copyMessage(entry.message), token: entry.token, attempt: entry.attempt, leaseUntil: entry.leaseUntil });
+      this.#lease(entry, leaseMs, now);
+      if (holder !== undefined) {
+        entry.holder = holder;
+        this.#holders.set(holder, entry);
+      }
+      out.push(this.#delivery(entry));
     }
     return out;
+  }
+
+  /** The live lease `holder` holds on an item of this queue. */
+  heldBy(holder: string, now: number): LeaseRef | undefined {
+    const entry = this.#heldBy(holder, now);
+    return entry && { queue: this.name, id: entry.message.id, token: entry.token };
   }
 
   /** Park a claim until items become available; it is served by `drain`. */
@@ -141,7 +157,7 @@ export class QueueState {
     this.#promote(now);
     for (const waiter of this.#waiters) {
       if (this.#ready.length === 0) break;
-      waiter.settle(this.take(waiter.max, waiter.leaseMs, now));
+      waiter.settle(this.take(waiter.max, waiter.leaseMs, now, waiter.holder));
     }
     if (this.#waiters.size === 0) return;
     const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases));
@@ -156,6 +172,7 @@ export class QueueState {
     entry.version++;
     this.#leasedCount--;
     if (keep !== undefined) this.#completed.keep(entry.message, entry.attempt, keep, now);
+    this.#unhold(entry);
     return true;
   }
 
@@ -165,6 +182,7 @@ export class QueueState {
     if (entry === undefined) return false;
     this.#leasedCount--;
     entry.token = '';
+    this.#unhold(entry);
     switch (outcome.kind) {
       case 'retry':
         entry.error = outcome.error === undefined ? undefined : Object.freeze(copyFailure(outcome.error));
@@ -336,6 +354,7 @@ export class QueueState {
     this.#leases.clear();
     this.#failed.clear();
     this.#completed.clear();
+    this.#holders.clear();
     this.#delayedCount = 0;
     this.#leasedCount = 0;
     this.#alarm.clear();
@@ -372,6 +391,7 @@ export class QueueState {
       this.#leases.pop();
       this.#leasedCount--;
       top.entry.token = '';
+      this.#unhold(top.entry);
       this.#schedule(top.entry, undefined, now);
     }
   }
@@ -387,6 +407,38 @@ export class QueueState {
 
   #nextAt(heap: BinaryHeap<Timed>): number {
     return this.#live(heap)?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** A new lease of `entry` (already counted as leased): fresh token, attempt + 1, what the old lease carried dropped. */
+  #lease(entry: Entry, leaseMs: number, now: number): void {
+    entry.attempt++;
+    entry.token = randomUUID();
+    entry.abort = undefined;
+    entry.progress = undefined;
+    entry.leaseUntil = now + leaseMs;
+    entry.version++;
+    entry.updatedAt = now;
+    this.#leases.push({ at: entry.leaseUntil, seq: this.#seq++, entry, version: entry.version });
+  }
+
+  #delivery(entry: Entry): Delivery {
+    return { queue: this.name, message: copyMessage(entry.message), token: entry.token, attempt: entry.attempt, leaseUntil: entry.leaseUntil };
+  }
+
+  /** The entry `holder` holds a live lease on. */
+  #heldBy(holder: string, now: number): Entry | undefined {
+    const entry = this.#holders.get(holder);
+    if (entry === undefined) return undefined;
+    if (entry.holder === holder && entry.state === 'leased' && entry.leaseUntil > now && this.#entries.get(entry.message.id) === entry) return entry;
+    this.#holders.delete(holder);
+    return undefined;
+  }
+
+  /** The lease of `entry` ended (ack, nack, expiry): it no longer belongs to its holder. */
+  #unhold(entry: Entry): void {
+    if (entry.holder === undefined) return;
+    if (this.#holders.get(entry.holder) === entry) this.#holders.delete(entry.holder);
+    entry.holder = undefined;
   }
 
   /** The entry when `ref.token` still holds its lease. */

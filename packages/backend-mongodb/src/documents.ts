@@ -61,6 +61,8 @@ export interface LeaseDoc {
   k?: { n: number; ms: number };
   /** done by an ack with `keep`: the result kept (JSON text). */
   r?: string;
+  /** held: the external worker whose claim took the lease (sticky pull); extensions carry it on. */
+  h?: string;
   /** Epoch ms of the change. */
   ts: number;
   /** Random id of the write that appended a transition, so a retry of it knows its own entry. */

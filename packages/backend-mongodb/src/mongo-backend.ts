@@ -76,6 +76,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
   pendingList: true,
   priorities: true,
   keepCompleted: true,
+  stickyPull: true,
 });
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
@@ -330,10 +331,10 @@ export class MongoBackend extends BaseBackend {
 
   protected _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     return this.#run('claim', async () => {
-      const { max, leaseMs, waitMs, signal } = options;
+      const { max, leaseMs, waitMs, signal, holder } = options;
       const store = await this.#queue(queue);
-      if (waitMs === 0 || signal?.aborted) return (await this.#claimOnce(store, max, leaseMs)).deliveries;
-      return this.#claimWaiting(store, max, leaseMs, waitMs, signal);
+      if (waitMs === 0 || signal?.aborted) return (await this.#claimOnce(store, max, leaseMs, holder)).deliveries;
+      return this.#claimWaiting(store, max, leaseMs, waitMs, signal, holder);
     });
   }
 
@@ -342,7 +343,7 @@ export class MongoBackend extends BaseBackend {
    * time or lease end, and otherwise by polling from `pollMs.min` backing off to `pollMs.max`. Transient
    * connection failures while waiting are ridden out (the driver reconnects) rather than thrown.
    */
-  async #claimWaiting(store: QueueStore, max: number, leaseMs: number, waitMs: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
+  async #claimWaiting(store: QueueStore, max: number, leaseMs: number, waitMs: number, signal: AbortSignal | undefined, holder: string | undefined): Promise<Delivery[]> {
     const deadline = Date.now() + waitMs;
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
@@ -355,7 +356,7 @@ export class MongoBackend extends BaseBackend {
         try {
           let nextAt = Number.POSITIVE_INFINITY;
           try {
-            const got = await this.#claimOnce(store, max, leaseMs);
+            const got = await this.#claimOnce(store, max, leaseMs, holder);
             if (got.deliveries.length > 0) return got.deliveries;
             nextAt = got.nextAt;
           } catch (err) {
@@ -380,10 +381,10 @@ export class MongoBackend extends BaseBackend {
   }
 
   /** One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. */
-  async #claimOnce(store: QueueStore, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+  async #claimOnce(store: QueueStore, max: number, leaseMs: number, holder?: string): Promise<{ deliveries: Delivery[]; nextAt: number }> {
     const flags = await this.#pauses.claimFlags(store.queue);
     if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
-    return store.claim(max, leaseMs, flags.prioritised);
+    return store.claim(max, leaseMs, flags.prioritised, holder);
   }
 
   protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
@@ -436,6 +437,10 @@ export class MongoBackend extends BaseBackend {
     return this.#run('extend', async () => {
       return (await this.#queue(ref.queue)).extend(ref, leaseMs);
     });
+  }
+
+  protected _heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    return this.#run('heldBy', async () => (await this.#queue(queue)).heldBy(holder));
   }
 
   protected _stats(queue: string): Promise<QueueStats> {

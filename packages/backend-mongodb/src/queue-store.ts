@@ -37,7 +37,19 @@ function blocks(e: LeaseDoc, now: number): boolean {
 }
 
 /** The fields of the entry a transition appends. */
-type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a' | 'k' | 'r'> & { e?: FailureInfo };
+type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a' | 'k' | 'r'> & { e?: FailureInfo; h?: string };
+
+/** The live lease `holder` holds, from the newest entries of a log (the newest such lease, should a race have given it two). */
+function heldByIn(latest: ReadonlyMap<string, LeaseDoc>, holder: string, now: number): LeaseDoc | undefined {
+  let found: LeaseDoc | undefined;
+  for (const e of latest.values()) {
+    if (e.s === 'held' && e.h === holder && e.u > now && (found === undefined || e.ts > found.ts)) found = e;
+  }
+  return found;
+}
+
+/** Tries of a sticky re-claim whose next entry another transition of the same lease (an extend) took first. */
+const RECLAIM_TRIES = 3;
 
 /** A queued transition. */
 interface Settle {
@@ -124,10 +136,18 @@ export class QueueStore {
     return added;
   }
 
-  /** Lease up to `max` available items, highest priority first; `prioritised`: the queue's registry mark is set. */
-  async claim(max: number, leaseMs: number, prioritised: boolean): Promise<ClaimResult> {
+  /**
+   * Lease up to `max` available items, highest priority first; `prioritised`: the queue's registry mark
+   * is set. With a `holder` (max 1) that still holds a live lease, that item again under a new lease.
+   */
+  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string): Promise<ClaimResult> {
     const now = Date.now();
     const latest = latestEntries(await this.leases.find({}).toArray());
+    if (holder !== undefined) {
+      const held = heldByIn(latest, holder, now);
+      const again = held && (await this.#reclaim(held, holder, leaseMs));
+      if (again !== undefined) return { deliveries: [again], nextAt: Number.POSITIVE_INFINITY };
+    }
     let nextAt = Number.POSITIVE_INFINITY;
     const blocked: string[] = [];
     for (const e of latest.values()) {
@@ -152,7 +172,7 @@ export class QueueStore {
       const docs = batch.map((item): LeaseDoc => {
         const prev = latest.get(incarnation(item._id, item.c));
         const n = (prev?.n ?? 0) + 1;
-        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ts: now };
+        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ts: now };
       });
       let lost = new Set<number>();
       try {
@@ -178,6 +198,42 @@ export class QueueStore {
       if (next) nextAt = Math.min(nextAt, next.at);
     }
     return { deliveries, nextAt };
+  }
+
+  /**
+   * A new lease of the item `holder` holds through `held`: entry n+1 with a fresh token (so the old one
+   * is stale) — the same unique-`_id` compare-and-set as every transition, so an ack, a nack or a claim
+   * after expiry that came first wins and this returns undefined. Lost to an extend of the same lease, it
+   * re-reads the item's log and tries again while the holder still holds it.
+   */
+  async #reclaim(held: LeaseDoc, holder: string, leaseMs: number): Promise<Delivery | undefined> {
+    let cur: LeaseDoc | undefined = held;
+    for (let tries = 0; cur !== undefined && tries < RECLAIM_TRIES; tries++) {
+      const now = Date.now();
+      const n = cur.n + 1;
+      const doc: LeaseDoc = { _id: leaseId(cur.i, cur.c, n), i: cur.i, c: cur.c, n, s: 'held', t: `${cur.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: cur.a + 1, h: holder, ts: now };
+      try {
+        await this.leases.insertOne(doc);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        cur = heldByIn(latestEntries(await this.leases.find({ i: cur.i, c: cur.c }).toArray()), holder, Date.now());
+        continue;
+      }
+      const item = await this.items.findOne({ _id: doc.i, c: doc.c });
+      if (item === null) {
+        // Removed underneath (deleteQueue): the lease is void, as in `claim`.
+        await this.leases.deleteOne({ _id: doc._id });
+        return undefined;
+      }
+      return { queue: this.queue, message: loadMessage(item.m), token: doc.t, attempt: doc.a, leaseUntil: doc.u };
+    }
+    return undefined;
+  }
+
+  /** The live lease `holder` holds on an item of this queue. */
+  async heldBy(holder: string): Promise<LeaseRef | undefined> {
+    const held = heldByIn(latestEntries(await this.leases.find({}).toArray()), holder, Date.now());
+    return held && { queue: this.queue, id: held.i, token: held.t };
   }
 
   /**
@@ -308,7 +364,7 @@ export class QueueStore {
 
   /** Lease ends `leaseMs` from now. */
   async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a }))) !== undefined;
+    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a, ...(h.h !== undefined && { h: h.h }) }))) !== undefined;
   }
 
   /** Make a leased item available again at `dueAt`; `release` undoes the delivery's attempt. */

@@ -42,7 +42,7 @@ import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: true, abort: true, progress: true, jobLookup: false, listings: false, pendingList: true, priorities: false, keepCompleted: false };
+const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: true, abort: true, progress: true, jobLookup: false, listings: false, pendingList: true, priorities: false, keepCompleted: false, stickyPull: false };
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -281,6 +281,11 @@ export class RabbitMqBackend extends BaseBackend {
 
   protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return Promise.resolve(this.#leases.extend(ref, leaseMs));
+  }
+
+  /** Not offered (`capabilities.stickyPull` is false; the README says why and what it would take). */
+  protected _heldBy(): Promise<never> {
+    return Promise.reject(new NotSupportedError('stickyPull', this.name));
   }
 
   protected async _stats(queue: string): Promise<QueueStats> {

@@ -86,6 +86,7 @@ export class RedisBackend extends BaseBackend {
     pendingList: true,
     priorities: true,
     keepCompleted: true,
+    stickyPull: true,
   };
   /** The namespace every key lives under. */
   readonly namespace: string;
@@ -248,7 +249,7 @@ export class RedisBackend extends BaseBackend {
       // Registered before the script runs, so work announced while it runs still wakes this claim.
       const ticket = options.waitMs > 0 ? this.hub.ticket(queue) : undefined;
       try {
-        const { deliveries, nextCheck } = await this.claimOnce(queue, options.max, options.leaseMs);
+        const { deliveries, nextCheck } = await this.claimOnce(queue, options.max, options.leaseMs, options.holder);
         const now = Date.now();
         if (deliveries.length > 0 || !ticket || now >= deadline || signal?.aborted || this.closed) return deliveries;
         if (ticket.woken) continue;
@@ -290,6 +291,12 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   protected async _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return (await this.run('extend', [ref.queue, ref.id, ref.token, Date.now() + leaseMs])) === 1;
+  }
+
+  /** @inheritdoc */
+  protected async _heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    const [id, token] = (await this.run('held_by', [Date.now(), queue, holder])) as string[];
+    return id === undefined || token === undefined ? undefined : { queue, id, token };
   }
 
   /** @inheritdoc */
@@ -450,11 +457,11 @@ export class RedisBackend extends BaseBackend {
     return text === '' ? undefined : text;
   }
 
-  private async claimOnce(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; nextCheck: number }> {
+  private async claimOnce(queue: string, max: number, leaseMs: number, holder = ''): Promise<{ deliveries: Delivery[]; nextCheck: number }> {
     const leaseUntil = Date.now() + leaseMs;
     // Unique per claim without asking the CSPRNG each time: a random per-client base plus a counter.
     const prefix = `${this.tokenBase}${(++this.claimSeq).toString(36)}.`;
-    const out = (await this.run('claim', [Date.now(), queue, max, leaseUntil, prefix, PROMOTE_LIMIT])) as Array<string | number>;
+    const out = (await this.run('claim', [Date.now(), queue, max, leaseUntil, prefix, PROMOTE_LIMIT, holder])) as Array<string | number>;
     const deliveries: Delivery[] = [];
     for (let i = 1; i < out.length; i += 4) {
       deliveries.push({

@@ -2,7 +2,8 @@ import { ValidationError, type Delivery } from '@wrkr/core/backend';
 import type { RedisBackend } from '../src';
 
 const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });
-import { destroyNamespace, message, sleep, startBackend } from './helpers';
+import { Redis } from 'ioredis';
+import { destroyNamespace, message, REDIS_URL, sleep, startBackend } from './helpers';
 
 describe('RedisBackend', () => {
   const opened: RedisBackend[] = [];
@@ -50,6 +51,30 @@ describe('RedisBackend', () => {
     expect(await b.extend(ref(d!), 1000)).toBe(false);
     expect(await b.ack(ref(again!))).toBe(true);
     expect(await b.stats('q')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0 });
+  });
+
+  it('keeps no sticky-pull holder entry once a lease ends by ack, nack or the reclaim of its expiry', async () => {
+    const b = await backend();
+    const admin = new Redis(REDIS_URL);
+    const held = async (): Promise<number[]> => [await admin.hlen(`{${b.namespace}}:q:q:holders`), await admin.hlen(`{${b.namespace}}:q:q:hof`)];
+    try {
+      await b.send('q', [{ message: message('s.a') }, { message: message('s.b') }, { message: message('s.c') }]);
+      const [a] = await b.claim('q', { max: 1, leaseMs: 5000, waitMs: 0, holder: 'w1' });
+      const [x] = await b.claim('q', { max: 1, leaseMs: 5000, waitMs: 0, holder: 'w2' });
+      const [y] = await b.claim('q', { max: 1, leaseMs: 100, waitMs: 0, holder: 'w3' });
+      expect(await held()).toEqual([3, 3]);
+      expect(await b.ack(ref(a!))).toBe(true);
+      expect(await b.nack(ref(x!), { kind: 'retry', dueAt: Date.now() + 60_000 })).toBe(true);
+      expect(await held()).toEqual([1, 1]);
+      await sleep(150);
+      // A plain claim reclaims w3's expired lease: w3 holds nothing from then on.
+      const [again] = await b.claim('q', { max: 1, leaseMs: 5000, waitMs: 0 });
+      expect(again!.message.id).toBe(y!.message.id);
+      expect(await held()).toEqual([0, 0]);
+      expect(await b.heldBy('q', 'w3')).toBeUndefined();
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('waits for a publish and wakes at once', async () => {

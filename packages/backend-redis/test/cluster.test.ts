@@ -45,6 +45,10 @@ describe('RedisBackend on a three-node Redis Cluster', () => {
         expect(await b.replay('q1')).toBe(1);
         expect(await b.stats('q1')).toEqual({ ready: 1, delayed: 0, inFlight: 0, failed: 0 });
         expect((await b.stats('q2')).ready).toBe(2);
+        const [mine] = await b.claim('q2', { max: 1, leaseMs: 5000, waitMs: 0, holder: 'ext' });
+        const [again] = await b.claim('q2', { max: 1, leaseMs: 5000, waitMs: 0, holder: 'ext' });
+        expect(again!.message.id).toBe(mine!.message.id);
+        expect(await b.ack((await b.heldBy('q2', 'ext'))!)).toBe(true);
         const t = Date.now();
         await b.upsertSchedule({ name: 's', rule: { every: 1000 }, event: { name: 'c.tick' }, active: true, nextRunAt: t, updatedAt: t });
         expect(await b.fireSchedule('s', { runAt: t, updatedAt: t }, t + 1000, message('c.tick'))).toBe(true);

@@ -8,7 +8,7 @@ export type Capability = keyof BackendCapabilities;
 export type Need = Capability | 'restartService' | 'interruptConnections';
 
 /** Every capability flag, in contract order. */
-export const CAPABILITIES: readonly Capability[] = ['delayed', 'cancel', 'schedules', 'failedStore', 'workers', 'persistent', 'idempotentIds', 'pause', 'abort', 'progress', 'jobLookup', 'listings', 'pendingList', 'priorities', 'keepCompleted'];
+export const CAPABILITIES: readonly Capability[] = ['delayed', 'cancel', 'schedules', 'failedStore', 'workers', 'persistent', 'idempotentIds', 'pause', 'abort', 'progress', 'jobLookup', 'listings', 'pendingList', 'priorities', 'keepCompleted', 'stickyPull'];
 
 /**
  * What the suite knows at registration time. Capabilities are read from a probe backend that is

@@ -25,6 +25,7 @@ import { abortTests } from './groups/abort';
 import { pauseTests } from './groups/pause';
 import { progressTests } from './groups/progress';
 import { completedTests } from './groups/completed';
+import { stickyPullTests } from './groups/sticky-pull';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -57,6 +58,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   pendingTests,
   priorityTests,
   completedTests,
+  stickyPullTests,
 ];
 
 /**

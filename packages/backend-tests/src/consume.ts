@@ -83,19 +83,20 @@ export function assertExactlyOnce(deliveries: readonly Delivery[], expectedIds: 
   );
 }
 
-/** Claim one item, waiting up to `timeoutMs`; undefined when none came. */
-export async function claimNext(backend: Backend, queue: string, options: { leaseMs?: number; timeoutMs: number }): Promise<Delivery | undefined> {
+/** Claim one item (as `holder`, when given), waiting up to `timeoutMs`; undefined when none came. */
+export async function claimNext(backend: Backend, queue: string, options: { leaseMs?: number; timeoutMs: number; holder?: string }): Promise<Delivery | undefined> {
   const deadline = Date.now() + options.timeoutMs;
+  const as = options.holder === undefined ? {} : { holder: options.holder };
   for (;;) {
     const remaining = deadline - Date.now();
-    const got = await backend.claim(queue, { max: 1, leaseMs: options.leaseMs ?? LONG_LEASE_MS, waitMs: Math.max(0, Math.min(remaining, 1000)) });
+    const got = await backend.claim(queue, { max: 1, leaseMs: options.leaseMs ?? LONG_LEASE_MS, waitMs: Math.max(0, Math.min(remaining, 1000)), ...as });
     assert.ok(got.length <= 1, `claim with max 1 returned ${got.length} deliveries`);
     if (got[0] !== undefined || remaining <= 0) return got[0];
   }
 }
 
-/** Claim one item that must arrive within `timeoutMs`. */
-export async function mustClaim(backend: Backend, queue: string, options: { leaseMs?: number; timeoutMs: number }): Promise<Delivery> {
+/** Claim one item (as `holder`, when given) that must arrive within `timeoutMs`. */
+export async function mustClaim(backend: Backend, queue: string, options: { leaseMs?: number; timeoutMs: number; holder?: string }): Promise<Delivery> {
   const d = await claimNext(backend, queue, options);
   assert.ok(d, `expected a delivery from queue ${queue} within ${options.timeoutMs} ms, got none`);
   return d;

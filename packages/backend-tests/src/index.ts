@@ -34,3 +34,4 @@ export { listingTests } from './groups/listings';
 export { pendingTests } from './groups/pending';
 export { priorityTests } from './groups/priorities';
 export { completedTests } from './groups/completed';
+export { stickyPullTests } from './groups/sticky-pull';

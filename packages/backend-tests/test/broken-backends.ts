@@ -54,6 +54,9 @@ export class DelegatingBackend implements Backend {
   extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return this.inner.extend(ref, leaseMs);
   }
+  heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    return this.inner.heldBy(queue, holder);
+  }
   stats(queue: string) {
     return this.inner.stats(queue);
   }
@@ -319,3 +322,24 @@ const CHECKED_METHODS = [
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
   'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
 ] as const;
+
+/** Sticky pull that forgets the holder: a worker re-claiming gets a new item instead of the one it holds. */
+export class ForgetsTheHolder extends DelegatingBackend {
+  override claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const { max, leaseMs, waitMs, signal } = options;
+    return this.inner.claim(queue, { max, leaseMs, waitMs, ...(signal !== undefined && { signal }) });
+  }
+}
+
+/** Sticky pull whose holder map is never cleared: a worker is handed its old item again after its lease ended (ack, nack, expiry). */
+export class StickinessOutlivesTheLease extends DelegatingBackend {
+  readonly #last = new Map<string, Delivery>();
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const key = options.holder === undefined ? undefined : `${queue} ${options.holder}`;
+    const old = key === undefined ? undefined : this.#last.get(key);
+    if (key !== undefined && old !== undefined && (await this.inner.heldBy(queue, options.holder!)) === undefined) return [old];
+    const got = await this.inner.claim(queue, options);
+    if (key !== undefined && got[0] !== undefined) this.#last.set(key, got[0]);
+    return got;
+  }
+}

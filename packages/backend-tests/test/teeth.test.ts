@@ -17,6 +17,7 @@ import {
   pendingTests,
   priorityTests,
   scheduleTests,
+  stickyPullTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
@@ -30,6 +31,7 @@ import {
   FiresScheduleTwice,
   IgnoresKeepCount,
   KeepsFirstResult,
+  ForgetsTheHolder,
   SendRoutesByName,
   PausesOnlyItself,
   ProgressNeverStored,
@@ -39,6 +41,7 @@ import {
   SharedDeliveries,
   SkipsArgumentChecks,
   StaleAckRemoves,
+  StickinessOutlivesTheLease,
 } from './broken-backends';
 import { RecordingApi, type RecordedResult } from './recording-api';
 
@@ -80,6 +83,8 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'drops the priority (priority inversion)', groups: [priorityTests], group: /priorities/, wrap: (b) => new DropsPriority(b) },
   { what: 'keeps the first result of an id completed twice', groups: [completedTests], group: /completed items kept/, wrap: (b) => new KeepsFirstResult(b) },
   { what: 'ignores the count bound of kept completed items', groups: [completedTests], group: /completed items kept/, wrap: (b) => new IgnoresKeepCount(b) },
+  { what: 'hands a worker a new item instead of the one it holds', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new ForgetsTheHolder(b) },
+  { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 
 describe('the conformance suite has teeth', () => {

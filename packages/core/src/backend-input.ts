@@ -70,6 +70,11 @@ export function assertClaimOptions(o: unknown, field = 'options'): asserts o is 
   assertMs(o.leaseMs, `${field}.leaseMs`, 1);
   assertMs(o.waitMs, `${field}.waitMs`, 0);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError(`${field}.signal`, 'must be an AbortSignal');
+  if (o.holder !== undefined) {
+    assertId(o.holder, `${field}.holder`);
+    // A holder holds at most one item per queue: that is what makes "the item it holds" one item.
+    if (o.max !== 1) throw new ValidationError(`${field}.max`, 'must be 1 when a holder is given');
+  }
 }
 
 /** Throw unless `e` is well-formed failure information. */

@@ -43,13 +43,13 @@ import {
 import { NotSupportedError, type ValidationError } from './errors';
 import { assertId, assertPattern, assertQueueName } from './validation';
 
-/** Runs `check`; its ValidationError becomes a rejected promise (a contract method never throws synchronously). */
+/** Runs `check`; its ValidationError (or NotSupportedError) becomes a rejected promise (a contract method never throws synchronously). */
 function refused(check: () => void): Promise<never> | undefined {
   try {
     check();
     return undefined;
   } catch (err) {
-    const refusal = err as ValidationError; // the shared rules throw nothing else
+    const refusal = err as ValidationError | NotSupportedError; // the shared rules and #need throw nothing else
     return Promise.reject(refusal);
   }
 }
@@ -121,7 +121,7 @@ export abstract class BaseBackend implements Backend {
 
   /** @inheritdoc */
   claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
-    return refused(() => { assertQueueName(queue); assertClaimOptions(options); }) ?? this._claim(queue, options);
+    return refused(() => { assertQueueName(queue); assertClaimOptions(options); if (options.holder !== undefined) this.#need('stickyPull'); }) ?? this._claim(queue, options);
   }
 
   /** @inheritdoc */
@@ -143,6 +143,11 @@ export abstract class BaseBackend implements Backend {
   /** @inheritdoc */
   extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
     return refused(() => { assertLeaseRef(ref); assertMs(leaseMs, 'leaseMs', 1); }) ?? this._extend(ref, leaseMs);
+  }
+
+  /** @inheritdoc */
+  heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    return refused(() => { assertQueueName(queue); assertId(holder, 'holder'); this.#need('stickyPull'); }) ?? this._heldBy(queue, holder);
   }
 
   /** @inheritdoc */
@@ -264,6 +269,11 @@ export abstract class BaseBackend implements Backend {
     return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._progress(queue, id);
   }
 
+  /** Refuse a call that needs a capability this backend declares false (the same NotSupportedError as Wrkr's). */
+  #need(capability: keyof BackendCapabilities): void {
+    if (!this.capabilities[capability]) throw new NotSupportedError(capability, this.name);
+  }
+
   /** `start`: connect and prepare storage; idempotent. */
   protected abstract _start(): Promise<void>;
   /** `close`: disconnect; idempotent. */
@@ -284,7 +294,7 @@ export abstract class BaseBackend implements Backend {
   protected abstract _send(queue: string, items: readonly Outgoing[]): Promise<void>;
   /** `cancel` of a valid id. */
   protected abstract _cancel(id: string): Promise<boolean>;
-  /** `claim` with valid options (`max` 1…MAX_CLAIM, whole ms). */
+  /** `claim` with valid options (`max` 1…MAX_CLAIM, whole ms; a `holder` only with `max` 1 and `capabilities.stickyPull`). */
   protected abstract _claim(queue: string, options: ClaimOptions): Promise<Delivery[]>;
   /** `ack` of a well-formed lease reference; `keep` (within its bounds) only with `capabilities.keepCompleted`. */
   protected abstract _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean>;
@@ -292,6 +302,8 @@ export abstract class BaseBackend implements Backend {
   protected abstract _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
   /** `extend` of a well-formed lease reference by whole ms ≥ 1. */
   protected abstract _extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
+  /** `heldBy` of a valid queue name and holder id; called only when `capabilities.stickyPull` is true. */
+  protected abstract _heldBy(queue: string, holder: string): Promise<LeaseRef | undefined>;
   /** `stats` of a valid queue name. */
   protected abstract _stats(queue: string): Promise<QueueStats>;
   /** `job` of a valid queue name and id. */

@@ -39,6 +39,8 @@ export interface BackendCapabilities {
   readonly priorities: boolean;
   /** `ack(ref, { keep })`: the item is kept as completed, with its result, within the given retention. */
   readonly keepCompleted: boolean;
+  /** Sticky pull: `claim` with a `holder` hands that holder back the item it still holds a live lease on; `heldBy` finds that lease. */
+  readonly stickyPull: boolean;
 }
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -206,6 +208,15 @@ export interface ClaimOptions {
   readonly waitMs: number;
   /** Aborts the wait; the claim then resolves with what it has (usually nothing). */
   readonly signal?: AbortSignal;
+  /**
+   * With `capabilities.stickyPull`, and `max` 1 only: the external worker claiming (an id, as `assertId`
+   * takes). While the lease of an earlier claim with this holder on an item of this queue is live (not
+   * acked, nacked or expired), the claim returns that item again at once instead of another one, as a
+   * new lease of it: a fresh token (the old one is stale from then on), the lease `leaseMs` from now and
+   * `attempt` one higher, like every delivery. Otherwise it claims as without a holder, and the lease it
+   * takes is the holder's until it ends. A paused queue returns nothing, held item or not.
+   */
+  readonly holder?: string;
 }
 
 /** Page of a listing. */
@@ -335,6 +346,13 @@ export interface Backend {
   nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean>;
   /** Set the lease to end `leaseMs` from now. Returns false (and changes nothing) when the token is stale. */
   extend(ref: LeaseRef, leaseMs: number): Promise<boolean>;
+  /**
+   * With `capabilities.stickyPull`: the live lease `holder` holds on an item of `queue` (taken by a claim
+   * with that holder, since neither acked, nacked nor expired), with its current token, or undefined.
+   * Ack, nack and extend it by that reference: if the lease ends meanwhile the token is stale and they
+   * return false, so acting on a holder's item stays one compare-and-set.
+   */
+  heldBy(queue: string, holder: string): Promise<LeaseRef | undefined>;
 
   /** Exact counts of one queue. */
   stats(queue: string): Promise<QueueStats>;

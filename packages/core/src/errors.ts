@@ -81,8 +81,13 @@ export class AbortedError extends WrkrError {
 
 /** An ack/nack/extend used a lease token that no longer holds the item. */
 export class StaleLeaseError extends WrkrError {
-  constructor(queue: string, id: string) {
-    super('ERR_WRKR_STALE_LEASE', `lease on ${queue}/${id} is no longer held (expired, or taken by another consumer)`, { queue, id });
+  /** `id`: the item whose lease was lost; `{ worker }`: the worker that was to hold one and holds none. */
+  constructor(queue: string, item: string | { readonly worker: string }) {
+    if (typeof item === 'string') {
+      super('ERR_WRKR_STALE_LEASE', `lease on ${queue}/${item} is no longer held (expired, or taken by another consumer)`, { queue, id: item });
+    } else {
+      super('ERR_WRKR_STALE_LEASE', `worker ${item.worker} holds no lease on ${queue} (acked, nacked, expired, or never fetched by it)`, { queue, worker: item.worker });
+    }
   }
 }
 

@@ -22,7 +22,7 @@ import { RetryPolicy } from './retry-policy';
 import type { ScheduleRuleInput } from './schedule-rule';
 import { ScheduleAdmin, Scheduler, type ScheduleInfo } from './scheduler';
 import { traceProduce } from './tracing';
-import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName } from './validation';
+import { assertId, assertInt, assertKnownKeys, assertPattern, assertQueueName, isPlainObject } from './validation';
 import { toFailureInfo, type WrkrEventMap } from './wrkr-events';
 import { WorkerRegistration } from './worker-registration';
 
@@ -376,22 +376,32 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   /**
    * Take one item from a queue under a lease of `visibilityTimeout` (default 30s); null when none arrives
    * within `wait` (default 0), or when `signal` aborts first (an item claimed as it aborts is given back).
+   * With `worker` (an external worker's id; needs `capabilities.stickyPull`): while that worker holds an
+   * unacked, unexpired lease on an item of this queue, that same item comes back at once, as a new lease
+   * (fresh token, the old one stale; lease from now; attempt + 1), so a worker that restarted and lost its
+   * token resumes its task instead of waiting for the lease to run out. An item a worker's fetch claimed
+   * as `signal` aborted stays that worker's (its next fetch gets it) rather than being given back.
    */
-  async fetch<T = unknown>(queue: string, options: { visibilityTimeout?: Duration; wait?: Duration; signal?: AbortSignal } = {}): Promise<PulledItem<T> | null> {
+  async fetch<T = unknown>(queue: string, options: { visibilityTimeout?: Duration; wait?: Duration; signal?: AbortSignal; worker?: string } = {}): Promise<PulledItem<T> | null> {
     this.assertStarted();
     assertQueueName(queue);
-    assertKnownKeys(options, ['visibilityTimeout', 'wait', 'signal'], 'options');
+    assertKnownKeys(options, ['visibilityTimeout', 'wait', 'signal', 'worker'], 'options');
     const leaseMs = parseDuration(options.visibilityTimeout ?? DEFAULT_LEASE, 'options.visibilityTimeout');
     if (leaseMs < 50) throw new ValidationError('options.visibilityTimeout', 'must be at least 50 ms');
     const waitMs = parseTimerDuration(options.wait ?? 0, 'options.wait');
-    const { signal } = options;
+    const { signal, worker } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ValidationError('options.signal', 'must be an AbortSignal');
+    if (worker !== undefined) {
+      assertId(worker, 'options.worker');
+      this.need('stickyPull');
+    }
     if (signal?.aborted) return null;
-    const [d] = await this.backend.claim(queue, { max: 1, leaseMs, waitMs, ...(signal !== undefined ? { signal } : {}) });
+    const [d] = await this.backend.claim(queue, { max: 1, leaseMs, waitMs, ...(signal !== undefined ? { signal } : {}), ...(worker !== undefined ? { holder: worker } : {}) });
     if (!d) return null;
-    // Nobody waits for it any more: hand it back untouched rather than hide it for a whole lease.
+    // Nobody waits for it any more: hand it back untouched rather than hide it for a whole lease — unless
+    // a worker took it: then it stays that worker's, and its next fetch gets it back at once.
     if (signal?.aborted) {
-      await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'release' });
+      if (worker === undefined) await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'release' });
       return null;
     }
     let event: WrkrEvent<T>;
@@ -405,33 +415,46 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   }
 
   /**
-   * Acknowledge a pulled item by its lease `{ queue, id, token }` (a PulledItem is one); throws
-   * StaleLeaseError when the lease was lost. With `keepCompleted: { count, age }` the item is kept as
-   * completed, with `result` (JSON, at most 4096 characters) when given, as `subscribe`'s option keeps it.
+   * Acknowledge a pulled item: by its lease `{ queue, id, token }` (a PulledItem is one), or by
+   * `(queue, { worker })`, the item that worker holds (fetched with `worker`; needs
+   * `capabilities.stickyPull`). With `keepCompleted: { count, age }` the item is kept as completed, with
+   * `result` (JSON, at most 4096 characters) when given, as `subscribe`'s option keeps it. Throws
+   * StaleLeaseError when the lease was lost (or the worker holds none).
    */
-  async ack(lease: LeaseRef, options: { result?: unknown; keepCompleted?: KeepCompletedOptions } = {}): Promise<void> {
+  async ack(lease: LeaseRef, options?: { result?: unknown; keepCompleted?: KeepCompletedOptions }): Promise<void>;
+  async ack(queue: string, options: { worker: string; result?: unknown; keepCompleted?: KeepCompletedOptions }): Promise<void>;
+  async ack(target: LeaseRef | string, options: { worker?: string; result?: unknown; keepCompleted?: KeepCompletedOptions } = {}): Promise<void> {
     this.assertStarted();
-    const ref = leaseRef(lease);
-    assertKnownKeys(options, ['result', 'keepCompleted'], 'options');
+    const byWorker = typeof target === 'string';
+    if (!byWorker) assertKnownKeys(options, ['result', 'keepCompleted'], 'options');
     let keep: KeepCompleted | undefined;
-    if (options.keepCompleted !== undefined) {
+    if (isPlainObject(options) && options.keepCompleted !== undefined) {
       const result = resultText(options.result, 'options.result');
       keep = { ...parseKeepCompleted(options.keepCompleted, 'options.keepCompleted'), ...(result !== undefined && { result }) };
       this.need('keepCompleted');
-    } else if (options.result !== undefined) {
+    } else if (isPlainObject(options) && options.result !== undefined) {
       throw new ValidationError('options.result', 'is kept only with keepCompleted: { count, age }');
     }
+    const ref = byWorker ? await this.heldBy(target, options, ['worker', 'result', 'keepCompleted']) : leaseRef(target);
     if (!(await (keep ? this.backend.ack(ref, { keep }) : this.backend.ack(ref)))) throw new StaleLeaseError(ref.queue, ref.id);
   }
 
   /**
    * Give a pulled item back: retried after `delay` (default now), or moved to the failed store with
-   * `fail: true`. Throws StaleLeaseError when its lease was lost.
+   * `fail: true`. The item is its lease `{ queue, id, token }`, or `(queue, { worker, ... })` the item that
+   * worker holds (needs `capabilities.stickyPull`). Throws StaleLeaseError when its lease was lost.
    */
-  async nack(lease: LeaseRef, options: { delay?: Duration; error?: unknown; fail?: boolean } = {}): Promise<void> {
+  async nack(lease: LeaseRef, options?: { delay?: Duration; error?: unknown; fail?: boolean }): Promise<void>;
+  async nack(queue: string, options: { worker: string; delay?: Duration; error?: unknown; fail?: boolean }): Promise<void>;
+  async nack(target: LeaseRef | string, options: { worker?: string; delay?: Duration; error?: unknown; fail?: boolean } = {}): Promise<void> {
     this.assertStarted();
-    assertKnownKeys(options, ['delay', 'error', 'fail'], 'options');
-    const ref = leaseRef(lease);
+    let ref: LeaseRef;
+    if (typeof target === 'string') {
+      ref = await this.heldBy(target, options, ['worker', 'delay', 'error', 'fail']);
+    } else {
+      assertKnownKeys(options, ['delay', 'error', 'fail'], 'options');
+      ref = leaseRef(target);
+    }
     const error = toFailureInfo(options.error ?? 'nacked');
     const ok = options.fail
       ? await this.backend.nack(ref, { kind: 'fail', error })
@@ -658,6 +681,18 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     if (this.state === 'started') return;
     if (this.state === 'stopping' || this.state === 'stopped') throw new ClosedError();
     throw new NotStartedError();
+  }
+
+  /** The lease the worker named in `by` holds on an item of `queue`; StaleLeaseError when it holds none. */
+  private async heldBy(queue: string, by: unknown, keys: readonly string[]): Promise<LeaseRef> {
+    assertQueueName(queue);
+    if (!isPlainObject(by)) throw new ValidationError('options', 'must be an object with the worker id');
+    assertKnownKeys(by, keys, 'options');
+    assertId(by.worker, 'options.worker');
+    this.need('stickyPull');
+    const ref = await this.backend.heldBy(queue, by.worker);
+    if (ref === undefined) throw new StaleLeaseError(queue, { worker: by.worker });
+    return ref;
   }
 
   private need(capability: keyof Backend['capabilities']): void {

@@ -64,12 +64,26 @@ const leaseProperties = {
   token: { type: 'string', minLength: 1 },
 } as const;
 
+/** An external worker's id, as sticky pull takes it (wrkr's id rule). */
+const worker = {
+  type: 'string',
+  pattern: '^[\\x21-\\x7e]{1,200}$',
+  description: 'Id of the external worker (1–200 printable ASCII characters, no spaces)',
+} as const;
+
 /** Options of a fetch. */
 export const fetchBody = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { visibilityTimeout: duration, wait: duration },
+  properties: {
+    visibilityTimeout: duration,
+    wait: duration,
+    worker: { ...worker, description: 'Sticky pull: while this worker holds an unacked, unexpired item of the queue, that item comes back (new token, lease from now, attempt + 1)' },
+  },
 } as const;
+
+/** Ack of the item a worker holds (sticky pull). */
+export const ackByWorkerBody = { type: 'object', required: ['worker'], additionalProperties: false, properties: { worker } } as const;
 
 /** Ack of a fetched item. */
 export const ackBody = {
@@ -89,18 +103,23 @@ export const ackBody = {
   },
 } as const;
 
+/** What a nack says beside the lease: retry after `delay`, or `fail` to the failed store, with the error. */
+const nackProperties = {
+  delay: duration,
+  fail: { type: 'boolean' },
+  error: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, name: { type: 'string' }, stack: { type: 'string' } } },
+} as const;
+
 /** Nack of a fetched item: retry after `delay`, or `fail` to the failed store. */
 export const nackBody = {
   type: 'object',
   required: ['queue', 'id', 'token'],
   additionalProperties: false,
-  properties: {
-    ...leaseProperties,
-    delay: duration,
-    fail: { type: 'boolean' },
-    error: { type: 'object', required: ['message'], properties: { message: { type: 'string' }, name: { type: 'string' }, stack: { type: 'string' } } },
-  },
+  properties: { ...leaseProperties, ...nackProperties },
 } as const;
+
+/** Nack of the item a worker holds (sticky pull). */
+export const nackByWorkerBody = { type: 'object', required: ['worker'], additionalProperties: false, properties: { worker, ...nackProperties } } as const;
 
 /** Lease extension of a fetched item. */
 export const extendBody = {

@@ -41,6 +41,21 @@ test('a client that hangs up after the claim, before the answer is written, gets
   expect(await api.wrkr.stats('jobs')).toMatchObject({ ready: 1, inFlight: 0 });
 });
 
+test('a worker that hangs up after the claim keeps its item: its next fetch gets it back', async () => {
+  await api.close();
+  api = await startApi({ beforeListen: (app) => app.addHook('onSend', async () => sleep(400)) });
+  await api.wrkr.send('jobs', [{ name: 'job.run' }, { name: 'job.next' }]);
+  const hangUp = new AbortController();
+  const body = JSON.stringify({ worker: 'ext-1', visibilityTimeout: '1h' });
+  const poll = fetch(`${api.base}/api/queues/jobs/fetch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: hangUp.signal }).catch((err: unknown) => err);
+  await sleep(150);
+  hangUp.abort();
+  expect(await poll).toMatchObject({ name: 'AbortError' });
+  await sleep(600);
+  expect(await api.wrkr.stats('jobs')).toMatchObject({ ready: 1, inFlight: 1 });
+  expect((await api.call('POST', '/api/queues/jobs/fetch', { worker: 'ext-1' })).body.item).toMatchObject({ attempt: 2, event: { name: 'job.run' } });
+});
+
 test('a long poll that stays connected gets the item as it arrives', async () => {
   const poll = api.call('POST', '/api/queues/jobs/fetch', { wait: '10s' });
   await sleep(100);

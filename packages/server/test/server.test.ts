@@ -104,6 +104,7 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/pending/{id}',
     '/api/publish',
     '/api/queues',
+    '/api/queues/{queue}/ack',
     '/api/queues/{queue}/failed',
     '/api/queues/{queue}/failed/purge',
     '/api/queues/{queue}/failed/replay',
@@ -111,6 +112,7 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/queues/{queue}/jobs',
     '/api/queues/{queue}/jobs/{id}',
     '/api/queues/{queue}/jobs/{id}/abort',
+    '/api/queues/{queue}/nack',
     '/api/queues/{queue}/pause',
     '/api/queues/{queue}/resume',
     '/api/queues/{queue}/send',
@@ -177,4 +179,27 @@ test('pull API over plain HTTP: fetch with a lease, extend, ack; nack retry and 
   expect((await post('/api/nack', { queue: 'ext', id: again.id, token: again.token, fail: true, error: { message: 'gave up', name: 'ResizeError' } })).status).toBe(200);
   const res = await fetch(`${url}/api/queues/ext/failed`);
   expect(await res.json()).toEqual([expect.objectContaining({ id: second.id, attempt: 2, error: expect.objectContaining({ message: 'gave up', name: 'ResizeError' }) })]);
+});
+
+test('sticky pull over HTTP: a worker that lost its token fetches its item again, then acks or nacks it by worker id', async () => {
+  const post = async (path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    return { status: res.status, body: await res.json() };
+  };
+  await post('/api/queues/sticky/send', { name: 'img.resize' });
+  await post('/api/queues/sticky/send', { name: 'img.crop' });
+  const first = (await post('/api/queues/sticky/fetch', { worker: 'ext-1', visibilityTimeout: '1m' })).body.item;
+  expect(first).toMatchObject({ queue: 'sticky', attempt: 1, event: { name: 'img.resize' } });
+  const again = (await post('/api/queues/sticky/fetch', { worker: 'ext-1' })).body.item;
+  expect(again).toMatchObject({ id: first.id, attempt: 2 });
+  expect(again.token).not.toBe(first.token);
+  expect((await post('/api/queues/sticky/fetch', { worker: 'ext-2' })).body.item).toMatchObject({ event: { name: 'img.crop' } });
+  expect(await post('/api/queues/sticky/ack', { worker: 'ext-1' })).toEqual({ status: 200, body: { ok: true } });
+  expect(await post('/api/queues/sticky/ack', { worker: 'ext-1' })).toMatchObject({ status: 409, body: { code: 'ERR_WRKR_STALE_LEASE', queue: 'sticky' } });
+  expect(await post('/api/queues/sticky/nack', { worker: 'ext-2', fail: true, error: { message: 'bad image', name: 'ImageError' } })).toEqual({ status: 200, body: { ok: true } });
+  expect(await wrkr.failed('sticky')).toEqual([expect.objectContaining({ attempt: 1, error: expect.objectContaining({ message: 'bad image', name: 'ImageError' }) })]);
+  expect(await post('/api/queues/sticky/fetch', { worker: 'has space' })).toMatchObject({ status: 400, body: { code: 'ERR_WRKR_VALIDATION', field: 'body.worker' } });
+  expect(await post('/api/queues/sticky/ack', {})).toMatchObject({ status: 400, body: { field: 'body.worker' } });
+  expect(await post('/api/queues/sticky/nack', { worker: 'ext-2', token: 'x' })).toMatchObject({ status: 400, body: { code: 'ERR_WRKR_VALIDATION' } });
+  expect(await wrkr.stats('sticky')).toMatchObject({ ready: 0, inFlight: 0 });
 });

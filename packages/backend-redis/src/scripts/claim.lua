@@ -1,14 +1,16 @@
 --@include common
--- Lease up to `max` items: ARGV = ns, now, queue, max, leaseUntil, tokenPrefix, promoteLimit.
--- Returns { nextCheck, id, token, attempt, json, ... }. nextCheck (only meaningful when nothing was
--- leased) is the epoch ms at which something may become available: the earliest delayed item of the
--- queue, delayed publish or lease expiry; -1 when nothing is pending.
+-- Lease up to `max` items: ARGV = ns, now, queue, max, leaseUntil, tokenPrefix, promoteLimit, holder
+-- ('' for none; with one, max is 1). Returns { nextCheck, id, token, attempt, json, ... }. nextCheck
+-- (only meaningful when nothing was leased) is the epoch ms at which something may become available:
+-- the earliest delayed item of the queue, delayed publish or lease expiry; -1 when nothing is pending.
+-- A holder that still holds a live lease here gets that item again under a new token and lease end.
 local now = tonumber(ARGV[2])
 local queue = ARGV[3]
 local max = tonumber(ARGV[4])
 local lease_until = ARGV[5]
 local prefix = ARGV[6]
 local limit = tonumber(ARGV[7])
+local holder = ARGV[8]
 
 promote_published(now, limit)
 promote_queue(queue, now, limit)
@@ -21,9 +23,29 @@ end
 
 local msg_key, att_key = qk(queue, 'msg'), qk(queue, 'att')
 local inflight_key, lease_key = qk(queue, 'inflight'), qk(queue, 'lease')
+local holders_key, hof_key = qk(queue, 'holders'), qk(queue, 'hof')
+
+if holder ~= '' then
+  local held = redis.call('HGET', holders_key, holder)
+  if held then
+    local until_ms = redis.call('ZSCORE', inflight_key, held)
+    local json = redis.call('HGET', msg_key, held)
+    if redis.call('HGET', hof_key, held) == holder and until_ms and tonumber(until_ms) > now and json then
+      -- The same item again: a new lease of it, so the token the holder lost is stale from now on.
+      local token = prefix .. '0'
+      redis.call('HSET', lease_key, held, token)
+      redis.call('ZADD', inflight_key, lease_until, held)
+      announce()
+      return { -1, held, token, redis.call('HINCRBY', att_key, held, 1), json }
+    end
+    redis.call('HDEL', holders_key, holder)
+  end
+end
 
 -- Expired leases first (they have waited longest), then the oldest ready items of the highest level.
 local ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)
+-- Their leases ended: whoever held them holds them no more.
+unhold(queue, ids)
 local levels_key = qk(queue, 'levels')
 local levels = #ids < max and redis.call('ZREVRANGE', levels_key, 0, -1) or {}
 levels[#levels + 1] = '0'
@@ -63,6 +85,10 @@ end
 if #leases > 0 then
   chunked('HSET', lease_key, leases)
   chunked('ZADD', inflight_key, scores)
+  if holder ~= '' then
+    redis.call('HSET', holders_key, holder, leases[1])
+    redis.call('HSET', hof_key, leases[1], holder)
+  end
 end
 if #gone > 0 then
   chunked('ZREM', inflight_key, gone)

@@ -6,6 +6,7 @@ local now, kind, due, err = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[
 if redis.call('HGET', qk(queue, 'lease'), id) ~= token then return 0 end
 redis.call('HDEL', qk(queue, 'lease'), id)
 redis.call('ZREM', qk(queue, 'inflight'), id)
+unhold(queue, { id })
 if kind == 'fail' then
   local json = redis.call('HGET', qk(queue, 'msg'), id)
   local attempt = tonumber(redis.call('HGET', qk(queue, 'att'), id) or '0')

@@ -221,3 +221,20 @@ local function forget(queue, id)
   redis.call('HDEL', qk(queue, 'err'), id)
   redis.call('HDEL', qk(queue, 'pri'), id)
 end
+
+-- Sticky pull: `holders` maps an external worker to the id it claimed, `hof` maps that id back to the
+-- worker while the lease lives. A lease that ends (ack, nack, reclaim after expiry) drops both, so a
+-- holder's entry is only trusted when `hof` still points back at it.
+local function unhold(queue, ids)
+  local hof = qk(queue, 'hof')
+  if #ids == 0 or redis.call('EXISTS', hof) == 0 then return end
+  local holders_key = qk(queue, 'holders')
+  for i = 1, #ids, CHUNK do
+    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+    local owners = redis.call('HMGET', hof, unpack(slice))
+    for k, owner in ipairs(owners) do
+      if owner and redis.call('HGET', holders_key, owner) == slice[k] then redis.call('HDEL', holders_key, owner) end
+    end
+    redis.call('HDEL', hof, unpack(slice))
+  end
+end

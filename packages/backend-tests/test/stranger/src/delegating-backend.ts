@@ -26,6 +26,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _ack(ref: LeaseRef, keep?: KeepCompleted) { return this.#inner.ack(ref, keep && { keep }); }
   protected _nack(ref: LeaseRef, outcome: NackOutcome) { return this.#inner.nack(ref, outcome); }
   protected _extend(ref: LeaseRef, leaseMs: number) { return this.#inner.extend(ref, leaseMs); }
+  protected _heldBy(queue: string, holder: string) { return this.#inner.heldBy(queue, holder); }
   protected _stats(queue: string) { return this.#inner.stats(queue); }
   protected _job(queue: string, id: string) { return this.#inner.job(queue, id); }
   protected _jobs(queue: string, options: JobListOptions) { return this.#inner.jobs(queue, options); }
