@@ -10,5 +10,6 @@ module.exports = {
     '^@wrkr/([^/]+)$': '<rootDir>/packages/$1/src',
     '^@wrkr/([^/]+)/(.+)$': '<rootDir>/packages/$1/src/$2',
   },
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
   testTimeout: 30000,
 };
