@@ -5,7 +5,7 @@ import {
   BaseBackend,
   ClosedError,
   ValidationError,
-  type BackendCapabilities,
+  ALL_CAPABILITIES,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -39,24 +39,6 @@ export interface MemoryBackendOptions {
 // Longer setTimeout delays overflow and fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const CAPABILITIES: BackendCapabilities = Object.freeze({
-  delayed: true,
-  cancel: true,
-  schedules: true,
-  failedStore: true,
-  workers: true,
-  persistent: true,
-  idempotentIds: true,
-  pause: true,
-  abort: true,
-  progress: true,
-  jobLookup: true,
-  listings: true,
-  pendingList: true,
-  priorities: true,
-  keepCompleted: true,
-  stickyPull: true,
-});
 
 /**
  * The in-process backend, wrkr's embedded default: no I/O, every call atomic, delivery driven by timers
@@ -64,7 +46,7 @@ const CAPABILITIES: BackendCapabilities = Object.freeze({
  */
 export class MemoryBackend extends BaseBackend {
   readonly name = 'memory';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = ALL_CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
   /** The store this client talks to. */

@@ -7,7 +7,7 @@ import {
   silentLogger,
   WakeTickets,
   type AbortRequest,
-  type BackendCapabilities,
+  ALL_CAPABILITIES,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -60,24 +60,6 @@ import { ScheduleStore } from './schedule-store';
 import { sharedWakeups } from './wakeups';
 import { WorkerStore } from './worker-store';
 
-const CAPABILITIES: BackendCapabilities = Object.freeze({
-  delayed: true,
-  cancel: true,
-  schedules: true,
-  failedStore: true,
-  workers: true,
-  persistent: true,
-  idempotentIds: true,
-  pause: true,
-  abort: true,
-  progress: true,
-  jobLookup: true,
-  listings: true,
-  pendingList: true,
-  priorities: true,
-  keepCompleted: true,
-  stickyPull: true,
-});
 
 // Housekeeping: finished items a stopped client left behind, old guards, completed-item retention.
 const HOUSEKEEPING_MS = 5_000;
@@ -90,7 +72,7 @@ const LEFTOVER_AGE_MS = 10_000;
  */
 export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities = ALL_CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
   readonly #options: ResolvedOptions;

@@ -8,6 +8,7 @@ import {
   NotSupportedError,
   silentLogger,
   type AbortRequest,
+  ALL_CAPABILITIES,
   type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
@@ -42,7 +43,8 @@ import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-const CAPABILITIES: BackendCapabilities = { delayed: true, cancel: true, schedules: true, failedStore: true, workers: true, persistent: true, idempotentIds: false, pause: true, abort: true, progress: true, jobLookup: false, listings: false, pendingList: true, priorities: false, keepCompleted: false, stickyPull: false };
+// What it lacks, and why, is in the README ("Declared missing").
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -55,7 +57,7 @@ const STATS_ROUNDS = 20;
 export class RabbitMqBackend extends BaseBackend {
   /** Backend name. */
   readonly name = 'rabbitmq';
-  /** Every capability is offered. */
+  /** Every capability but those the README lists as declared missing. */
   readonly capabilities = CAPABILITIES;
   /** Broker object names of this namespace. */
   readonly names: Names;

@@ -12,7 +12,7 @@ import {
   maskUrl,
   silentLogger,
   type AbortRequest,
-  type BackendCapabilities,
+  ALL_CAPABILITIES,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -70,24 +70,7 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   readonly name = 'redis';
   /** @inheritdoc */
-  readonly capabilities: BackendCapabilities = {
-    delayed: true,
-    cancel: true,
-    schedules: true,
-    failedStore: true,
-    workers: true,
-    persistent: true,
-    idempotentIds: true,
-    pause: true,
-    abort: true,
-    progress: true,
-    jobLookup: true,
-    listings: true,
-    pendingList: true,
-    priorities: true,
-    keepCompleted: true,
-    stickyPull: true,
-  };
+  readonly capabilities = ALL_CAPABILITIES;
   /** The namespace every key lives under. */
   readonly namespace: string;
 

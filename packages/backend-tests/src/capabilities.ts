@@ -1,4 +1,4 @@
-import type { Backend, BackendCapabilities } from '@wrkr/core/backend';
+import { ALL_CAPABILITIES, type Backend, type BackendCapabilities } from '@wrkr/core/backend';
 import type { ConformanceOptions } from './options';
 
 /** A capability flag of the Backend contract. */
@@ -8,7 +8,7 @@ export type Capability = keyof BackendCapabilities;
 export type Need = Capability | 'restartService' | 'interruptConnections';
 
 /** Every capability flag, in contract order. */
-export const CAPABILITIES: readonly Capability[] = ['delayed', 'cancel', 'schedules', 'failedStore', 'workers', 'persistent', 'idempotentIds', 'pause', 'abort', 'progress', 'jobLookup', 'listings', 'pendingList', 'priorities', 'keepCompleted', 'stickyPull'];
+export const CAPABILITIES = Object.keys(ALL_CAPABILITIES) as readonly Capability[];
 
 /**
  * What the suite knows at registration time. Capabilities are read from a probe backend that is

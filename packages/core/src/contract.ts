@@ -43,6 +43,26 @@ export interface BackendCapabilities {
   readonly stickyPull: boolean;
 }
 
+/** Every capability offered: a backend spreads it and sets `false`, with its reason, what it lacks. */
+export const ALL_CAPABILITIES: BackendCapabilities = Object.freeze({
+  delayed: true,
+  cancel: true,
+  schedules: true,
+  failedStore: true,
+  workers: true,
+  persistent: true,
+  idempotentIds: true,
+  pause: true,
+  abort: true,
+  progress: true,
+  jobLookup: true,
+  listings: true,
+  pendingList: true,
+  priorities: true,
+  keepCompleted: true,
+  stickyPull: true,
+});
+
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
 export interface Message {
   /** Unique id (ULID unless given by the publisher). */
