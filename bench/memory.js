@@ -1,9 +1,14 @@
 'use strict';
 // publish → handle → ack through the memory backend, against fastq (a bare in-process async queue)
-// doing the same no-op work in the same run. Target: wrkr ≥ 25% of the bare baseline.
+// doing the same no-op work in the same run. Target: wrkr ≥ 25% of the bare baseline. Then the same
+// wrkr run with an OpenTelemetry tracer provider registered: the main figure has @opentelemetry/api
+// installed and no provider (tracing off: one check per publish and per delivery), this one what
+// tracing costs when on (spans made and ended, none exported).
 const fastq = require('fastq');
 const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend } = require('@wrkr/backend-memory');
+const { trace } = require('@opentelemetry/api');
+const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = 1000;
@@ -51,13 +56,21 @@ async function best(fn, concurrency) {
 
 (async () => {
   process.stdout.write(`${N} events, publish in batches of ${BATCH}, best of ${ROUNDS} rounds\n`);
+  const off = {};
   for (const c of [1, 100]) {
     const b = await best(bare, c);
     const w = await best(wrkr, c);
+    off[c] = w;
     process.stdout.write(
       `concurrency ${String(c).padStart(3)}: wrkr/memory ${Math.round(w).toLocaleString('en')} ev/s | bare fastq ${Math.round(b).toLocaleString('en')} ev/s | ratio ${(w / b).toFixed(3)} (target ≥ 0.25)\n`,
     );
   }
+  trace.setGlobalTracerProvider(new BasicTracerProvider());
+  for (const c of [1, 100]) {
+    const w = await best(wrkr, c);
+    process.stdout.write(`concurrency ${String(c).padStart(3)}: with a tracer provider registered ${Math.round(w).toLocaleString('en')} ev/s | ${(w / off[c]).toFixed(3)} of tracing off\n`);
+  }
+  trace.disable();
 })().catch((err) => {
   process.stderr.write(`${err.stack}\n`);
   process.exit(1);
