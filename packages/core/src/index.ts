@@ -7,7 +7,7 @@ export type { Handler, DataHandler, HandlerContext, SubscribeOptions, WrkrEventW
 export type { RetryOptions } from './retry-policy';
 export { parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
 export type { WrkrEventMap } from './wrkr-events';
-export { LifecycleWatch, WATCH_BUFFER, type JobLifecycle, type LifecycleWatchEvents } from './lifecycle-watch';
+export type { LifecycleWatch, JobLifecycle, LifecycleWatchEvents } from './lifecycle-watch';
 export type { EncryptionOptions } from './payload-cipher';
 export { MAX_DURATION_MS, parseDuration, type Duration, type When } from './duration';
 export { MAX_JSON_DEPTH } from './validation';
