@@ -33,7 +33,7 @@ export class LifecycleChannels {
     try {
       await this.sub.subscribe(channel);
     } catch (err) {
-      this.#remove(channel, listener);
+      await this.#remove(channel, listener);
       throw err;
     }
     let closed = false;
