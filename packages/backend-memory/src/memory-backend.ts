@@ -13,11 +13,15 @@ import {
   type JobRecord,
   type KeepCompleted,
   type LeaseRef,
+  type LifecycleEvent,
+  type LifecycleListener,
+  type LifecycleSubscription,
   type ListOptions,
   type Message,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
+  type QueueCounters,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -53,6 +57,7 @@ export class MemoryBackend extends BaseBackend {
   readonly store: MemoryStore;
   readonly #now: () => number;
   readonly #waiting = new Set<ClaimWaiter>();
+  readonly #watching = new Set<() => void>();
   #closed = false;
 
   constructor(options: MemoryBackendOptions = {}) {
@@ -74,6 +79,7 @@ export class MemoryBackend extends BaseBackend {
   protected _close(): Promise<void> {
     this.#closed = true;
     for (const waiter of [...this.#waiting]) waiter.settle([]);
+    for (const unwatch of [...this.#watching]) unwatch();
     return Promise.resolve();
   }
 
@@ -262,6 +268,26 @@ export class MemoryBackend extends BaseBackend {
 
   protected _progress(queue: string, id: string): Promise<string | undefined> {
     return this.#run((ns, now) => ns.queue(queue).progress(id, now));
+  }
+
+  protected _publishLifecycle(event: LifecycleEvent): Promise<void> {
+    return this.#run((ns, now) => ns.lifecycle.publish(event, now));
+  }
+
+  protected _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    return this.#run((ns) => {
+      const remove = ns.lifecycle.watch(queue, listener);
+      const unwatch = (): void => {
+        remove();
+        this.#watching.delete(unwatch);
+      };
+      this.#watching.add(unwatch);
+      return { close: () => Promise.resolve(unwatch()) };
+    });
+  }
+
+  protected _counters(queue: string): Promise<QueueCounters> {
+    return this.#run((ns) => ns.lifecycle.counters(queue));
   }
 
   /**

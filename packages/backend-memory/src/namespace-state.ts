@@ -1,6 +1,7 @@
 import { matchPattern, type Message, type Outgoing, type PendingPublish, type ScheduleRecord } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
+import { LifecycleHub } from './lifecycle-hub';
 import { copySchedule, copyMessage } from './copy';
 import { QueueState } from './queue-state';
 import { WorkerRegistry } from './worker-registry';
@@ -30,6 +31,8 @@ export class NamespaceState {
   #seq = 0;
   /** Worker registrations. */
   readonly workers = new WorkerRegistry();
+  /** Lifecycle events and counters. */
+  readonly lifecycle = new LifecycleHub();
 
   constructor(private readonly clock: () => number) {
     this.#alarm = new Alarm(clock, () => this.tick(clock()));
@@ -125,6 +128,7 @@ export class NamespaceState {
   /** Delete a queue's bindings and items. */
   deleteQueue(queue: string): void {
     this.#bindings.delete(queue);
+    this.lifecycle.reset(queue);
     const q = this.#queues.get(queue);
     if (q === undefined) return;
     q.clear();

@@ -15,12 +15,16 @@ import {
   type JobRecord,
   type KeepCompleted,
   type LeaseRef,
+  type LifecycleEvent,
+  type LifecycleListener,
+  type LifecycleSubscription,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
+  type QueueCounters,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -51,6 +55,8 @@ import { AbortStore, type AbortDoc } from './abort-store';
 import { PauseGate } from './pause-gate';
 import { ProgressStore, type ProgressDoc } from './progress-store';
 import { CompletedStore } from './completed-store';
+import { CounterStore, type CounterDoc } from './counter-store';
+import { LifecycleFeed, type EventDoc } from './lifecycle-feed';
 import { findJob, listJobs } from './job-lookup';
 import { listPending } from './pending';
 import { QueueStore } from './queue-store';
@@ -93,6 +99,10 @@ export class MongoBackend extends BaseBackend {
   readonly #schedules: ScheduleStore;
   readonly #workers: WorkerStore;
   readonly #stores = new Map<string, Promise<QueueStore>>();
+  readonly #counters: CounterStore;
+  readonly #feed: LifecycleFeed;
+  /** Queues this client counted lifecycle events of: its housekeeping compacts their counters. */
+  readonly #counted = new Set<string>();
   #starting?: Promise<void>;
   #started = false;
   #closed = false;
@@ -126,6 +136,8 @@ export class MongoBackend extends BaseBackend {
     );
     this.#schedules = new ScheduleStore(this.#db.collection<ScheduleDoc>(this.#names.schedules), this.#guards, (m) => this.#publishNow([m]));
     this.#workers = new WorkerStore(this.#db.collection<WorkerDoc>(this.#names.workers), this.#guards);
+    this.#counters = new CounterStore(this.#db.collection<CounterDoc>(this.#names.counters), this.#guards);
+    this.#feed = new LifecycleFeed(this.#db.collection<EventDoc>(this.#names.events), this.#counters, this.#instance.slice(0, 8), this.#log);
   }
 
   /** The database this backend writes to. */
@@ -152,6 +164,8 @@ export class MongoBackend extends BaseBackend {
       ensureIndexes(this.#db.collection(n.completed), [{ key: { q: 1, at: 1 } }]),
       ensureIndexes(this.#db.collection(n.guards), [{ key: { ts: 1 } }]),
       ensureIndexes(this.#db.collection(n.workers), [{ key: { expiresAt: 1 } }]),
+      ensureIndexes(this.#db.collection(n.events), [{ key: { q: 1, _id: 1 } }, { key: { at: 1 } }]),
+      ensureIndexes(this.#db.collection(n.counters), [{ key: { q: 1, at: 1 } }]),
     ]);
     this.#started = true;
     this.#router.start();
@@ -166,6 +180,7 @@ export class MongoBackend extends BaseBackend {
     for (const w of this.#waiting) w.abort();
     this.#wakeups.wakeAll();
     await this.#router.stop();
+    if (this.#started) await this.#feed.close();
     this.#reaper.stop();
     if (this.#started) await this.#reaper.flush().catch((err: unknown) => this.#log.warn({ err }, 'removing finished items at close failed; another client will'));
     if (this.#ownsClient) await this.#client.close();
@@ -225,6 +240,8 @@ export class MongoBackend extends BaseBackend {
       await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
       await this.#aborts.sweep(Date.now(), queue);
       await this.#progress.sweep(Date.now(), queue);
+      await this.#counters.drop(queue);
+      await this.#feed.drop(queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -621,12 +638,32 @@ export class MongoBackend extends BaseBackend {
       await this.#aborts.sweep(now);
       await this.#progress.sweep(now);
       await this.#completed.sweep(now);
+      await this.#feed.trim(now);
+      for (const queue of this.#counted) await this.#counters.compact(queue, now);
     } catch (err) {
       this.#log.warn({ err }, 'housekeeping failed; will retry');
     }
   }
 
   /** Run one call: refuse when closed or not started, retry transient failures, map driver errors. */
+  protected _publishLifecycle(event: LifecycleEvent): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('mongodb backend'));
+    if (!this.#started) return Promise.reject(new NotStartedError());
+    if (event.kind === 'completed' || event.kind === 'failed' || event.kind === 'retrying') this.#counted.add(event.queue);
+    // Not #run: its retry of a transient error would write (and count) the whole batch twice.
+    return this.#feed.publish(event).catch((err: unknown) => {
+      throw asBackendError(err, 'publishLifecycle');
+    });
+  }
+
+  protected _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    return this.#run('watchLifecycle', () => Promise.resolve(this.#feed.watch(queue, listener)));
+  }
+
+  protected _counters(queue: string): Promise<QueueCounters> {
+    return this.#run('counters', () => this.#counters.read(queue));
+  }
+
   async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new ClosedError('mongodb backend');
     if (!this.#started) throw new NotStartedError();

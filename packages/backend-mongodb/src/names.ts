@@ -26,6 +26,10 @@ export class CollectionNames {
   readonly aborts: string;
   /** Handler progress, by lease token. */
   readonly progress: string;
+  /** Lifecycle events, polled by watchers and trimmed after a minute. */
+  readonly events: string;
+  /** Lifecycle counter deltas (summed on read, compacted). */
+  readonly counters: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -39,6 +43,8 @@ export class CollectionNames {
     this.guards = `${p}guards`;
     this.aborts = `${p}aborts`;
     this.progress = `${p}progress`;
+    this.events = `${p}events`;
+    this.counters = `${p}counters`;
   }
 
   /** Suffix identifying a queue's collections. */

@@ -37,10 +37,15 @@ export type Command =
   | { op: 'knownObjects' }
   | { op: 'pause'; queue: string }
   | { op: 'resume'; queue: string }
-  | { op: 'paused' };
+  | { op: 'paused' }
+  | { op: 'count'; counts: Record<string, CountDelta> }
+  | { op: 'counters'; queue: string };
+
+/** Counts one client adds to a queue's lifecycle counters: completed, failed, retried, and when the first was counted. */
+export type CountDelta = [completed: number, failed: number, retried: number, since: number];
 
 /** Commands that only read: never cached, never written to the journal. */
-export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused']);
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused', 'counters']);
 
 /** AMQP `type` property of command messages. */
 export const COMMAND_TYPE = 'wrkr.cmd';

@@ -74,8 +74,9 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
     state.queues = state.queues.filter((q) => q !== cmd.queue);
     if (state.declared) state.declared = state.declared.filter((q) => q !== cmd.queue);
     for (const [k, e] of Object.entries(state.delayed)) if (e.queue === cmd.queue) ctx.journal.deleteDelayed(state, k);
-    // A queue made again later starts unpaused, as on the other backends.
+    // A queue made again later starts unpaused and uncounted, as on the other backends.
     setPaused(state, cmd.queue, false);
+    if (state.counters) delete state.counters[cmd.queue];
     return true;
   },
 
@@ -154,6 +155,17 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   },
 
   paused: (state) => pausedSet(state),
+
+  count(state, cmd) {
+    const all = (state.counters ??= {});
+    for (const [queue, [c, f, r, since]] of Object.entries(cmd.counts)) {
+      const had = all[queue];
+      all[queue] = had ? [had[0] + c, had[1] + f, had[2] + r, Math.min(had[3], since)] : [c, f, r, since];
+    }
+    return true;
+  },
+
+  counters: (state, cmd) => state.counters?.[cmd.queue] ?? null,
 
   workers: (state, _cmd, { now }) =>
     Object.entries(state.workers)

@@ -51,6 +51,8 @@ export interface CoordinatorState {
   outbox: OutboxEntry[];
   /** Paused wrkr queues (absent in journals written before pause existed). */
   paused?: string[];
+  /** Lifecycle counters by wrkr queue: completed, failed, retried, first count (absent in older journals). */
+  counters?: Record<string, [number, number, number, number]>;
   /** Bumped by every change of `paused`, so clients keep the newest set whatever order copies reach them in. */
   pauseVersion?: number;
 }

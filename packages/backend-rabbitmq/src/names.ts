@@ -15,6 +15,8 @@ export class Names {
   readonly ladderExit: string;
   /** Fanout exchange of census requests (what each live client holds of a queue). */
   readonly census: string;
+  /** Direct exchange of lifecycle events; routing key = wrkr queue, one exclusive queue per watcher bound to it. */
+  readonly events: string;
   /** Prefix of connection names, so an operator (or a test) can find this namespace's connections. */
   readonly connectionName: string;
 
@@ -26,6 +28,7 @@ export class Names {
     this.journal = `${p}.journal`;
     this.ladderExit = `${p}.delay.exit`;
     this.census = `${p}.census`;
+    this.events = `${p}.events`;
     this.connectionName = `wrkr:${namespace}`;
   }
 

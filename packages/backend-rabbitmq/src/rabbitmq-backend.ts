@@ -15,12 +15,16 @@ import {
   type FailedItem,
   type JobRecord,
   type LeaseRef,
+  type LifecycleEvent,
+  type LifecycleListener,
+  type LifecycleSubscription,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
+  type QueueCounters,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -33,6 +37,8 @@ import { ConnectionManager } from './connection';
 import { Coordinator } from './coordinator';
 import { DelayLadder } from './delay-ladder';
 import { Census, type ClientCounts, type HeldProgress } from './census';
+import { CountBatcher } from './count-batcher';
+import { LifecycleExchange } from './lifecycle-exchange';
 import type { HeldCounts, PausedSet } from './coordinator-state';
 import { FailedStore } from './failed-store';
 import { randomToken } from './ids';
@@ -73,6 +79,8 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #ladder: DelayLadder;
   readonly #failed: FailedStore;
   readonly #census: Census;
+  readonly #events: LifecycleExchange;
+  readonly #counts = new CountBatcher((counts) => this.#call({ op: 'count', counts }));
   readonly #leases = new LeaseTable((lease) => void this.#expire(lease));
   readonly #consumers = new Map<string, QueueConsumer>();
   readonly #paused = new PausedQueues((queue) => this.#consumers.get(queue)?.pausedChanged());
@@ -111,6 +119,7 @@ export class RabbitMqBackend extends BaseBackend {
       () => this.#rereadPaused(),
       this.#log,
     );
+    this.#events = new LifecycleExchange(this.#conn, this.names, this.#log);
     this.#conn.on('lost', () => {
       this.#known.clear();
       this.#declared.clear();
@@ -138,6 +147,7 @@ export class RabbitMqBackend extends BaseBackend {
       // Hand leases over before closing their channels: closing would make the broker requeue them at once.
       await this.#handOverLeases().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'lease hand-over failed; the broker requeues those items'));
       await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+      await this.#events.close();
       await this.#coordinator.close();
       await this.#census.close();
     }
@@ -155,6 +165,7 @@ export class RabbitMqBackend extends BaseBackend {
     await this.#coordinator.quiesce();
     await this.#coordinator.close();
     await this.#census.close();
+    await this.#events.close();
     const ladder = this.#ladder.objects();
     await this.#declarer.run(async (ch) => {
       for (const q of known.queues) {
@@ -162,7 +173,7 @@ export class RabbitMqBackend extends BaseBackend {
         await ch.deleteQueue(this.names.failed(q));
       }
       for (const q of [...ladder.queues, this.names.commands, this.names.journal]) await ch.deleteQueue(q);
-      for (const x of [...ladder.exchanges, this.names.exchange, this.names.census]) await ch.deleteExchange(x);
+      for (const x of [...ladder.exchanges, this.names.exchange, this.names.census, this.names.events]) await ch.deleteExchange(x);
     });
     await this.close();
   }
@@ -435,6 +446,24 @@ export class RabbitMqBackend extends BaseBackend {
   #ready(): void {
     if (this.#state === 'closed') throw new ClosedError('rabbitmq backend');
     if (this.#state !== 'started') throw new NotStartedError();
+  }
+
+  protected async _publishLifecycle(event: LifecycleEvent): Promise<void> {
+    this.#ready();
+    // The notice goes out first (best-effort); the counts with the next coordinator batch.
+    await this.#events.publish(event);
+    if (CountBatcher.counts(event)) await this.#counts.add(event, Date.now());
+  }
+
+  protected async _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    this.#ready();
+    return this.#events.watch(queue, listener);
+  }
+
+  protected async _counters(queue: string): Promise<QueueCounters> {
+    this.#ready();
+    const c = await this.#call<[number, number, number, number] | null>({ op: 'counters', queue });
+    return c === null ? { completed: 0, failed: 0, retried: 0 } : { completed: c[0], failed: c[1], retried: c[2], since: c[3] };
   }
 
   /** Live clients of the namespace: one command-queue consumer each. */

@@ -20,18 +20,23 @@ import {
   type JobRecord,
   type KeepCompleted,
   type LeaseRef,
+  type LifecycleEvent,
+  type LifecycleListener,
+  type LifecycleSubscription,
   type ListOptions,
   type Logger,
   type Message,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
+  type QueueCounters,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
 } from '@wrkr/core/backend';
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
 import { AckBatcher } from './ack-batcher';
+import { LifecycleChannels } from './lifecycle-channels';
 import { decodeJob, decodeJobs, decodePending } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
@@ -80,6 +85,7 @@ export class RedisBackend extends BaseBackend {
   private readonly ownsClient: boolean;
   private readonly sub: Redis | Cluster;
   private readonly hub: WakeHub;
+  private readonly lifecycle: LifecycleChannels;
   private readonly watchdogMs: number;
   private readonly acks = new AckBatcher(async (acks) => {
     const args: Array<string | number> = [];
@@ -141,6 +147,7 @@ export class RedisBackend extends BaseBackend {
     this.sub.on('error', (err: Error) => this.log.warn({ err: errorInfo(err), role: 'wake-ups' }, 'redis connection error'));
     this.sub.on('reconnecting', () => this.log.debug({ role: 'wake-ups' }, 'redis reconnecting'));
     this.hub = new WakeHub(this.sub, this.keys.wakeChannel, this.log, watchdogMs);
+    this.lifecycle = new LifecycleChannels(this.sub, this.keys.prefix, this.log);
   }
 
   /** @inheritdoc */
@@ -158,6 +165,7 @@ export class RedisBackend extends BaseBackend {
     if (this.closed) return;
     this.closed = true;
     this.hub.close();
+    this.lifecycle.clear();
     this.sub.disconnect();
     this.client.off('error', this.onClientError);
     if (!this.ownsClient) return;
@@ -440,6 +448,36 @@ export class RedisBackend extends BaseBackend {
     return text === '' ? undefined : text;
   }
 
+  /** @inheritdoc */
+  protected async _publishLifecycle(event: LifecycleEvent): Promise<void> {
+    await this.run('lifecycle', [event.queue, event.at, COUNTED[event.kind], JSON.stringify(event)]);
+  }
+
+  /** @inheritdoc */
+  protected async _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    this.assertOpen();
+    if (!this.starting) throw new NotStartedError();
+    await this.starting;
+    try {
+      return await this.lifecycle.watch(queue, listener);
+    } catch (err) {
+      throw this.wrap('watchLifecycle', err);
+    }
+  }
+
+  /** @inheritdoc */
+  protected async _counters(queue: string): Promise<QueueCounters> {
+    this.assertOpen();
+    let fields: Array<string | null>;
+    try {
+      fields = await this.client.hmget(`${this.keys.prefix}q:${queue}:counts`, 'completed', 'failed', 'retried', 'since');
+    } catch (err) {
+      throw this.wrap('counters', err);
+    }
+    const [completed, failed, retried, since] = fields;
+    return { completed: Number(completed ?? 0), failed: Number(failed ?? 0), retried: Number(retried ?? 0), ...(since != null && { since: Number(since) }) };
+  }
+
   private async claimOnce(queue: string, max: number, leaseMs: number, holder = ''): Promise<{ deliveries: Delivery[]; nextCheck: number }> {
     const leaseUntil = Date.now() + leaseMs;
     // Unique per claim without asking the CSPRNG each time: a random per-client base plus a counter.
@@ -494,6 +532,9 @@ export class RedisBackend extends BaseBackend {
     return new BackendError(maskUrl(`redis ${op} failed: ${message}`), { cause: err });
   }
 }
+
+/** The counter a lifecycle event adds one to ('' for none), as the lifecycle script takes it. */
+const COUNTED: Readonly<Record<LifecycleEvent['kind'], string>> = { active: '', progress: '', completed: 'completed', failed: 'failed', retrying: 'retried' };
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

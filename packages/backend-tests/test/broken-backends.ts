@@ -1,4 +1,4 @@
-import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, LifecycleEvent, LifecycleListener, LifecycleSubscription, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, QueueCounters, ScheduleRecord } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -122,6 +122,29 @@ export class DelegatingBackend implements Backend {
   }
   progress(queue: string, id: string): Promise<string | undefined> {
     return this.inner.progress(queue, id);
+  }
+  publishLifecycle(event: LifecycleEvent): Promise<void> {
+    return this.inner.publishLifecycle(event);
+  }
+  watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    return this.inner.watchLifecycle(queue, listener);
+  }
+  counters(queue: string): Promise<QueueCounters> {
+    return this.inner.counters(queue);
+  }
+}
+
+/** Lifecycle events that never leave the client: its own watchers get them, other clients' never do (counts are kept). */
+export class LifecycleOnlyInClient extends DelegatingBackend {
+  readonly #watchers = new Set<{ queue: string; listener: LifecycleListener }>();
+  override async publishLifecycle(event: LifecycleEvent): Promise<void> {
+    await this.inner.publishLifecycle(event);
+    for (const w of this.#watchers) if (w.queue === event.queue) w.listener({ ...event });
+  }
+  override watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    const w = { queue, listener };
+    this.#watchers.add(w);
+    return Promise.resolve({ close: () => Promise.resolve(void this.#watchers.delete(w)) });
   }
 }
 
@@ -320,7 +343,7 @@ export class SkipsArgumentChecks extends DelegatingBackend {
 const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'jobs', 'pending', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
-  'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress',
+  'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress', 'publishLifecycle', 'watchLifecycle', 'counters',
 ] as const;
 
 /** Sticky pull that forgets the holder: a worker re-claiming gets a new item instead of the one it holds. */

@@ -18,6 +18,7 @@ import {
   priorityTests,
   scheduleTests,
   stickyPullTests,
+  lifecycleTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
@@ -32,6 +33,7 @@ import {
   IgnoresKeepCount,
   KeepsFirstResult,
   ForgetsTheHolder,
+  LifecycleOnlyInClient,
   SendRoutesByName,
   PausesOnlyItself,
   ProgressNeverStored,
@@ -84,6 +86,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'keeps the first result of an id completed twice', groups: [completedTests], group: /completed items kept/, wrap: (b) => new KeepsFirstResult(b) },
   { what: 'ignores the count bound of kept completed items', groups: [completedTests], group: /completed items kept/, wrap: (b) => new IgnoresKeepCount(b) },
   { what: 'hands a worker a new item instead of the one it holds', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new ForgetsTheHolder(b) },
+  { what: 'delivers lifecycle events only to watchers in the publishing client', groups: [lifecycleTests], group: /lifecycle events/, wrap: (b) => new LifecycleOnlyInClient(b) },
   { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
+import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -233,4 +233,30 @@ export function assertPriority(value: unknown, field = 'priority'): asserts valu
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_PRIORITY) {
     throw new ValidationError(field, `must be an integer 0–${MAX_PRIORITY}`);
   }
+}
+
+const LIFECYCLE_KINDS = new Set(['active', 'progress', 'completed', 'failed', 'retrying']);
+
+/** Throw unless `e` is a lifecycle event: a known kind with the fields it carries, and no others. */
+export function assertLifecycleEvent(e: unknown, field = 'event'): asserts e is LifecycleEvent {
+  assertObject(e, field);
+  assertKnownKeys(e, ['kind', 'queue', 'id', 'name', 'attempt', 'at', 'progress', 'result', 'error', 'dueAt'], field);
+  if (typeof e.kind !== 'string' || !LIFECYCLE_KINDS.has(e.kind)) throw new ValidationError(`${field}.kind`, "must be 'active', 'progress', 'completed', 'failed' or 'retrying'");
+  assertQueueName(e.queue, `${field}.queue`);
+  assertId(e.id, `${field}.id`);
+  assertEventName(e.name, `${field}.name`);
+  assertInt(e.attempt, `${field}.attempt`, 1);
+  assertTime(e.at, `${field}.at`);
+  const only = (key: string, kinds: readonly string[]): boolean => {
+    if (e[key] === undefined) return false;
+    if (!kinds.includes(e.kind as string)) throw new ValidationError(`${field}.${key}`, `is not carried by a '${String(e.kind)}' event`);
+    return true;
+  };
+  if (e.kind === 'progress' && e.progress === undefined) throw new ValidationError(`${field}.progress`, 'is required by a progress event');
+  if (only('progress', ['progress'])) assertJsonText(e.progress, `${field}.progress`, MAX_PROGRESS_CHARS);
+  if (only('result', ['completed'])) assertJsonText(e.result, `${field}.result`, MAX_RESULT_CHARS);
+  if ((e.kind === 'failed' || e.kind === 'retrying') && e.error === undefined) throw new ValidationError(`${field}.error`, `is required by a ${e.kind} event`);
+  if (only('error', ['failed', 'retrying'])) assertFailure(e.error, `${field}.error`);
+  if (e.kind === 'retrying' && e.dueAt === undefined) throw new ValidationError(`${field}.dueAt`, 'is required by a retrying event');
+  if (only('dueAt', ['retrying'])) assertTime(e.dueAt, `${field}.dueAt`);
 }

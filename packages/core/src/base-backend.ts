@@ -7,6 +7,7 @@ import {
   assertJobListOptions,
   assertLeaseRef,
   assertLeaseRefs,
+  assertLifecycleEvent,
   assertListOptions,
   assertMessage,
   assertMeta,
@@ -31,16 +32,20 @@ import {
   type JobRecord,
   type KeepCompleted,
   type LeaseRef,
+  type LifecycleEvent,
+  type LifecycleListener,
+  type LifecycleSubscription,
   type ListOptions,
   type Message,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
+  type QueueCounters,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
 } from './contract';
-import { NotSupportedError, type ValidationError } from './errors';
+import { NotSupportedError, ValidationError } from './errors';
 import { assertId, assertPattern, assertQueueName } from './validation';
 
 /** Runs `check`; its ValidationError (or NotSupportedError) becomes a rejected promise (a contract method never throws synchronously). */
@@ -269,6 +274,27 @@ export abstract class BaseBackend implements Backend {
     return refused(() => { assertQueueName(queue); assertId(id); }) ?? this._progress(queue, id);
   }
 
+  /** @inheritdoc */
+  publishLifecycle(event: LifecycleEvent): Promise<void> {
+    return refused(() => { assertLifecycleEvent(event); this.#need('lifecycleEvents'); }) ?? this._publishLifecycle(event);
+  }
+
+  /** @inheritdoc */
+  watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
+    return (
+      refused(() => {
+        assertQueueName(queue);
+        if (typeof listener !== 'function') throw new ValidationError('listener', 'must be a function');
+        this.#need('lifecycleEvents');
+      }) ?? this._watchLifecycle(queue, listener)
+    );
+  }
+
+  /** @inheritdoc */
+  counters(queue: string): Promise<QueueCounters> {
+    return refused(() => { assertQueueName(queue); this.#need('lifecycleEvents'); }) ?? this._counters(queue);
+  }
+
   /** Refuse a call that needs a capability this backend declares false (the same NotSupportedError as Wrkr's). */
   #need(capability: keyof BackendCapabilities): void {
     if (!this.capabilities[capability]) throw new NotSupportedError(capability, this.name);
@@ -348,4 +374,10 @@ export abstract class BaseBackend implements Backend {
   protected abstract _setProgress(ref: LeaseRef, value: string): Promise<boolean>;
   /** `progress` of a valid queue name and id. */
   protected abstract _progress(queue: string, id: string): Promise<string | undefined>;
+  /** `publishLifecycle` of a well-formed event; called only when `capabilities.lifecycleEvents` is true. */
+  protected abstract _publishLifecycle(event: LifecycleEvent): Promise<void>;
+  /** `watchLifecycle` of a valid queue name and a function; called only when `capabilities.lifecycleEvents` is true. */
+  protected abstract _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription>;
+  /** `counters` of a valid queue name; called only when `capabilities.lifecycleEvents` is true. */
+  protected abstract _counters(queue: string): Promise<QueueCounters>;
 }

@@ -8,6 +8,7 @@ import { DeliveryContext } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
 import { resultText } from './keep-completed';
 import { LazyAbort } from './lazy-abort';
+import { lifecycleResult, type LifecyclePublisher } from './lifecycle-publisher';
 import { LeaseRenewer } from './lease-renewer';
 import { ProgressWriter } from './progress-writer';
 import type { Logger } from './logger';
@@ -60,6 +61,7 @@ export class Consumer {
     private readonly handler: Handler,
     private readonly log: Logger,
     private readonly events: EventEmitter,
+    private readonly lifecycle: LifecyclePublisher,
     private readonly onOutcome?: OutcomeHook,
   ) {
     this.renewer = new LeaseRenewer(backend, settings.leaseMs);
@@ -183,7 +185,8 @@ export class Consumer {
     let early: Promise<boolean> | undefined;
     // An early ack comes before the handler's result, so a kept item is kept without one.
     const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, this.ackOutcome(undefined, log), log)));
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, stored);
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, this.lifecycle, stored);
+    this.lifecycle.publish({ kind: 'active', queue, id: event.id, name: event.name, attempt: d.attempt, at: started });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.invoke(event, ctx, abort) };
@@ -211,6 +214,7 @@ export class Consumer {
       await this.onOutcome?.(event, outcome);
       if (await this.settle(lref, this.ackOutcome(outcome.value, log), log)) {
         this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
+        this.lifecycle.publish({ kind: 'completed', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), ...lifecycleResult(outcome.value) });
       }
       return;
     }
@@ -220,6 +224,7 @@ export class Consumer {
       log().warn({ err: outcome.error, ms: Date.now() - started, dueAt }, 'handler failed; will retry');
       if (await this.settle(lref, { kind: 'retry', dueAt, error }, log)) {
         this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, ...timing(d, started), error });
+        this.lifecycle.publish({ kind: 'retrying', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), dueAt, error });
       }
       return;
     }
@@ -230,7 +235,10 @@ export class Consumer {
   private async afterEarlyAck(event: WrkrEvent, d: Delivery, outcome: { ok: true; value: unknown } | { ok: false; error: unknown }, acked: boolean, started: number, log: () => Logger): Promise<void> {
     if (!outcome.ok) log().error({ err: outcome.error, ms: Date.now() - started }, 'handler failed after ctx.ack(); the item was acknowledged, so it is not retried');
     await this.onOutcome?.(event, outcome);
-    if (acked) this.events.emit('completed', { queue: this.settings.queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
+    if (!acked) return;
+    const { queue } = this.settings;
+    this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
+    this.lifecycle.publish({ kind: 'completed', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), ...(outcome.ok ? lifecycleResult(outcome.value) : {}) });
   }
 
   /** Log, reply to a requester, move the item to the failed store and emit `failed`. */
@@ -240,6 +248,7 @@ export class Consumer {
     const error = toFailureInfo(err);
     if (await this.settle(lref, { kind: 'fail', error }, log)) {
       this.events.emit('failed', { queue: this.settings.queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started), error });
+      this.lifecycle.publish({ kind: 'failed', queue: this.settings.queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), error });
     }
   }
 

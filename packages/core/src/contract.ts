@@ -41,6 +41,11 @@ export interface BackendCapabilities {
   readonly keepCompleted: boolean;
   /** Sticky pull: `claim` with a `holder` hands that holder back the item it still holds a live lease on; `heldBy` finds that lease. */
   readonly stickyPull: boolean;
+  /**
+   * Lifecycle events across processes: `publishLifecycle` reaches the `watchLifecycle` watchers of the
+   * queue in every client (best-effort, live), and `counters` keeps durable per-queue totals.
+   */
+  readonly lifecycleEvents: boolean;
 }
 
 /** Every capability offered: a backend spreads it and sets `false`, with its reason, what it lacks. */
@@ -61,6 +66,7 @@ export const ALL_CAPABILITIES: BackendCapabilities = Object.freeze({
   priorities: true,
   keepCompleted: true,
   stickyPull: true,
+  lifecycleEvents: true,
 });
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -294,6 +300,58 @@ export interface PendingPublish {
   readonly dueAt: number;
 }
 
+/** What happened to an item, as lifecycle watchers see it (`active`: a handler started on it). */
+export type LifecycleKind = 'active' | 'progress' | 'completed' | 'failed' | 'retrying';
+
+/** One step of an item's life in a queue, published by the consumer that handles it (see `publishLifecycle`). */
+export interface LifecycleEvent {
+  /** What happened. */
+  readonly kind: LifecycleKind;
+  /** Queue of the item. */
+  readonly queue: string;
+  /** Message id. */
+  readonly id: string;
+  /** Event name of the message. */
+  readonly name: string;
+  /** The delivery's attempt (1 for the first). */
+  readonly attempt: number;
+  /** Epoch ms when it happened. */
+  readonly at: number;
+  /** `progress`: the reported value as JSON text (1…MAX_PROGRESS_CHARS characters). */
+  readonly progress?: string;
+  /** `completed`: the handler's result as JSON text (1…MAX_RESULT_CHARS characters), when it has one. */
+  readonly result?: string;
+  /** `failed` and `retrying`: the error. */
+  readonly error?: FailureInfo;
+  /** `retrying`: epoch ms when the next attempt becomes due. */
+  readonly dueAt?: number;
+}
+
+/** Receives a queue's lifecycle events; called once per event, never concurrently with itself per watcher. */
+export type LifecycleListener = (event: LifecycleEvent) => void;
+
+/** A live `watchLifecycle` subscription. */
+export interface LifecycleSubscription {
+  /** Stop receiving (idempotent); no listener call starts after it resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * Durable totals of one queue's outcomes, as counted by `publishLifecycle` (a Prometheus counter each:
+ * they only grow, until `deleteQueue` resets them). Unlike `QueueStats.failed` (the failed store's size
+ * now), `failed` here counts every item that ever failed, replayed or purged since.
+ */
+export interface QueueCounters {
+  /** `completed` events published. */
+  readonly completed: number;
+  /** `failed` events published. */
+  readonly failed: number;
+  /** `retrying` events published. */
+  readonly retried: number;
+  /** Epoch ms of the first counted event (counting started then), absent while all are 0. */
+  readonly since?: number;
+}
+
 /** Largest page of `jobs`. */
 export const MAX_JOBS_PAGE = 1000;
 /** Page size of `jobs` when none is given. */
@@ -464,4 +522,23 @@ export interface Backend {
   setProgress(ref: LeaseRef, value: string): Promise<boolean>;
   /** The progress stored for the item's current lease, or undefined (not in flight, or none reported). */
   progress(queue: string, id: string): Promise<string | undefined>;
+
+  /**
+   * With `capabilities.lifecycleEvents`: tell the queue's watchers, in every client, about `event`, and
+   * for a `completed`, `failed` or `retrying` event add one to that counter of the queue. Resolves once
+   * the counter change is durable (readable by `counters` of any client); the notification is
+   * best-effort and at-most-once: live watchers of the queue normally get it within a second, in the
+   * order this client published, but it is not a durable log — a watcher not subscribed at that moment
+   * (or whose connection drops) misses it, and nothing is replayed. The counters are the durable part.
+   */
+  publishLifecycle(event: LifecycleEvent): Promise<void>;
+  /**
+   * With `capabilities.lifecycleEvents`: call `listener` with the lifecycle events published for `queue`
+   * (by any client, this one included) from the moment this resolves until the subscription is closed,
+   * best-effort (see `publishLifecycle`); events of other queues never reach it. Closing the backend
+   * closes its subscriptions.
+   */
+  watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription>;
+  /** With `capabilities.lifecycleEvents`: the queue's durable outcome totals (all 0 for an unknown queue). */
+  counters(queue: string): Promise<QueueCounters>;
 }

@@ -7,12 +7,13 @@ export type { Handler, DataHandler, HandlerContext, SubscribeOptions, WrkrEventW
 export type { RetryOptions } from './retry-policy';
 export { parseScheduleRule, type ScheduleRuleInput, type StoredRule } from './schedule-rule';
 export type { WrkrEventMap } from './wrkr-events';
+export type { LifecycleWatch, JobLifecycle, LifecycleWatchEvents } from './lifecycle-watch';
 export type { EncryptionOptions } from './payload-cipher';
 export { MAX_DURATION_MS, parseDuration, type Duration, type When } from './duration';
 export { MAX_JSON_DEPTH } from './validation';
 export type { Logger } from './logger';
 export { maskUrl, LOG_REDACT_PATHS } from './redact';
-export type { Backend, BackendCapabilities, FailureInfo, JobState, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+export type { Backend, BackendCapabilities, FailureInfo, JobState, LeaseRef, LifecycleKind, Message, QueueCounters, QueueStats, WorkerInfo } from './contract';
 export {
   WrkrError,
   isWrkrError,

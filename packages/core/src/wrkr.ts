@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, JobListOptions, KeepCompleted, LeaseRef, Message, QueueStats, WorkerInfo } from './contract';
+import type { Backend, FailedItem, JobListOptions, KeepCompleted, LeaseRef, Message, QueueCounters, QueueStats, WorkerInfo } from './contract';
 import { BACKEND_CONTRACT_VERSION } from './contract';
 import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { toJobInfo, type JobInfo } from './job-info';
 import { parseKeepCompleted, resultText, type KeepCompletedOptions } from './keep-completed';
 import { Consumer } from './consumer';
+import { LifecyclePublisher } from './lifecycle-publisher';
+import { LifecycleWatch } from './lifecycle-watch';
 import { defaultBackend } from './default-backend';
 import { parseDuration, parseTimerDuration, type Duration } from './duration';
 import { ClosedError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
@@ -103,6 +105,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   private readonly registration?: WorkerRegistration;
   private readonly scheduler?: Scheduler;
   private readonly scheduleAdmin: ScheduleAdmin;
+  private readonly lifecycle: LifecyclePublisher;
+  private readonly watches = new Set<LifecycleWatch>();
   private inbox?: ReplyInbox;
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
   private starting?: Promise<void>;
@@ -119,6 +123,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     assertInt(maxBytes, 'options.maxPayloadBytes', 1);
     this.codec = new Codec(maxBytes, options.encryption);
     this.encoder = new EventEncoder(this.codec, this.backend);
+    this.lifecycle = new LifecyclePublisher(this.backend, this.log);
 
     if (options.worker !== false) {
       const w = options.worker ?? {};
@@ -190,6 +195,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.state = 'stopping';
     await Promise.all([...this.consumers.values()].map((c) => c.stop(timeoutMs)));
     this.consumers.clear();
+    await Promise.all([...this.watches].map((w) => w.close()));
+    await this.lifecycle.flush();
     await this.scheduler?.stop();
     await this.inbox?.close();
     await this.registration?.stop();
@@ -326,6 +333,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       handler as Handler,
       this.log.child({ queue }),
       this,
+      this.lifecycle,
       replies ? (event, outcome) => sendReply(this.backend, this.codec, event, outcome) : undefined,
     );
     this.consumers.set(queue, consumer);
@@ -494,6 +502,29 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.need('progress');
     const text = await this.backend.progress(queue, id);
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  /**
+   * Follow `queue`'s job lifecycle as every process's consumers report it (started, progress, completed
+   * with result, failed, retrying): resolves once subscribed. Live and best-effort, not a log: events
+   * published while no watch was connected are missed (`counters` are the durable part). Close it when done.
+   */
+  async watch(queue: string): Promise<LifecycleWatch> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('lifecycleEvents');
+    const watch = new LifecycleWatch(queue, this.log.child({ watch: queue }), (w) => this.watches.delete(w));
+    watch.attach(await this.backend.watchLifecycle(queue, (e) => watch.deliver(e)));
+    this.watches.add(watch);
+    return watch;
+  }
+
+  /** Durable totals of `queue`'s completed, failed and retried jobs (counted by the consumers of every process). */
+  async counters(queue: string): Promise<QueueCounters> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('lifecycleEvents');
+    return this.backend.counters(queue);
   }
 
   /** Let every process claim from a paused `queue` again. */

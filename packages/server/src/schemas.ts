@@ -151,6 +151,19 @@ const statsProperties = {
 /** Exact counts of one queue. */
 export const statsReply = { type: 'object', required: ['ready', 'delayed', 'inFlight', 'failed'], additionalProperties: false, properties: statsProperties } as const;
 
+/** Durable lifecycle counters of a queue. */
+export const countersReply = {
+  type: 'object',
+  required: ['completed', 'failed', 'retried'],
+  additionalProperties: false,
+  properties: {
+    completed: { type: 'integer', minimum: 0, description: 'Jobs completed (handler succeeded, item acked)' },
+    failed: { type: 'integer', minimum: 0, description: 'Jobs moved to the failed store after their last attempt' },
+    retried: { type: 'integer', minimum: 0, description: 'Failed attempts scheduled for a retry' },
+    since: { type: 'integer', minimum: 0, description: 'Epoch ms of the first count; absent while all are 0' },
+  },
+} as const;
+
 /** Every queue with its counts and patterns. */
 export const queuesReply = {
   type: 'array',

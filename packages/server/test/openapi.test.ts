@@ -56,11 +56,11 @@ test.each([
 test('every operation has an id, a typed 200 answer, the ApiError body on 4XX and 5XX, and the security the server applies', async () => {
   const { doc } = await serve({ auth });
   const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((p) => Object.values(p));
-  expect(ops.length).toBe(29);
+  expect(ops.length).toBe(31);
   for (const op of ops) {
     expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
-    // Prometheus scrapes text; every other operation answers JSON.
-    const media = op.operationId === 'getMetrics' ? 'text/plain' : 'application/json';
+    // Prometheus scrapes text, the lifecycle stream is server-sent events; every other operation answers JSON.
+    const media = op.operationId === 'getMetrics' ? 'text/plain' : op.operationId === 'watchQueueEvents' ? 'text/event-stream' : 'application/json';
     expect(op.responses['200'].content[media].schema.type).toBeDefined();
     for (const status of ['4XX', '5XX']) expect(op.responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ApiError');
   }

@@ -1,4 +1,4 @@
-import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type KeepCompleted, type LeaseRef, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type KeepCompleted, type LeaseRef, type LifecycleEvent, type LifecycleListener, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, type MemoryStore } from '@wrkr/backend-memory';
 
 /** A third-party backend in miniature: BaseBackend checks every argument, each _method hands the call on. */
@@ -49,4 +49,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _abortRequests(refs: readonly LeaseRef[]) { return this.#inner.abortRequests(refs); }
   protected _setProgress(ref: LeaseRef, value: string) { return this.#inner.setProgress(ref, value); }
   protected _progress(queue: string, id: string) { return this.#inner.progress(queue, id); }
+  protected _publishLifecycle(event: LifecycleEvent) { return this.#inner.publishLifecycle(event); }
+  protected _watchLifecycle(queue: string, listener: LifecycleListener) { return this.#inner.watchLifecycle(queue, listener); }
+  protected _counters(queue: string) { return this.#inner.counters(queue); }
 }
