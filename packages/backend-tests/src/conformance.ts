@@ -26,6 +26,7 @@ import { pauseTests } from './groups/pause';
 import { progressTests } from './groups/progress';
 import { completedTests } from './groups/completed';
 import { stickyPullTests } from './groups/sticky-pull';
+import { jobKeyTests } from './groups/job-keys';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -59,6 +60,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   priorityTests,
   completedTests,
   stickyPullTests,
+  jobKeyTests,
 ];
 
 /**

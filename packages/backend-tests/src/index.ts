@@ -35,3 +35,4 @@ export { pendingTests } from './groups/pending';
 export { priorityTests } from './groups/priorities';
 export { completedTests } from './groups/completed';
 export { stickyPullTests } from './groups/sticky-pull';
+export { jobKeyTests } from './groups/job-keys';
