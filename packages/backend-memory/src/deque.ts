@@ -31,6 +31,18 @@ export class Deque<T> {
     return i < this.#length ? this.#buf[(this.#head + i) & (this.#buf.length - 1)] : undefined;
   }
 
+  /** Remove `item` (the first occurrence), closing the gap; O(n). False when it is not here. */
+  remove(item: T): boolean {
+    const mask = this.#buf.length - 1;
+    let i = 0;
+    while (i < this.#length && this.#buf[(this.#head + i) & mask] !== item) i++;
+    if (i === this.#length) return false;
+    for (; i < this.#length - 1; i++) this.#buf[(this.#head + i) & mask] = this.#buf[(this.#head + i + 1) & mask];
+    this.#buf[(this.#head + this.#length - 1) & mask] = undefined;
+    this.#length--;
+    return true;
+  }
+
   /** Remove every item. */
   clear(): void {
     this.#buf = new Array<T | undefined>(16);

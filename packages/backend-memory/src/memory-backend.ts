@@ -12,6 +12,7 @@ import {
   type JobListOptions,
   type JobRecord,
   type KeepCompleted,
+  type KeyOutcome,
   type LeaseRef,
   type LifecycleEvent,
   type LifecycleListener,
@@ -109,16 +110,12 @@ export class MemoryBackend extends BaseBackend {
     });
   }
 
-  protected _publish(items: readonly Outgoing[]): Promise<void> {
-    return this.#run((ns, now) => {
-      ns.publish(items, now);
-    });
+  protected _publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return this.#run((ns, now) => ns.publish(items, now));
   }
 
-  protected _send(queue: string, items: readonly Outgoing[]): Promise<void> {
-    return this.#run((ns, now) => {
-      ns.send(queue, items, now);
-    });
+  protected _send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return this.#run((ns, now) => ns.send(queue, items, now));
   }
 
   protected _cancel(id: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { matchPattern, type Message, type Outgoing, type PendingPublish, type ScheduleRecord } from '@wrkr/core/backend';
+import { matchPattern, type KeyOutcome, type Message, type Outgoing, type PendingPublish, type ScheduleRecord } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import { LifecycleHub } from './lifecycle-hub';
@@ -12,6 +12,8 @@ interface Scheduled {
   readonly seq: number;
   readonly message: Message;
   readonly priority: number;
+  /** The job key it holds among the pending publishes (dedupe or debounce). */
+  readonly key?: string;
 }
 
 const earlier = (a: Scheduled, b: Scheduled): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
@@ -27,6 +29,10 @@ export class NamespaceState {
   readonly #scheduled = new Map<string, Scheduled>();
   readonly #due = new BinaryHeap<Scheduled>(earlier);
   readonly #schedules = new Map<string, ScheduleRecord>();
+  /** Job key → the pending delayed publish holding it. */
+  readonly #pendingKeys = new Map<string, Scheduled>();
+  /** Throttle key of delayed publishes → epoch ms its window ends. */
+  readonly #pendingThrottled = new Map<string, number>();
   readonly #alarm: Alarm;
   #seq = 0;
   /** Worker registrations. */
@@ -53,40 +59,61 @@ export class NamespaceState {
     const touched = new Set<QueueState>();
     for (let top = this.#live(); top !== undefined && top.at <= now; top = this.#live()) {
       this.#due.pop();
-      this.#scheduled.delete(top.message.id);
+      this.#unschedule(top);
       this.#route(top.message, now, touched, top.priority);
     }
     for (const q of touched) q.drain(now);
     this.#alarm.set(this.#live()?.at);
   }
 
-  /** Route undelayed messages now; store delayed ones once (a stored id is ignored). */
-  publish(items: readonly Outgoing[], now: number): void {
+  /**
+   * Route undelayed messages now (a key acting in each queue reached); store delayed ones once (a stored
+   * id is ignored; a key acting among the pending publishes). Returns what the keys did.
+   */
+  publish(items: readonly Outgoing[], now: number): KeyOutcome[] {
     const touched = new Set<QueueState>();
-    for (const { message, dueAt, priority = 0 } of items) {
+    const outcomes: KeyOutcome[] = [];
+    items.forEach((o, index) => {
+      const { message, dueAt, priority = 0 } = o;
       if (dueAt !== undefined && dueAt > now) {
-        if (this.#scheduled.has(message.id)) continue;
-        const s: Scheduled = { at: dueAt, seq: this.#seq++, message: copyMessage(message), priority };
-        this.#scheduled.set(message.id, s);
-        this.#due.push(s);
-      } else {
+        if (this.#scheduled.has(message.id)) return;
+        if (o.key === undefined) {
+          this.#store({ at: dueAt, seq: this.#seq++, message: copyMessage(message), priority });
+          return;
+        }
+        outcomes.push({ index, ...this.#storeKeyed(o, dueAt, now) });
+      } else if (o.key === undefined) {
         this.#route(copyMessage(message), now, touched, priority);
+      } else {
+        for (const q of this.#matching(message.name)) {
+          const outcome = q.addKeyed(o, now);
+          outcomes.push({ index, ...outcome });
+          if (outcome.outcome === 'added' || outcome.outcome === 'replaced') touched.add(q);
+        }
       }
-    }
+    });
     for (const q of touched) q.drain(now);
     this.#alarm.set(this.#live()?.at);
+    return outcomes;
   }
 
-  /** Put messages straight into one queue. */
-  send(queue: string, items: readonly Outgoing[], now: number): void {
+  /** Put messages straight into one queue; returns what the keys did. */
+  send(queue: string, items: readonly Outgoing[], now: number): KeyOutcome[] {
     const q = this.queue(queue);
-    for (const { message, dueAt, priority } of items) q.add(copyMessage(message), dueAt, now, priority);
+    const outcomes: KeyOutcome[] = [];
+    items.forEach((o, index) => {
+      if (o.key === undefined) q.add(copyMessage(o.message), o.dueAt, now, o.priority);
+      else outcomes.push({ index, ...q.addKeyed(o, now) });
+    });
     q.drain(now);
+    return outcomes;
   }
 
   /** Remove a not-yet-due message with this id: the delayed publish and delayed items of every queue. */
   cancel(id: string): boolean {
-    let removed = this.#scheduled.delete(id);
+    const s = this.#scheduled.get(id);
+    if (s !== undefined) this.#unschedule(s);
+    let removed = s !== undefined;
     for (const q of this.#queues.values()) if (q.cancelDelayed(id)) removed = true;
     return removed;
   }
@@ -177,6 +204,50 @@ export class NamespaceState {
     this.interrupt();
     for (const q of this.#queues.values()) q.clear();
     this.#alarm.clear();
+  }
+
+  #store(s: Scheduled): void {
+    this.#scheduled.set(s.message.id, s);
+    this.#due.push(s);
+  }
+
+  /** A keyed delayed publish, acting among the pending publishes (see KeyMode). */
+  #storeKeyed(o: Outgoing, dueAt: number, now: number): Omit<KeyOutcome, 'index'> {
+    const key = o.key!;
+    const s: Scheduled = { at: dueAt, seq: this.#seq++, message: copyMessage(o.message), priority: o.priority ?? 0 };
+    if (o.keyMode === 'throttle') {
+      const until = this.#pendingThrottled.get(key);
+      if (until !== undefined && until > now) return { outcome: 'throttled' };
+      for (const [k, end] of this.#pendingThrottled) if (end <= now) this.#pendingThrottled.delete(k);
+      this.#pendingThrottled.set(key, now + o.keyTtlMs!);
+      this.#store(s);
+      return { outcome: 'added' };
+    }
+    const holder = this.#pendingKeys.get(key);
+    if (holder !== undefined && o.keyMode === 'dedupe') return { outcome: 'deduped', id: holder.message.id };
+    if (holder !== undefined) this.#unschedule(holder);
+    this.#store({ ...s, key });
+    this.#pendingKeys.set(key, this.#scheduled.get(s.message.id)!);
+    return holder === undefined ? { outcome: 'added' } : { outcome: 'replaced', id: holder.message.id };
+  }
+
+  /** Forget a stored delayed publish (routed, cancelled or replaced), releasing its key. */
+  #unschedule(s: Scheduled): void {
+    this.#scheduled.delete(s.message.id);
+    if (s.key !== undefined && this.#pendingKeys.get(s.key) === s) this.#pendingKeys.delete(s.key);
+  }
+
+  /** The queues bound to a pattern matching `name`. */
+  #matching(name: string): QueueState[] {
+    const out: QueueState[] = [];
+    for (const [queue, patterns] of this.#bindings) {
+      for (const pattern of patterns) {
+        if (!matchPattern(pattern, name)) continue;
+        out.push(this.queue(queue));
+        break;
+      }
+    }
+    return out;
   }
 
   #route(message: Message, now: number, touched: Set<QueueState>, priority = 0): void {

@@ -50,6 +50,13 @@ export class PriorityReady<T extends Prioritised> {
     return undefined;
   }
 
+  /** Remove `item` from its level (a debounce replacing a ready item); O(level length). */
+  remove(item: T): boolean {
+    if (!this.#levels[item.priority]!.remove(item)) return false;
+    this.#length--;
+    return true;
+  }
+
   /** Drop every item. */
   clear(): void {
     for (const level of this.#levels) level.clear();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, LeaseRef, Message, NackOutcome, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, KeyOutcome, LeaseRef, Message, NackOutcome, Outgoing, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
@@ -32,6 +32,8 @@ interface Entry {
   error?: FailureInfo;
   /** Epoch ms of the last state change. */
   updatedAt: number;
+  /** The job key it holds (dedupe or debounce), released when it leaves the queue. */
+  key?: string;
 }
 
 /** A heap node: `entry` has something to do at `at`, if it is still at `version`. */
@@ -69,6 +71,12 @@ export class QueueState {
   /** Holder → the entry it last claimed; it still holds it while `#heldBy` says so. */
   readonly #holders = new Map<string, Entry>();
   readonly #waiters = new Set<ClaimWaiter>();
+  /** Job key → the pending entry holding it. */
+  readonly #keys = new Map<string, Entry>();
+  /** Throttle key → epoch ms its window ends. */
+  readonly #throttled = new Map<string, number>();
+  /** Size of `#throttled` at which the next sweep of ended windows runs. */
+  #sweepAt = 1024;
   readonly #alarm: Alarm;
   #delayedCount = 0;
   #leasedCount = 0;
@@ -101,6 +109,35 @@ export class QueueState {
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
+  }
+
+  /**
+   * Add a keyed item as its mode says (see KeyMode), returning what the key did; `add` for the rest.
+   * A key whose holder left the queue was released then, so the map only ever points at pending entries.
+   */
+  addKeyed(o: Outgoing, now: number): Omit<KeyOutcome, 'index'> {
+    const key = o.key!;
+    if (o.keyMode === 'throttle') {
+      const until = this.#throttled.get(key);
+      if (until !== undefined && until > now) return { queue: this.name, outcome: 'throttled' };
+      this.#sweepThrottles(now);
+      this.#throttled.set(key, now + o.keyTtlMs!);
+      this.add(copyMessage(o.message), o.dueAt, now, o.priority);
+      return { queue: this.name, outcome: 'added' };
+    }
+    const holder = this.#keys.get(key);
+    if (holder !== undefined && o.keyMode === 'dedupe') return { queue: this.name, outcome: 'deduped', id: holder.message.id };
+    let replaced: string | undefined;
+    // Debounce: a holder not yet taken is removed; one in flight keeps running and the new item takes the key.
+    if (holder !== undefined && holder.state !== 'leased') {
+      this.#remove(holder);
+      replaced = holder.message.id;
+    }
+    if (!this.add(copyMessage(o.message), o.dueAt, now, o.priority)) return { queue: this.name, outcome: 'deduped', id: o.message.id };
+    const entry = this.#entries.get(o.message.id)!;
+    entry.key = key;
+    this.#keys.set(key, entry);
+    return replaced === undefined ? { queue: this.name, outcome: 'added' } : { queue: this.name, outcome: 'replaced', id: replaced };
   }
 
   /**
@@ -173,6 +210,7 @@ export class QueueState {
     this.#leasedCount--;
     if (keep !== undefined) this.#completed.keep(entry.message, entry.attempt, keep, now);
     this.#unhold(entry);
+    this.#releaseKey(entry);
     return true;
   }
 
@@ -195,6 +233,7 @@ export class QueueState {
       case 'fail':
         this.#entries.delete(ref.id);
         entry.version++;
+        this.#releaseKey(entry);
         // Re-insert so the failed listing stays ordered by failure time.
         this.#failed.delete(ref.id);
         this.#failed.set(ref.id, { message: entry.message, attempt: entry.attempt, error: Object.freeze(copyFailure(outcome.error)), failedAt: now, priority: entry.priority });
@@ -245,9 +284,7 @@ export class QueueState {
   cancelDelayed(id: string): boolean {
     const entry = this.#entries.get(id);
     if (entry?.state !== 'delayed') return false;
-    this.#entries.delete(id);
-    entry.version++;
-    this.#delayedCount--;
+    this.#remove(entry);
     return true;
   }
 
@@ -355,6 +392,8 @@ export class QueueState {
     this.#failed.clear();
     this.#completed.clear();
     this.#holders.clear();
+    this.#keys.clear();
+    this.#throttled.clear();
     this.#delayedCount = 0;
     this.#leasedCount = 0;
     this.#alarm.clear();
@@ -363,6 +402,27 @@ export class QueueState {
   /** Resolve every waiting claim empty (the server dropped its connections). */
   interrupt(): void {
     for (const waiter of [...this.#waiters]) waiter.settle([]);
+  }
+
+  // Ended windows are dropped in sweeps when the map has doubled, so a stream of distinct keys stays bounded at amortised O(1).
+  #sweepThrottles(now: number): void {
+    if (this.#throttled.size < this.#sweepAt) return;
+    for (const [key, until] of this.#throttled) if (until <= now) this.#throttled.delete(key);
+    this.#sweepAt = Math.max(1024, 2 * this.#throttled.size);
+  }
+
+  /** Remove a pending entry that is not leased (cancel, debounce), releasing its key. */
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.message.id);
+    entry.version++;
+    if (entry.state === 'delayed') this.#delayedCount--;
+    else this.#ready.remove(entry);
+    this.#releaseKey(entry);
+  }
+
+  /** `entry` left the queue: its key, if it still holds it, is free. */
+  #releaseKey(entry: Entry): void {
+    if (entry.key !== undefined && this.#keys.get(entry.key) === entry) this.#keys.delete(entry.key);
   }
 
   /** Make `entry` ready now, or delayed until `dueAt` when that is in the future. */

@@ -1,4 +1,4 @@
-import type { FailedItem, FailureInfo, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core/backend';
+import type { FailedItem, FailureInfo, KeyOutcome, Message, ScheduleRecord, WorkerInfo } from '@wrkr/core/backend';
 
 /** Stored form of a schedule's definition; its times live in their own hash fields so scripts can compare them. */
 interface ScheduleDefinition {
@@ -74,4 +74,17 @@ export function decodeWorker(id: string, meta: string | null, started: string, h
     heartbeatAt: Number(hb),
     expiresAt: Number(exp),
   };
+}
+
+/** Key outcomes as publish.lua/send.lua return them: (index, queue or '', outcome, id or '') flattened. */
+export function keyOutcomes(flat: unknown): KeyOutcome[] {
+  const list = flat as string[] | number[];
+  const out: KeyOutcome[] = [];
+  for (let i = 0; i + 3 < list.length; i += 4) {
+    const outcome = String(list[i + 2]) as KeyOutcome['outcome'];
+    const queue = String(list[i + 1]);
+    const id = String(list[i + 3]);
+    out.push({ index: Number(list[i]), ...(queue !== '' && { queue }), outcome, ...(id !== '' && { id }) });
+  }
+  return out;
 }

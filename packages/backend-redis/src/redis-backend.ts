@@ -19,6 +19,7 @@ import {
   type JobListOptions,
   type JobRecord,
   type KeepCompleted,
+  type KeyOutcome,
   type LeaseRef,
   type LifecycleEvent,
   type LifecycleListener,
@@ -34,7 +35,7 @@ import {
   type ScheduleRecord,
   type WorkerInfo,
 } from '@wrkr/core/backend';
-import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule } from './codec';
+import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule, keyOutcomes } from './codec';
 import { AckBatcher } from './ack-batcher';
 import { LifecycleChannels } from './lifecycle-channels';
 import { decodeJob, decodeJobs, decodePending } from './inspect';
@@ -208,21 +209,23 @@ export class RedisBackend extends BaseBackend {
   }
 
   /** @inheritdoc */
-  protected async _publish(items: readonly Outgoing[]): Promise<void> {
-    if (items.length === 0) return;
+  protected async _publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    if (items.length === 0) return [];
     const now = Date.now();
     const args: Array<string | number> = [now];
-    for (const item of items) args.push(item.message.id, item.message.name, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message));
-    await this.run('publish', args);
+    for (const item of items) {
+      args.push(item.message.id, item.message.name, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message), item.key ?? '', item.keyMode ?? '', item.keyTtlMs ?? 0);
+    }
+    return keyOutcomes(await this.run('publish', args));
   }
 
   /** @inheritdoc */
-  protected async _send(queue: string, items: readonly Outgoing[]): Promise<void> {
-    if (items.length === 0) return;
+  protected async _send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    if (items.length === 0) return [];
     const now = Date.now();
     const args: Array<string | number> = [now, queue];
-    for (const item of items) args.push(item.message.id, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message));
-    await this.run('send', args);
+    for (const item of items) args.push(item.message.id, item.dueAt ?? 0, item.priority ?? 0, encodeMessage(item.message), item.key ?? '', item.keyMode ?? '', item.keyTtlMs ?? 0);
+    return keyOutcomes(await this.run('send', args));
   }
 
   /** @inheritdoc */

@@ -27,6 +27,7 @@ import { progressTests } from './groups/progress';
 import { completedTests } from './groups/completed';
 import { stickyPullTests } from './groups/sticky-pull';
 import { lifecycleTests } from './groups/lifecycle';
+import { jobKeyTests } from './groups/job-keys';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -61,6 +62,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   completedTests,
   stickyPullTests,
   lifecycleTests,
+  jobKeyTests,
 ];
 
 /**

@@ -36,3 +36,4 @@ export { priorityTests } from './groups/priorities';
 export { completedTests } from './groups/completed';
 export { stickyPullTests } from './groups/sticky-pull';
 export { lifecycleTests } from './groups/lifecycle';
+export { jobKeyTests } from './groups/job-keys';

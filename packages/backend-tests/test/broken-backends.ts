@@ -1,4 +1,4 @@
-import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, LifecycleEvent, LifecycleListener, LifecycleSubscription, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, QueueCounters, ScheduleRecord } from '@wrkr/core/backend';
+import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, LifecycleEvent, LifecycleListener, LifecycleSubscription, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, QueueCounters, ScheduleRecord, KeyOutcome } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -33,10 +33,10 @@ export class DelegatingBackend implements Backend {
   deleteQueue(queue: string): Promise<void> {
     return this.inner.deleteQueue(queue);
   }
-  publish(items: readonly Outgoing[]): Promise<void> {
+  publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.publish(items);
   }
-  send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.send(queue, items);
   }
   cancel(id: string): Promise<boolean> {
@@ -151,7 +151,7 @@ export class LifecycleOnlyInClient extends DelegatingBackend {
 /** Loses one event: the last message of the first multi-message publish of each client. */
 export class DropsOnePublishedEvent extends DelegatingBackend {
   #dropped = false;
-  override publish(items: readonly Outgoing[]): Promise<void> {
+  override publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     if (!this.#dropped && items.length > 1) {
       this.#dropped = true;
       return this.inner.publish(items.slice(0, -1));
@@ -162,27 +162,27 @@ export class DropsOnePublishedEvent extends DelegatingBackend {
 
 /** Ignores due times: delayed publishes and sends are delivered at once. */
 export class DeliversBeforeDue extends DelegatingBackend {
-  override publish(items: readonly Outgoing[]): Promise<void> {
+  override publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.publish(items.map(({ message }) => ({ message })));
   }
-  override send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  override send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.send(queue, items.map(({ message }) => ({ message })));
   }
 }
 
 /** Routes a point-to-point send by the event's name, as a publish would, instead of to the named queue. */
 export class SendRoutesByName extends DelegatingBackend {
-  override send(_queue: string, items: readonly Outgoing[]): Promise<void> {
+  override send(_queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.publish(items);
   }
 }
 
 /** Priority inversion: valid priorities are dropped (invalid ones still reach the checks), so every item is claimed FIFO. */
 export class DropsPriority extends DelegatingBackend {
-  override publish(items: readonly Outgoing[]): Promise<void> {
+  override publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.publish(items.map(withoutPriority));
   }
-  override send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  override send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.inner.send(queue, items.map(withoutPriority));
   }
 }
@@ -190,6 +190,39 @@ export class DropsPriority extends DelegatingBackend {
 function withoutPriority(item: Outgoing): Outgoing {
   const { priority, ...rest } = item;
   return Number.isInteger(priority) && priority! >= 0 && priority! <= 9 ? rest : item;
+}
+
+/** A dedupe that does not dedupe: dedupe keys are dropped before the write (each item reported added), so a key is admitted twice. */
+export class AdmitsDuplicateKeys extends DelegatingBackend {
+  override async send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    const plain = items.map((o) => (o.keyMode === 'dedupe' && typeof o.key === 'string' && o.key.length > 0 ? withoutKey(o) : o));
+    const outcomes = await this.inner.send(queue, plain);
+    const faked = items.flatMap((o, index): KeyOutcome[] => (plain[index] === o ? [] : [{ index, queue, outcome: 'added' }]));
+    return [...outcomes, ...faked].sort((a, b) => a.index - b.index);
+  }
+}
+
+function withoutKey(item: Outgoing): Outgoing {
+  const { key: _key, keyMode: _mode, keyTtlMs: _ttl, ...rest } = item;
+  return rest;
+}
+
+/** A debounce that keeps the first payload: debounce runs as dedupe and reports the drop as a replacement. */
+export class DebounceKeepsFirst extends DelegatingBackend {
+  override async publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return asReplaced(await this.inner.publish(items.map(debounceAsDedupe)), items);
+  }
+  override async send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return asReplaced(await this.inner.send(queue, items.map(debounceAsDedupe)), items);
+  }
+}
+
+function debounceAsDedupe(item: Outgoing): Outgoing {
+  return item.keyMode === 'debounce' ? { ...item, keyMode: 'dedupe' } : item;
+}
+
+function asReplaced(outcomes: KeyOutcome[], items: readonly Outgoing[]): KeyOutcome[] {
+  return outcomes.map((o) => (o.outcome === 'deduped' && items[o.index]?.keyMode === 'debounce' ? { ...o, outcome: 'replaced' } : o));
 }
 
 /** What the clients of one broken "server" share, so a wrapper can misbehave across clients. */

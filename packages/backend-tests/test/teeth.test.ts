@@ -19,12 +19,15 @@ import {
   scheduleTests,
   stickyPullTests,
   lifecycleTests,
+  jobKeyTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
 import type { Backend } from '@wrkr/core/backend';
 import {
   AbortNeverArrives,
+  AdmitsDuplicateKeys,
+  DebounceKeepsFirst,
   DeliversBeforeDue,
   DeliversToTwoConsumers,
   DropsOnePublishedEvent,
@@ -87,6 +90,8 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'ignores the count bound of kept completed items', groups: [completedTests], group: /completed items kept/, wrap: (b) => new IgnoresKeepCount(b) },
   { what: 'hands a worker a new item instead of the one it holds', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new ForgetsTheHolder(b) },
   { what: 'delivers lifecycle events only to watchers in the publishing client', groups: [lifecycleTests], group: /lifecycle events/, wrap: (b) => new LifecycleOnlyInClient(b) },
+  { what: 'admits a dedupe key twice', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new AdmitsDuplicateKeys(b) },
+  { what: 'keeps the first payload of a debounce', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new DebounceKeepsFirst(b) },
   { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 

@@ -71,6 +71,9 @@ const EVENT: FlagSpecs = {
   when: { type: 'string', value: 'WHEN', help: "deliver not before: a delay ('5m', '2 hours') or an ISO time" },
   'event-id': { type: 'string', value: 'ID', help: 'own event id (a pending event with the same id is not added twice)' },
   priority: { type: 'string', value: 'P', help: 'priority 0–9, higher is taken first (default 0)' },
+  key: { type: 'string', value: 'KEY', help: 'job key: events sharing it are deduped, debounced or throttled (per queue)' },
+  'key-mode': { type: 'string', value: 'MODE', help: "dedupe (default), debounce or throttle; needs --key" },
+  'key-ttl': { type: 'string', value: 'TTL', help: "throttle window ('1m', '30 seconds'); with --key-mode throttle" },
 };
 
 const operator = (summary: string, args: string, flags: FlagSpecs, examples: string[]): CommandSpec => ({

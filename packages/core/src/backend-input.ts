@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from './contract';
+import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord, type KeyMode } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -52,6 +52,7 @@ export function assertOutgoing(items: unknown, field = 'items'): asserts items i
     assertMessage(item.message, `${field}[${i}].message`);
     if (item.dueAt !== undefined) assertTime(item.dueAt, `${field}[${i}].dueAt`);
     if (item.priority !== undefined) assertPriority(item.priority, `${field}[${i}].priority`);
+    assertItemKey(item, `${field}[${i}]`);
   });
 }
 
@@ -259,4 +260,36 @@ export function assertLifecycleEvent(e: unknown, field = 'event'): asserts e is 
   if (only('error', ['failed', 'retrying'])) assertFailure(e.error, `${field}.error`);
   if (e.kind === 'retrying' && e.dueAt === undefined) throw new ValidationError(`${field}.dueAt`, 'is required by a retrying event');
   if (only('dueAt', ['retrying'])) assertTime(e.dueAt, `${field}.dueAt`);
+}
+
+/** Longest job key, in characters. */
+export const MAX_KEY_CHARS = 200;
+
+/** The job key modes. */
+export const KEY_MODES: readonly KeyMode[] = ['dedupe', 'debounce', 'throttle'];
+
+/** Throw unless `value` is a job key: a string of 1…MAX_KEY_CHARS characters. */
+export function assertKey(value: unknown, field = 'key'): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_CHARS) {
+    throw new ValidationError(field, `must be a string of 1–${MAX_KEY_CHARS} characters`);
+  }
+}
+
+/** Throw unless `value` is a key mode. */
+export function assertKeyMode(value: unknown, field = 'keyMode'): asserts value is KeyMode {
+  if (!KEY_MODES.includes(value as KeyMode)) throw new ValidationError(field, `must be one of ${KEY_MODES.join(', ')}`);
+}
+
+// A mode or window without a key, a key without a mode, or a window outside throttle would be silently
+// meaningless: each is refused, so a typo never turns a throttle into an unthrottled write.
+function assertItemKey(item: Record<string, unknown>, field: string): void {
+  if (item.key === undefined) {
+    if (item.keyMode !== undefined) throw new ValidationError(`${field}.keyMode`, 'needs a key');
+    if (item.keyTtlMs !== undefined) throw new ValidationError(`${field}.keyTtlMs`, 'needs a key');
+    return;
+  }
+  assertKey(item.key, `${field}.key`);
+  assertKeyMode(item.keyMode, `${field}.keyMode`);
+  if (item.keyMode === 'throttle') assertMs(item.keyTtlMs, `${field}.keyTtlMs`, 1);
+  else if (item.keyTtlMs !== undefined) throw new ValidationError(`${field}.keyTtlMs`, "only with keyMode 'throttle'");
 }

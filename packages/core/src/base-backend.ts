@@ -31,6 +31,7 @@ import {
   type JobListOptions,
   type JobRecord,
   type KeepCompleted,
+  type KeyOutcome,
   type LeaseRef,
   type LifecycleEvent,
   type LifecycleListener,
@@ -57,6 +58,11 @@ function refused(check: () => void): Promise<never> | undefined {
     const refusal = err as ValidationError | NotSupportedError; // the shared rules and #need throw nothing else
     return Promise.reject(refusal);
   }
+}
+
+/** A `_publish`/`_send` that resolves with nothing reports no key outcomes (a write without keys). */
+function orNone(outcomes: KeyOutcome[] | void): KeyOutcome[] {
+  return outcomes ?? [];
 }
 
 /**
@@ -110,13 +116,13 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
-  publish(items: readonly Outgoing[]): Promise<void> {
-    return refused(() => { assertOutgoing(items); }) ?? this._publish(items);
+  publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return refused(() => { assertOutgoing(items); this.#needKeys(items); }) ?? this._publish(items).then(orNone);
   }
 
   /** @inheritdoc */
-  send(queue: string, items: readonly Outgoing[]): Promise<void> {
-    return refused(() => { assertQueueName(queue); assertOutgoing(items); }) ?? this._send(queue, items);
+  send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    return refused(() => { assertQueueName(queue); assertOutgoing(items); this.#needKeys(items); }) ?? this._send(queue, items).then(orNone);
   }
 
   /** @inheritdoc */
@@ -295,6 +301,12 @@ export abstract class BaseBackend implements Backend {
     return refused(() => { assertQueueName(queue); this.#need('lifecycleEvents'); }) ?? this._counters(queue);
   }
 
+  /** Refuse keyed items unless the backend declares `jobKeys`. */
+  #needKeys(items: readonly Outgoing[]): void {
+    // A backend without keys would add every keyed item: a dedupe silently not deduping.
+    if (items.some((o) => o.key !== undefined)) this.#need('jobKeys');
+  }
+
   /** Refuse a call that needs a capability this backend declares false (the same NotSupportedError as Wrkr's). */
   #need(capability: keyof BackendCapabilities): void {
     if (!this.capabilities[capability]) throw new NotSupportedError(capability, this.name);
@@ -315,9 +327,9 @@ export abstract class BaseBackend implements Backend {
   /** `deleteQueue` of a valid queue name. */
   protected abstract _deleteQueue(queue: string): Promise<void>;
   /** `publish` of well-formed items (possibly none). */
-  protected abstract _publish(items: readonly Outgoing[]): Promise<void>;
+  protected abstract _publish(items: readonly Outgoing[]): Promise<KeyOutcome[] | void>;
   /** `send` of well-formed items (possibly none) to a valid queue name. */
-  protected abstract _send(queue: string, items: readonly Outgoing[]): Promise<void>;
+  protected abstract _send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[] | void>;
   /** `cancel` of a valid id. */
   protected abstract _cancel(id: string): Promise<boolean>;
   /** `claim` with valid options (`max` 1…MAX_CLAIM, whole ms; a `holder` only with `max` 1 and `capabilities.stickyPull`). */

@@ -46,6 +46,8 @@ export interface BackendCapabilities {
    * queue in every client (best-effort, live), and `counters` keeps durable per-queue totals.
    */
   readonly lifecycleEvents: boolean;
+  /** Job keys on publish/send (`key`, `keyMode`, `keyTtlMs`): dedupe, debounce and throttle per key, atomic across clients. */
+  readonly jobKeys: boolean;
 }
 
 /** Every capability offered: a backend spreads it and sets `false`, with its reason, what it lacks. */
@@ -67,6 +69,7 @@ export const ALL_CAPABILITIES: BackendCapabilities = Object.freeze({
   keepCompleted: true,
   stickyPull: true,
   lifecycleEvents: true,
+  jobKeys: true,
 });
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -93,6 +96,38 @@ export interface Outgoing {
   readonly dueAt?: number;
   /** 0–9, higher claimed first; absent means 0. Kept by retries and releases of the item. */
   readonly priority?: number;
+  /**
+   * With `capabilities.jobKeys`: the item's key (1…MAX_KEY_CHARS characters), acting in its scope by
+   * `keyMode`. The scope is the queue for a send and for each queue an undelayed publish reaches; for a
+   * delayed publish it is the namespace's pending delayed publishes (routed later without the key).
+   */
+  readonly key?: string;
+  /** How `key` acts (required with it). */
+  readonly keyMode?: KeyMode;
+  /** `throttle` only (required with it): the window in ms (≥ 1) during which later items of the key are dropped. */
+  readonly keyTtlMs?: number;
+}
+
+/**
+ * How a job key acts within its scope. `dedupe`: while an item holding the key is pending there (ready,
+ * delayed or in flight), a new one is not added. `debounce`: the new one replaces the pending one holding
+ * the key (ready or delayed, at the new item's due time); one in flight is not replaced: the new one is
+ * added beside it and takes the key. `throttle`: the first item in `keyTtlMs` is added, later ones in
+ * that window are dropped, whatever became of the first. A key is released when its holder is acked,
+ * failed, cancelled, replaced or deleted with its queue; a replayed item holds none.
+ */
+export type KeyMode = 'dedupe' | 'debounce' | 'throttle';
+
+/** What a key did to one item of a publish/send in one scope. */
+export interface KeyOutcome {
+  /** Position of the item in the call's `items`. */
+  readonly index: number;
+  /** The queue; absent for a delayed publish (the scope of the pending delayed publishes). */
+  readonly queue?: string;
+  /** `added` (no holder), `replaced` (debounce removed the pending holder), `deduped` or `throttled` (dropped). */
+  readonly outcome: 'added' | 'replaced' | 'deduped' | 'throttled';
+  /** `replaced`: the id removed; `deduped`: the id of the pending holder. */
+  readonly id?: string;
 }
 
 /** A message handed to one consumer under a lease. */
@@ -394,11 +429,13 @@ export interface Backend {
    * bound (at that moment) to a pattern matching its name; a delayed one is stored once and routed to the
    * queues bound at its due time. A delayed publish whose id is already stored is ignored. With
    * `capabilities.idempotentIds`, a message whose id is already pending in a queue (ready, delayed or in
-   * flight) is not added to that queue again.
+   * flight) is not added to that queue again. Items of one call apply in order (a later item's key sees
+   * an earlier one's). Resolves with one KeyOutcome per keyed item per scope it reached (empty without keys),
+   * decided in the same atomic step as the write.
    */
-  publish(items: readonly Outgoing[]): Promise<void>;
-  /** Put messages straight into one queue (no routing), with the same durability and id rules as publish. */
-  send(queue: string, items: readonly Outgoing[]): Promise<void>;
+  publish(items: readonly Outgoing[]): Promise<KeyOutcome[]>;
+  /** Put messages straight into one queue (no routing), with the same durability, id and key rules as publish. */
+  send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]>;
   /**
    * Cancel a message that is not yet due: a delayed publish, or a delayed item of any queue with this id.
    * Returns true when something was removed; it will then never be delivered.

@@ -1,13 +1,13 @@
-import type { Backend, Message, Outgoing } from './backend';
+import type { Backend, KeyOutcome, Message, Outgoing } from './backend';
 import type { Codec } from './codec';
-import { parseWhen } from './duration';
+import { parseDuration, parseWhen } from './duration';
 import { NotSupportedError, ValidationError } from './errors';
 import type { EventInput, Published } from './event';
-import { assertPriority } from './backend-input';
+import { assertKey, assertKeyMode, assertPriority } from './backend-input';
 import { newId } from './ids';
 import { assertEventName, assertHeaders, assertId, assertKnownKeys, isPlainObject } from './validation';
 
-const EVENT_KEYS = ['name', 'tid', 'data', 'headers', 'id', 'when', 'priority'];
+const EVENT_KEYS = ['name', 'tid', 'data', 'headers', 'id', 'when', 'priority', 'key', 'keyMode', 'keyTtl'];
 
 /** Turns what a publisher gives into the messages a backend stores: every field validated, data encoded. */
 export class EventEncoder {
@@ -35,6 +35,7 @@ export class EventEncoder {
       if (dueAt !== undefined && !this.backend.capabilities.delayed) throw new NotSupportedError('delayed', this.backend.name);
       if (e.priority !== undefined) assertPriority(e.priority, `${f}.priority`);
       if (e.priority && !this.backend.capabilities.priorities) throw new NotSupportedError('priorities', this.backend.name);
+      const key = this.#key(e, f);
       // Built field by field (no conditional spreads): this runs for every published event.
       const message: { -readonly [K in keyof Message]: Message[K] } = { id: e.id ?? newId(), name: e.name, publishedAt: now };
       if (e.tid !== undefined) message.tid = e.tid;
@@ -44,12 +45,49 @@ export class EventEncoder {
       const out: { -readonly [K in keyof Outgoing]: Outgoing[K] } = { message };
       if (dueAt !== undefined && dueAt > now) out.dueAt = dueAt;
       if (e.priority) out.priority = e.priority;
+      if (key !== undefined) {
+        out.key = key.key;
+        out.keyMode = key.keyMode;
+        if (key.keyTtlMs !== undefined) out.keyTtlMs = key.keyTtlMs;
+      }
       return out;
     });
   }
+
+  #key(e: EventInput, f: string): Pick<Outgoing, 'key' | 'keyMode' | 'keyTtlMs'> | undefined {
+    if (e.key === undefined) {
+      if (e.keyMode !== undefined) throw new ValidationError(`${f}.keyMode`, 'needs a key');
+      if (e.keyTtl !== undefined) throw new ValidationError(`${f}.keyTtl`, 'needs a key');
+      return undefined;
+    }
+    assertKey(e.key, `${f}.key`);
+    const keyMode = e.keyMode ?? 'dedupe';
+    assertKeyMode(keyMode, `${f}.keyMode`);
+    if (!this.backend.capabilities.jobKeys) throw new NotSupportedError('jobKeys', this.backend.name);
+    if (keyMode !== 'throttle') {
+      if (e.keyTtl !== undefined) throw new ValidationError(`${f}.keyTtl`, "only with keyMode 'throttle'");
+      return { key: e.key, keyMode };
+    }
+    if (e.keyTtl === undefined) throw new ValidationError(`${f}.keyTtl`, "is required with keyMode 'throttle'");
+    const keyTtlMs = parseDuration(e.keyTtl, `${f}.keyTtl`);
+    if (keyTtlMs < 1) throw new ValidationError(`${f}.keyTtl`, 'must be at least 1 ms');
+    return { key: e.key, keyMode, keyTtlMs };
+  }
 }
 
-/** What publishing an encoded item resolves with: its id and when it becomes due. */
-export function published(o: Outgoing): Published {
-  return { id: o.message.id, dueAt: o.dueAt ?? o.message.publishedAt };
+/** What publishing encoded items resolves with: each one's id, when it becomes due, and what its key did. */
+export function published(items: readonly Outgoing[], outcomes: readonly KeyOutcome[]): Published[] {
+  const byIndex = new Map<number, Array<Omit<KeyOutcome, 'index'>>>();
+  for (const { index, ...rest } of outcomes) {
+    const list = byIndex.get(index);
+    if (list) list.push(rest);
+    else byIndex.set(index, [rest]);
+  }
+  return items.map((o, i) => {
+    const base = { id: o.message.id, dueAt: o.dueAt ?? o.message.publishedAt };
+    if (o.key === undefined) return base;
+    const keyed = byIndex.get(i) ?? [];
+    const dropped = keyed.length > 0 && keyed.every((k) => k.outcome === 'deduped' || k.outcome === 'throttled');
+    return { ...base, keyed, dropped };
+  });
 }

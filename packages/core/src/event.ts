@@ -1,4 +1,5 @@
-import type { When } from './duration';
+import type { KeyMode, KeyOutcome } from './contract';
+import type { Duration, When } from './duration';
 
 /** Any JSON value: what `data` may hold (it must survive JSON round-trip unchanged). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -22,6 +23,16 @@ export interface EventInput<T = unknown> {
   when?: When;
   /** 0–9 (default 0): a higher priority is taken first; FIFO by due time within one priority. */
   priority?: number;
+  /**
+   * A job key (1–200 characters): with `keyMode` it dedupes, debounces or throttles the events sharing it,
+   * per queue (a send, or each queue a publish reaches), or among the pending delayed publishes for a
+   * publish with `when`. See the README's "Job keys".
+   */
+  key?: string;
+  /** How `key` acts: `'dedupe'` (default), `'debounce'` or `'throttle'`. */
+  keyMode?: KeyMode;
+  /** `throttle` only (and required with it): the window, e.g. `'1 minute'` or ms (≥ 1 ms). */
+  keyTtl?: Duration;
 }
 
 /** An event as handlers and pull consumers see it. */
@@ -46,4 +57,8 @@ export interface Published {
   readonly id: string;
   /** Epoch ms when it becomes due. */
   readonly dueAt: number;
+  /** With a `key`: what it did in each scope the event reached (its queues, or the pending delayed publishes). */
+  readonly keyed?: ReadonlyArray<Omit<KeyOutcome, 'index'>>;
+  /** With a `key`: true when every scope reached dropped the event (deduped or throttled): it will not be delivered. */
+  readonly dropped?: boolean;
 }

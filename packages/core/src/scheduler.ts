@@ -124,7 +124,7 @@ export class ScheduleAdmin {
     if (!record) throw new NotFoundError('schedule', name);
     const message = occurrenceMessage(this.codec, record, Date.now(), 'manual');
     await traceProduce(this.backend.name, 'publish', undefined, [{ message }], (traced) => this.backend.publish(traced));
-    return published({ message });
+    return published([{ message }], [])[0]!;
   }
 
   /** One schedule, or undefined. */

@@ -211,8 +211,9 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   async publish(input: EventInput | EventInput[]): Promise<Published | Published[]> {
     this.assertStarted();
     const items = this.encoder.toOutgoing(input);
-    await traceProduce(this.backend.name, 'publish', undefined, items, (traced) => this.backend.publish(traced));
-    return Array.isArray(input) ? items.map(published) : published(items[0]!);
+    const outcomes = await traceProduce(this.backend.name, 'publish', undefined, items, (traced) => this.backend.publish(traced));
+    const result = published(items, outcomes);
+    return Array.isArray(input) ? result : result[0]!;
   }
 
   /** Send one event (or a batch) straight to a queue, bypassing routing. */
@@ -222,8 +223,9 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.assertStarted();
     assertQueueName(queue);
     const items = this.encoder.toOutgoing(input);
-    await traceProduce(this.backend.name, 'send', queue, items, (traced) => this.backend.send(queue, traced));
-    return Array.isArray(input) ? items.map(published) : published(items[0]!);
+    const outcomes = await traceProduce(this.backend.name, 'send', queue, items, (traced) => this.backend.send(queue, traced));
+    const result = published(items, outcomes);
+    return Array.isArray(input) ? result : result[0]!;
   }
 
   /** Cancel a delayed event by id; true when it was still pending (it will never be delivered). */

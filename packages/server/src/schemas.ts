@@ -15,6 +15,9 @@ export const eventBody = {
     id: { type: 'string', minLength: 1 },
     when: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', minLength: 1 }], description: 'delay or ISO time' },
     priority: { type: 'integer', minimum: 0, maximum: 9, description: 'higher is taken first (default 0)' },
+    key: { type: 'string', minLength: 1, maxLength: 200, description: 'job key: dedupes, debounces or throttles events sharing it (per queue; per pending publish when delayed)' },
+    keyMode: { type: 'string', enum: ['dedupe', 'debounce', 'throttle'], description: "how key acts (default 'dedupe'; needs key)" },
+    keyTtl: { ...duration, description: "throttle window (required with keyMode 'throttle', refused otherwise): ms, or a string like '1 minute'" },
   },
 } as const;
 
@@ -137,7 +140,25 @@ export const publishedReply = {
   type: 'object',
   required: ['id', 'dueAt'],
   additionalProperties: false,
-  properties: { id: { type: 'string' }, dueAt: { type: 'integer', description: 'epoch ms when it becomes due' } },
+  properties: {
+    id: { type: 'string' },
+    dueAt: { type: 'integer', description: 'epoch ms when it becomes due' },
+    keyed: {
+      type: 'array',
+      description: 'with a key: what it did in each scope reached (a queue; no queue for a delayed publish)',
+      items: {
+        type: 'object',
+        required: ['outcome'],
+        additionalProperties: false,
+        properties: {
+          queue: { type: 'string' },
+          outcome: { type: 'string', enum: ['added', 'replaced', 'deduped', 'throttled'] },
+          id: { type: 'string', description: 'replaced: the id removed; deduped: the pending holder' },
+        },
+      },
+    },
+    dropped: { type: 'boolean', description: 'with a key: true when every scope reached dropped it (it will not be delivered)' },
+  },
 } as const;
 
 const statsProperties = {

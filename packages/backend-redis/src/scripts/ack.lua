@@ -80,6 +80,7 @@ for _, queue in ipairs(order) do
     chunked('HSET', qk(queue, 'cinfo'), i_fields)
   end
   if #acked > 0 then
+    release_keys(queue, acked)
     redis.call('HDEL', lease_key, unpack(acked))
     redis.call('ZREM', qk(queue, 'inflight'), unpack(acked))
     redis.call('HDEL', qk(queue, 'msg'), unpack(acked))

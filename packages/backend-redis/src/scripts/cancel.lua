@@ -4,6 +4,7 @@
 local id = ARGV[2]
 local removed = redis.call('ZREM', NS .. 'delayed', id)
 if removed == 1 then
+  release_publish_keys({ id })
   redis.call('HDEL', NS .. 'dmsg', id)
   redis.call('HDEL', NS .. 'dpri', id)
 end

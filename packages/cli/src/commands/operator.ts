@@ -1,4 +1,4 @@
-import { ValidationError, type EventInput, type JobInfo, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { ValidationError, type EventInput, type JobInfo, type KeyMode, type Published, type ScheduleInfo, type Wrkr } from '@wrkr/core';
 import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
@@ -11,6 +11,9 @@ export interface OperatorFlags {
   when?: string;
   'event-id'?: string;
   priority?: string;
+  key?: string;
+  'key-mode'?: string;
+  'key-ttl'?: string;
   every?: string;
   cron?: string;
   tz?: string;
@@ -33,13 +36,13 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
     case 'publish': {
       const [name] = positionals(args, ['name']);
       const published = await wrkr.publish(eventFromFlags(name!, flags));
-      emit(io, json, published, () => `published ${published.id}`);
+      emit(io, json, published, () => `published ${published.id}${keyNote(published)}`);
       return 0;
     }
     case 'send': {
       const [queue, name] = positionals(args, ['queue', 'name']);
       const published = await wrkr.send(queue!, eventFromFlags(name!, flags));
-      emit(io, json, published, () => `sent ${published.id} to ${queue}`);
+      emit(io, json, published, () => `sent ${published.id} to ${queue}${keyNote(published)}`);
       return 0;
     }
     case 'schedule': {
@@ -255,7 +258,19 @@ function eventFromFlags(name: string, flags: OperatorFlags): EventInput {
     ...(flags['event-id'] !== undefined ? { id: flags['event-id'] } : {}),
     ...(flags.when !== undefined ? { when: flags.when } : {}),
     ...(flags.priority !== undefined ? { priority: intFlag(flags.priority, '--priority') } : {}),
+    ...(flags.key !== undefined ? { key: flags.key } : {}),
+    // Checked by Wrkr (mode enum, window rules) like any caller's; the cast only carries the text there.
+    ...(flags['key-mode'] !== undefined ? { keyMode: flags['key-mode'] as KeyMode } : {}),
+    ...(flags['key-ttl'] !== undefined ? { keyTtl: flags['key-ttl'] } : {}),
   };
+}
+
+/** What a key did, for the human-readable line (nothing for an unkeyed event). */
+function keyNote(p: Published): string {
+  if (p.keyed === undefined) return '';
+  if (p.dropped) return ` (dropped by its key: ${p.keyed.map((k) => k.outcome).join(', ')})`;
+  const replaced = p.keyed.filter((k) => k.outcome === 'replaced').map((k) => k.id);
+  return replaced.length > 0 ? ` (replaced ${replaced.join(', ')})` : '';
 }
 
 function intFlag(value: string, field: string): number {

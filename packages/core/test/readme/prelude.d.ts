@@ -2,6 +2,8 @@
 // file is a script), so a snippet's own `const wrkr = …` shadows the one declared here.
 declare const wrkr: import('@wrkr/core').Wrkr;
 declare const userId: string;
+declare const docId: string;
+declare const log: import('@wrkr/core').Logger;
 declare const email: string;
 declare const tid: string;
 declare const id: string;

@@ -173,6 +173,18 @@ local function deliver(name, id, json, now, p)
   end
 end
 
+-- Job keys of delayed publishes (their scope is the namespace's pending publishes): `pkeys` maps a
+-- key to the pending publish holding it, `pkof` back. Routing, cancel or a debounce releases it.
+local function release_publish_keys(ids)
+  local pkof = NS .. 'pkof'
+  if redis.call('EXISTS', pkof) == 0 then return end
+  local held = redis.call('HMGET', pkof, unpack(ids))
+  for k, key in ipairs(held) do
+    if key and redis.call('HGET', NS .. 'pkeys', key) == ids[k] then redis.call('HDEL', NS .. 'pkeys', key) end
+  end
+  redis.call('HDEL', pkof, unpack(ids))
+end
+
 -- Route due delayed publishes to the queues bound at their due time. The stored JSON starts with
 -- `{"name":"…"` (names are plain words, never escaped), which is where the route comes from.
 local function promote_published(now, limit)
@@ -189,6 +201,7 @@ local function promote_published(now, limit)
   -- The ids are the lowest-ranked members, so one rank range removes exactly them.
   redis.call('ZREMRANGEBYRANK', key, 0, #ids - 1)
   redis.call('HDEL', NS .. 'dmsg', unpack(ids))
+  release_publish_keys(ids)
   for i, id in ipairs(ids) do
     local json = values[i]
     if json then deliver(string.match(json, '^{"name":"([^"]*)"'), id, json, now, tonumber(prios[i] or '0')) end
@@ -214,8 +227,26 @@ local function promote_queue(queue, now, limit)
   return #ids
 end
 
+-- Job keys of a queue: `keys` maps a key to the pending id holding it, `kof` that id back to its key.
+-- An item leaving the queue (ack, fail, cancel, debounce) releases its key only while the key still
+-- points at it (a debounce may have handed the key to a newer item beside one in flight).
+local function release_keys(queue, ids)
+  local kof = qk(queue, 'kof')
+  if #ids == 0 or redis.call('EXISTS', kof) == 0 then return end
+  local keys_key = qk(queue, 'keys')
+  for i = 1, #ids, CHUNK do
+    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+    local held = redis.call('HMGET', kof, unpack(slice))
+    for k, key in ipairs(held) do
+      if key and redis.call('HGET', keys_key, key) == slice[k] then redis.call('HDEL', keys_key, key) end
+    end
+    redis.call('HDEL', kof, unpack(slice))
+  end
+end
+
 -- Remove every trace of one item from a queue's pending structures.
 local function forget(queue, id)
+  release_keys(queue, { id })
   redis.call('HDEL', qk(queue, 'msg'), id)
   redis.call('HDEL', qk(queue, 'att'), id)
   redis.call('HDEL', qk(queue, 'err'), id)
@@ -237,4 +268,63 @@ local function unhold(queue, ids)
     end
     redis.call('HDEL', hof, unpack(slice))
   end
+end
+
+-- Throttle windows of one scope: a zset of key → epoch ms the window ends. Ended windows are trimmed
+-- by the throttled write itself (ZREMRANGEBYSCORE), so the zset holds only live windows and
+-- deleteQueue drops it with the queue. Returns true when the key's window is open (the item is dropped),
+-- else opens the window.
+local function throttled(zset, key, now, ttl)
+  redis.call('ZREMRANGEBYSCORE', zset, '-inf', now)
+  if redis.call('ZSCORE', zset, key) then return true end
+  redis.call('ZADD', zset, now + ttl, key)
+  return false
+end
+
+-- Key outcomes of this call, flattened as (index, queue, outcome, id) for the client.
+local outcomes = {}
+local function report(index, queue, outcome, id)
+  outcomes[#outcomes + 1] = index
+  outcomes[#outcomes + 1] = queue
+  outcomes[#outcomes + 1] = outcome
+  outcomes[#outcomes + 1] = id or ''
+end
+
+-- Add a keyed message to one queue as its mode says (see KeyMode in the contract): dedupe skips it
+-- while a pending item holds the key, debounce first removes a holder that is not leased (ready:
+-- LREM from its level, O(n) in that list; delayed: ZREM), throttle drops it within the key's window.
+local function enqueue_keyed(index, queue, id, json, due, now, p, key, mode, ttl)
+  if mode == 'throttle' then
+    if throttled(qk(queue, 'thr'), key, now, ttl) then
+      report(index, queue, 'throttled')
+      return
+    end
+    if enqueue(queue, id, json, due, now, p) == 1 then report(index, queue, 'added') else report(index, queue, 'deduped', id) end
+    return
+  end
+  local keys_key = qk(queue, 'keys')
+  local holder = redis.call('HGET', keys_key, key)
+  local replaced = nil
+  if holder then
+    if mode == 'dedupe' then
+      report(index, queue, 'deduped', holder)
+      return
+    end
+    if redis.call('HEXISTS', qk(queue, 'lease'), holder) == 0 then
+      -- Earlier items of this call may still wait in ready_adds: push them first so LREM sees them.
+      flush_ready()
+      if redis.call('ZREM', qk(queue, 'delayed'), holder) == 0 then
+        redis.call('LREM', ready_key(queue, priority_of(queue, holder)), 1, holder)
+      end
+      forget(queue, holder)
+      replaced = holder
+    end
+  end
+  if enqueue(queue, id, json, due, now, p) == 0 then
+    report(index, queue, 'deduped', id)
+    return
+  end
+  redis.call('HSET', keys_key, key, id)
+  redis.call('HSET', qk(queue, 'kof'), id, key)
+  if replaced then report(index, queue, 'replaced', replaced) else report(index, queue, 'added') end
 end
