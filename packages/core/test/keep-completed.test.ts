@@ -31,7 +31,10 @@ describe('keepCompleted', () => {
     const w = await make();
     await w.respond('quotes', 'quote.get', () => 42, { keepCompleted: { count: 1, age: 60_000 } });
     await w.subscribe('plain', null, () => 'not kept');
+    // The reply goes out before the ack that keeps the job: wait for the job to complete, not for the reply.
+    const answered = nextCompleted(w);
     expect(await w.request('quote.get', {}, { timeout: '5s' })).toBe(42);
+    await answered;
     expect((await w.jobs('quotes', { state: 'completed' })).map((j) => j.result)).toEqual([42]);
     const completed = nextCompleted(w);
     const { id } = await w.send('plain', { name: 'plain.job' });

@@ -105,6 +105,8 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/publish',
     '/api/queues',
     '/api/queues/{queue}/ack',
+    '/api/queues/{queue}/counters',
+    '/api/queues/{queue}/events',
     '/api/queues/{queue}/failed',
     '/api/queues/{queue}/failed/purge',
     '/api/queues/{queue}/failed/replay',
