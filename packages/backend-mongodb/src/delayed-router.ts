@@ -9,6 +9,13 @@ import { duplicateIndexes } from './errors';
  */
 export const ROUTING_WINDOW_MS = 30_000;
 const BATCH = 500;
+/**
+ * While a router routes, it refreshes the guards of the publishes it routes this often, for the window
+ * of each refresh: a router of a later window then finds the previous window's guard young and waits. A
+ * slow pass (FerretDB under load took longer than a window) is not taken for a dead one, whose guards
+ * age past a window within one window of its death.
+ */
+const HEARTBEAT_MS = ROUTING_WINDOW_MS / 6;
 
 /** Guard key of a delayed publish for the routing window containing `now`. */
 export function routingGuard(id: string, now: number): string {
@@ -128,8 +135,27 @@ export class DelayedRouter {
     const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now, this.instance);
     const won = candidates.filter((d) => !busy.has(d._id));
     if (won.length === 0) return 0;
-    await this.route(won.map((d) => d.m));
-    await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
+    const heartbeat = setInterval(() => void this.#refresh(won.map((d) => d._id)), HEARTBEAT_MS);
+    try {
+      await this.route(won.map((d) => d.m));
+      await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
+    } finally {
+      clearInterval(heartbeat);
+    }
     return won.length;
+  }
+
+  /** Keep this router's claim on `ids` alive: their guards of the current window, stamped now. */
+  async #refresh(ids: readonly string[]): Promise<void> {
+    const now = Date.now();
+    try {
+      await this.guards.bulkWrite(
+        ids.map((id) => ({ updateOne: { filter: { _id: routingGuard(id, now) }, update: { $set: { inst: this.instance, ts: now } }, upsert: true } })),
+        { ordered: false },
+      );
+    } catch (err) {
+      // Two upserts of one new guard may race (FerretDB's upsert is a read, then a write); one of them stamped it.
+      this.log.debug({ err }, 'refreshing routing guards failed in part');
+    }
   }
 }

@@ -54,3 +54,32 @@ it("another router's guard of the previous window still holds the publish back",
   assert.deepEqual(routed, []);
   assert.equal(await delayed.countDocuments({ _id: 'p2' }), 1);
 });
+
+// CI once routed 400 of 10,000 delayed publishes twice: a pass slowed by load outlived its routing window,
+// and a router of the next window took it for a dead one. A router now stamps its guards while it routes.
+it('a pass that routes slowly keeps its guards young, in the window of each stamp', async () => {
+  const now = Date.now();
+  const m = { id: 'p3', name: 'x.y', publishedAt: now } as unknown as StoredMessage;
+  await delayed.insertOne({ _id: 'p3', at: now - 10, m });
+  let release!: () => void;
+  const routing = new Promise<void>((resolve) => (release = resolve));
+  let started = false;
+  const router = new DelayedRouter(delayed, guards, 'slow', async () => {
+    started = true;
+    await routing;
+  }, 60_000, silentLogger());
+  router.start();
+  try {
+    while (!started) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, ROUTING_WINDOW_MS / 6 + 1_000));
+    const t = Date.now();
+    // The newest stamp is in this window, or in the previous one when the window turned since.
+    const stamps = await guards.find({ _id: { $in: [routingGuard('p3', t), routingGuard('p3', t - ROUTING_WINDOW_MS / 6)] }, inst: 'slow' }).toArray();
+    const newest = Math.max(...stamps.map((g) => g.ts));
+    assert.ok(newest > t - ROUTING_WINDOW_MS / 6 - 1_000, `the routing router's newest guard was stamped ${t - newest} ms ago`);
+  } finally {
+    release();
+    await router.stop();
+  }
+  assert.equal(await delayed.countDocuments({ _id: 'p3' }), 0);
+}, 20_000);
