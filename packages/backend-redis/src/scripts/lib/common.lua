@@ -227,21 +227,25 @@ local function promote_queue(queue, now, limit)
   return #ids
 end
 
+-- A two-way map in two hashes: `forward` name → id, `back` id → name. Dropping ids removes their `back`
+-- entries, and their `forward` entries only while those still point at them (a newer id may hold the name).
+local function drop_pairs(forward, back, ids)
+  if #ids == 0 or redis.call('EXISTS', back) == 0 then return end
+  for i = 1, #ids, CHUNK do
+    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+    local names = redis.call('HMGET', back, unpack(slice))
+    for k, name in ipairs(names) do
+      if name and redis.call('HGET', forward, name) == slice[k] then redis.call('HDEL', forward, name) end
+    end
+    redis.call('HDEL', back, unpack(slice))
+  end
+end
+
 -- Job keys of a queue: `keys` maps a key to the pending id holding it, `kof` that id back to its key.
 -- An item leaving the queue (ack, fail, cancel, debounce) releases its key only while the key still
 -- points at it (a debounce may have handed the key to a newer item beside one in flight).
 local function release_keys(queue, ids)
-  local kof = qk(queue, 'kof')
-  if #ids == 0 or redis.call('EXISTS', kof) == 0 then return end
-  local keys_key = qk(queue, 'keys')
-  for i = 1, #ids, CHUNK do
-    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
-    local held = redis.call('HMGET', kof, unpack(slice))
-    for k, key in ipairs(held) do
-      if key and redis.call('HGET', keys_key, key) == slice[k] then redis.call('HDEL', keys_key, key) end
-    end
-    redis.call('HDEL', kof, unpack(slice))
-  end
+  drop_pairs(qk(queue, 'keys'), qk(queue, 'kof'), ids)
 end
 
 -- Remove every trace of one item from a queue's pending structures.
@@ -257,17 +261,7 @@ end
 -- worker while the lease lives. A lease that ends (ack, nack, reclaim after expiry) drops both, so a
 -- holder's entry is only trusted when `hof` still points back at it.
 local function unhold(queue, ids)
-  local hof = qk(queue, 'hof')
-  if #ids == 0 or redis.call('EXISTS', hof) == 0 then return end
-  local holders_key = qk(queue, 'holders')
-  for i = 1, #ids, CHUNK do
-    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
-    local owners = redis.call('HMGET', hof, unpack(slice))
-    for k, owner in ipairs(owners) do
-      if owner and redis.call('HGET', holders_key, owner) == slice[k] then redis.call('HDEL', holders_key, owner) end
-    end
-    redis.call('HDEL', hof, unpack(slice))
-  end
+  drop_pairs(qk(queue, 'holders'), qk(queue, 'hof'), ids)
 end
 
 -- Throttle windows of one scope: a zset of key → epoch ms the window ends. Ended windows are trimmed
