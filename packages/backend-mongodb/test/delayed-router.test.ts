@@ -2,18 +2,20 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import { silentLogger } from '@wrkr/core/backend';
 import { uniqueNamespace } from '@wrkr/backend-tests';
-import { mongoUrl } from '@wrkr/backend-tests/services';
 import { MongoClient, type Collection } from 'mongodb';
 import { DelayedRouter, routingGuard, ROUTING_WINDOW_MS } from '../src/delayed-router';
 import type { DelayedDoc, GuardDoc, StoredMessage } from '../src/documents';
+import { ownMongo } from './ferretdb-server';
 
+let server: Awaited<ReturnType<typeof ownMongo>>;
 let client: MongoClient;
 let delayed: Collection<DelayedDoc>;
 let guards: Collection<GuardDoc>;
 const namespace = uniqueNamespace();
 
 beforeAll(async () => {
-  client = await new MongoClient(await mongoUrl()).connect();
+  server = await ownMongo();
+  client = await new MongoClient(server.url).connect();
   delayed = client.db('wrkr_test').collection<DelayedDoc>(`${namespace}.delayed`);
   guards = client.db('wrkr_test').collection<GuardDoc>(`${namespace}.guards`);
 });
@@ -22,6 +24,7 @@ afterAll(async () => {
   await delayed?.drop().catch(() => undefined);
   await guards?.drop().catch(() => undefined);
   await client?.close();
+  await server?.close();
 });
 
 // A pass that won a publish's guard and then failed (the database went away mid-route) must not make the

@@ -77,3 +77,15 @@ export class FerretDbServer {
     return existsSync(FERRETDB_BIN) || (process.env.CI !== undefined && process.env.WRKR_MONGO_URL === undefined);
   }
 }
+
+/**
+ * A server for one test file: the one WRKR_MONGO_URL names (MongoDB, say), or else a private FerretDB —
+ * the shared local one is busy with the conformance run's 10,000-item tests, which held small files'
+ * writes back past their timeouts on a loaded CI machine. `close` stops what was started here.
+ */
+export async function ownMongo(): Promise<{ url: string; close: () => Promise<void> }> {
+  const given = process.env.WRKR_MONGO_URL;
+  if (given !== undefined) return { url: given, close: async () => undefined };
+  const server = await FerretDbServer.start();
+  return { url: server.url, close: () => server.destroy() };
+}

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, it } from '@jest/globals';
 import { uniqueNamespace } from '@wrkr/backend-tests';
-import { mongoUrl } from '@wrkr/backend-tests/services';
 import { MongoClient, type Document } from 'mongodb';
 import { dropNamespace, MongoBackend } from '../src';
+import { ownMongo } from './ferretdb-server';
 
+let server: Awaited<ReturnType<typeof ownMongo>>;
 let client: MongoClient;
 let backend: MongoBackend;
 const namespace = uniqueNamespace();
 
 beforeAll(async () => {
-  client = await new MongoClient(await mongoUrl()).connect();
+  server = await ownMongo();
+  client = await new MongoClient(server.url).connect();
   backend = new MongoBackend({ client, dbName: 'wrkr_test', namespace });
   await backend.start();
   await backend.send('q', [{ message: { id: 'a', name: 'x.y', publishedAt: Date.now() } }]);
@@ -20,6 +22,7 @@ afterAll(async () => {
   await backend?.close();
   await dropNamespace(client.db('wrkr_test'), namespace);
   await client?.close();
+  await server?.close();
 });
 
 /** Every stage name of an explain plan tree. */
