@@ -41,6 +41,7 @@ const backendFlags = (defaultText: string): FlagSpecs => ({
 const OWN_BACKEND = backendFlags(', default memory://');
 const SHARED_BACKEND = backendFlags(', required');
 const JSON_OUT: FlagSpecs = { json: { type: 'boolean', help: 'one line of JSON instead of a table' } };
+const JSON_LINES: FlagSpecs = { json: { type: 'boolean', help: 'one JSON object per event and line instead of text' } };
 const LOGS: FlagSpecs = {
   'log-level': { type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info (default), debug, trace or silent; WRKR_LOG_LEVEL' },
   'log-format': { type: 'string', value: 'FORMAT', help: 'pretty (default on a terminal) or json (default otherwise); WRKR_LOG_FORMAT' },
@@ -168,6 +169,13 @@ export const COMMANDS = {
     },
     ["abort orders 01J9Z… --reason 'stuck on a dead host' --fail --backend redis://127.0.0.1:6379"],
   ),
+  watch: {
+    summary: "print a queue's job lifecycle (active, progress, completed, retrying, failed) as every process reports it, one line per event, until SIGINT/SIGTERM",
+    args: 'QUEUE',
+    flags: { ...SHARED_BACKEND, ...CONFIG, ...JSON_LINES, ...HELP },
+    examples: ['watch orders --json --backend redis://127.0.0.1:6379'],
+    operator: true,
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 /** Name of a subcommand. */

@@ -6,9 +6,11 @@ import { COMMANDS, isCommand, parserOptions } from './command-spec';
 import { loadConfig, type CommonFlags } from './config';
 import { operatorCommand } from './commands/operator';
 import { serveCommand } from './commands/serve';
+import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
 import { commandHelp, overview } from './help';
 import { openWrkr } from './open-wrkr';
+import { waitForSignal } from './wait-for-signal';
 import type { CommandIo } from './output';
 
 /** Usage text of the `wrkr` command (the overview; each command has its own `--help`). */
@@ -55,7 +57,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     const config = loadConfig(values, io.env, io.cwd, { requireBackend: `wrkr ${command}` });
     const wrkr = await openWrkr(config, { worker: false, scheduler: false });
     try {
-      return await operatorCommand(command, wrkr, positionals, values, io);
+      return command === 'watch' ? await watchCommand(wrkr, positionals, values, io, waitForSignal) : await operatorCommand(command, wrkr, positionals, values, io);
     } finally {
       await wrkr.stop({ timeout: 0 });
     }

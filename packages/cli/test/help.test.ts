@@ -41,6 +41,14 @@ test('the flags the issue found missing from the help are there', async () => {
   expect((await run(['failed', '--help'])).stdout).toMatch(/--offset N/);
 });
 
+test('wrkr watch --help shows its QUEUE argument, --json as one object per line, and that it runs until a signal', async () => {
+  const { stdout } = await run(['watch', '--help']);
+  expect(stdout).toMatch(/^usage: wrkr watch QUEUE \[options\]/);
+  expect(stdout).toMatch(/--json\s+one JSON object per event and line/);
+  expect(stdout).toContain('until SIGINT/SIGTERM');
+  expect((await run(['--help'])).stdout).toMatch(/^  watch\s+print a queue's job lifecycle/m);
+});
+
 test('the overview names every command; --version prints the package version', async () => {
   const { code, stdout } = await run(['--help']);
   expect(code).toBe(0);

@@ -180,12 +180,14 @@ export class Consumer {
     }
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
     const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
-    const stored = this.backend.capabilities.progress ? new ProgressWriter(this.backend, lref, log) : undefined;
+    const { progress: store, lifecycleEvents } = this.backend.capabilities;
+    const publish = lifecycleEvents ? (text: string): void => this.lifecycle.publish({ kind: 'progress', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), progress: text }) : undefined;
+    const stored = store || publish ? new ProgressWriter(this.backend, lref, log, { store, ...(publish && { publish }) }) : undefined;
     // ctx.ack(): renewal stops first, so a renewal cannot find the token gone and abort the handler.
     let early: Promise<boolean> | undefined;
     // An early ack comes before the handler's result, so a kept item is kept without one.
     const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, this.ackOutcome(undefined, log), log)));
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, this.lifecycle, stored);
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, stored);
     this.lifecycle.publish({ kind: 'active', queue, id: event.id, name: event.name, attempt: d.attempt, at: started });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {

@@ -3,8 +3,6 @@ import { parseDuration, type Duration } from './duration';
 import type { WrkrEvent } from './event';
 import type { HandlerContext } from './handler';
 import type { LazyAbort } from './lazy-abort';
-import type { LifecyclePublisher } from './lifecycle-publisher';
-import { MAX_PROGRESS_CHARS } from './backend-input';
 import type { RenewedLease } from './lease-renewer';
 import type { Logger } from './logger';
 import type { ProgressWriter } from './progress-writer';
@@ -23,8 +21,7 @@ export class DeliveryContext implements HandlerContext {
     private readonly logger: () => Logger,
     private readonly events: EventEmitter,
     private readonly ackNow: () => Promise<boolean>,
-    private readonly lifecycle: LifecyclePublisher,
-    private readonly stored?: ProgressWriter,
+    private readonly progressWriter?: ProgressWriter,
   ) {}
 
   /** Acknowledge now; later failures of the handler are logged, not retried. */
@@ -43,29 +40,17 @@ export class DeliveryContext implements HandlerContext {
   }
 
   /**
-   * Report progress as the Wrkr instance's `progress` event and to the queue's watchers in every process,
-   * and store it (throttled) where the backend can.
+   * Report progress as the Wrkr instance's `progress` event, and (throttled) store it and tell the queue's
+   * watchers in every process, where the backend can.
    */
   progress(progress: number | Record<string, unknown>): void {
-    this.stored?.report(progress);
+    this.progressWriter?.report(progress);
     this.logger().debug({ progress }, 'progress');
     this.events.emit('progress', { queue: this.queue, id: this.event.id, name: this.event.name, progress });
-    const text = progressText(progress);
-    if (text !== undefined) this.lifecycle.publish({ kind: 'progress', queue: this.queue, id: this.event.id, name: this.event.name, attempt: this.attempt, at: Date.now(), progress: text });
   }
 
   /** Extend the lease to `duration` from now. */
   extendLease(duration: Duration): Promise<void> {
     return this.lease.extendNow(parseDuration(duration, 'extendLease'));
-  }
-}
-
-/** Progress as the JSON text a lifecycle event carries; undefined when it is not JSON or too long to carry. */
-function progressText(progress: unknown): string | undefined {
-  try {
-    const text = JSON.stringify(progress) as string | undefined;
-    return text !== undefined && text.length <= MAX_PROGRESS_CHARS ? text : undefined;
-  } catch {
-    return undefined;
   }
 }

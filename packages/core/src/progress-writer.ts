@@ -6,11 +6,19 @@ import type { Logger } from './logger';
 /** Fewest ms between two progress writes of one delivery, so a tight loop does not flood the backend. */
 export const PROGRESS_WRITE_MS = 250;
 
+/** Where a delivery's progress goes: stored (`setProgress`), and/or as `progress` lifecycle events. */
+export interface ProgressSinks {
+  /** Store it (the backend has `progress`). */
+  readonly store: boolean;
+  /** Tell the queue's watchers (the backend has `lifecycleEvents`); never throws. */
+  readonly publish?: (text: string) => void;
+}
+
 /**
- * Stores one delivery's `ctx.progress` values, throttled: the first value is written at once, later
- * ones at most every PROGRESS_WRITE_MS, each write carrying the newest value; `flush` writes the last
- * one when the handler ends. Writes never overlap, and a failed write is logged, never thrown at the
- * handler.
+ * One delivery's `ctx.progress` values, throttled for both the store and the lifecycle watchers (each is a
+ * backend write): the first value goes out at once, later ones at most every PROGRESS_WRITE_MS, each write
+ * carrying the newest value; `flush` sends the last one when the handler ends. Stores never overlap, and a
+ * failed store is logged, never thrown at the handler.
  */
 export class ProgressWriter {
   private pending?: string;
@@ -22,9 +30,13 @@ export class ProgressWriter {
     private readonly backend: Backend,
     private readonly ref: LeaseRef,
     private readonly log: () => Logger,
+    private readonly sinks: ProgressSinks,
   ) {}
 
-  /** Validate and queue a value (the newest replaces one not written yet). */
+  /**
+   * Validate and queue a value (the newest replaces one not written yet). A value that is not JSON or too
+   * long throws a ValidationError where it would be stored; where it would only be published, it is skipped.
+   */
   report(value: unknown): void {
     let text: string | undefined;
     try {
@@ -32,8 +44,11 @@ export class ProgressWriter {
     } catch {
       text = undefined;
     }
-    if (text === undefined) throw new ValidationError('progress', 'must be a number or a JSON value');
-    if (text.length > MAX_PROGRESS_CHARS) throw new ValidationError('progress', `is ${text.length} characters of JSON; at most ${MAX_PROGRESS_CHARS}`);
+    const invalid = text === undefined ? 'must be a number or a JSON value' : text.length > MAX_PROGRESS_CHARS ? `is ${text.length} characters of JSON; at most ${MAX_PROGRESS_CHARS}` : undefined;
+    if (invalid !== undefined) {
+      if (this.sinks.store) throw new ValidationError('progress', invalid);
+      return;
+    }
     this.pending = text;
     if (this.timer) return;
     const wait = this.lastWriteAt + PROGRESS_WRITE_MS - Date.now();
@@ -58,6 +73,8 @@ export class ProgressWriter {
     if (text === undefined) return;
     this.pending = undefined;
     this.lastWriteAt = Date.now();
+    this.sinks.publish?.(text);
+    if (!this.sinks.store) return;
     this.writing = this.writing.then(async () => {
       try {
         await this.backend.setProgress(this.ref, text);

@@ -10,6 +10,7 @@ import { parseKeepCompleted, resultText, type KeepCompletedOptions } from './kee
 import { Consumer } from './consumer';
 import { LifecyclePublisher } from './lifecycle-publisher';
 import { LifecycleWatch } from './lifecycle-watch';
+import { PullLifecycle } from './pull-lifecycle';
 import { defaultBackend } from './default-backend';
 import { parseDuration, parseTimerDuration, type Duration } from './duration';
 import { ClosedError, NotStartedError, NotSupportedError, StaleLeaseError, ValidationError } from './errors';
@@ -106,6 +107,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
   private readonly scheduler?: Scheduler;
   private readonly scheduleAdmin: ScheduleAdmin;
   private readonly lifecycle: LifecyclePublisher;
+  private readonly pulled: PullLifecycle;
   private readonly watches = new Set<LifecycleWatch>();
   private inbox?: ReplyInbox;
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new';
@@ -124,6 +126,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     this.codec = new Codec(maxBytes, options.encryption);
     this.encoder = new EventEncoder(this.codec, this.backend);
     this.lifecycle = new LifecyclePublisher(this.backend, this.log);
+    this.pulled = new PullLifecycle(this.backend, this.lifecycle, this.log);
 
     if (options.worker !== false) {
       const w = options.worker ?? {};
@@ -421,6 +424,7 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       await this.backend.nack({ queue, id: d.message.id, token: d.token }, { kind: 'fail', error: toFailureInfo(err) });
       throw err;
     }
+    this.pulled.fetched(d.token, event.name, d.attempt);
     return { queue, id: event.id, event, attempt: d.attempt, token: d.token, leaseUntil: new Date(d.leaseUntil) };
   }
 
@@ -446,7 +450,8 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       throw new ValidationError('options.result', 'is kept only with keepCompleted: { count, age }');
     }
     const ref = byWorker ? await this.heldBy(target, options, ['worker', 'result', 'keepCompleted']) : leaseRef(target);
-    if (!(await (keep ? this.backend.ack(ref, { keep }) : this.backend.ack(ref)))) throw new StaleLeaseError(ref.queue, ref.id);
+    const settle = (): Promise<boolean> => (keep ? this.backend.ack(ref, { keep }) : this.backend.ack(ref));
+    if (!(await this.pulled.settle(ref, settle, { kind: 'completed', ...(keep?.result !== undefined && { result: keep.result }) }))) throw new StaleLeaseError(ref.queue, ref.id);
   }
 
   /**
@@ -466,9 +471,14 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
       ref = leaseRef(target);
     }
     const error = toFailureInfo(options.error ?? 'nacked');
-    const ok = options.fail
-      ? await this.backend.nack(ref, { kind: 'fail', error })
-      : await this.backend.nack(ref, { kind: 'retry', dueAt: Date.now() + parseDuration(options.delay ?? 0, 'options.delay'), error });
+    // Watchers and counters see a pulled item's nack as they see a handler's failure: failed or retrying.
+    let ok: boolean;
+    if (options.fail) {
+      ok = await this.pulled.settle(ref, () => this.backend.nack(ref, { kind: 'fail', error }), { kind: 'failed', error });
+    } else {
+      const dueAt = Date.now() + parseDuration(options.delay ?? 0, 'options.delay');
+      ok = await this.pulled.settle(ref, () => this.backend.nack(ref, { kind: 'retry', dueAt, error }), { kind: 'retrying', error, dueAt });
+    }
     if (!ok) throw new StaleLeaseError(ref.queue, ref.id);
   }
 

@@ -1,5 +1,6 @@
 import { MemoryBackend } from '@wrkr/backend-memory';
 import { Wrkr, type JobLifecycle } from '../src';
+import { PROGRESS_WRITE_MS } from '../src/progress-writer';
 import { eventually, memoryWrkrs, sleep } from './harness';
 
 describe('wrkr.watch and wrkr.counters: lifecycle across processes', () => {
@@ -75,6 +76,32 @@ describe('wrkr.watch and wrkr.counters: lifecycle across processes', () => {
       return rest;
     })();
     expect(await ended).toEqual([]);
+  });
+
+  it('throttles the progress events of a tight ctx.progress loop like stored progress, and always sends the last value', async () => {
+    const worker = await make();
+    const manager = await make();
+    const watch = await manager.watch('loop');
+    const progress: unknown[] = [];
+    watch.on('progress', (e) => progress.push(e.progress));
+    const done = new Promise((resolve) => watch.once('completed', resolve));
+    let calls = 0;
+    await worker.subscribe('loop', 'loop.run', async (e, ctx) => {
+      const until = Date.now() + 2 * PROGRESS_WRITE_MS;
+      while (Date.now() < until) {
+        ctx.progress(++calls);
+        await sleep(1);
+      }
+      ctx.progress({ final: calls });
+    });
+    await worker.publish({ name: 'loop.run' });
+    await done;
+    // Two throttle windows of calls: the first value, about one per window, and the flush at the end.
+    expect(calls).toBeGreaterThan(20);
+    expect(progress.length).toBeLessThanOrEqual(6);
+    expect(progress[0]).toBe(1);
+    expect(progress.at(-1)).toEqual({ final: calls });
+    await watch.close();
   });
 
   it('refuses a bad queue name, and a backend without lifecycleEvents with NotSupportedError', async () => {

@@ -1,4 +1,4 @@
-import { MemoryBackend } from '@wrkr/backend-memory';
+import { MemoryBackend, MemoryStore } from '@wrkr/backend-memory';
 import { Wrkr } from '@wrkr/core';
 import { createMetrics } from '../src';
 import { startApi, type Api } from './harness';
@@ -123,14 +123,61 @@ test('each server (and each createMetrics) has its own registry: two in one proc
     third.close();
     await wrkr.subscribe('solo', null, async () => undefined);
     await wrkr.send('solo', [{ name: 'a.b' }]);
-    await until(async () => value(parse(await other.registry.metrics()), 'wrkr_jobs_completed_total', { queue: 'solo' }) === 1);
+    const handled = 'wrkr_handler_duration_seconds_count';
+    await until(async () => value(parse(await other.registry.metrics()), handled, { queue: 'solo' }) === 1);
     other.close();
     await wrkr.send('solo', [{ name: 'a.b' }]);
-    await until(async () => value((await scrape()).samples, 'wrkr_jobs_completed_total', { queue: 'solo' }) === 2);
-    // Closed: it stopped counting while the server's registry went on.
-    expect(value(parse(await other.registry.metrics()), 'wrkr_jobs_completed_total', { queue: 'solo' })).toBe(1);
+    await until(async () => value((await scrape()).samples, handled, { queue: 'solo' }) === 2);
+    // Closed: it stopped timing this process's handlers while the server's registry went on.
+    expect(value(parse(await other.registry.metrics()), handled, { queue: 'solo' })).toBe(1);
   } finally {
     other.close();
     await second.close();
   }
+});
+
+describe('job counters of a server that runs no handler', () => {
+  const worked = async (backendOptions: (store: MemoryStore) => MemoryBackend): Promise<{ served: number[]; local: number[] }> => {
+    const store = new MemoryStore();
+    const server = new Wrkr({ backend: backendOptions(store), worker: false });
+    const worker = new Wrkr({ backend: backendOptions(store), worker: false });
+    await server.start();
+    await worker.start();
+    const served = createMetrics(server);
+    const local = createMetrics(worker);
+    try {
+      await worker.subscribe('elsewhere', null, async (e, ctx) => {
+        if (e.name === 'job.bad') throw new Error('no');
+        if (e.name === 'job.flaky' && ctx.attempt === 1) throw new Error('once');
+      }, { retry: { attempts: 2, delay: '10ms', jitter: 0 } });
+      await server.send('elsewhere', [{ name: 'job.ok' }, { name: 'job.flaky' }, { name: 'job.bad' }]);
+      await until(async () => value(parse(await local.registry.metrics()), 'wrkr_handler_duration_seconds_count', { queue: 'elsewhere' }) === 5);
+      await until(async () => (await worker.stats('elsewhere')).failed === 1);
+      const read = async (m: typeof served): Promise<number[]> => {
+        const samples = parse(await m.registry.metrics());
+        return ['completed', 'retried', 'failed'].map((k) => value(samples, `wrkr_jobs_${k}_total`, { queue: 'elsewhere' }));
+      };
+      // The worker's own lifecycle publishes are not awaited; let the last one land.
+      await until(async () => (await read(local))[2] === 1);
+      return { served: await read(served), local: await read(local) };
+    } finally {
+      served.close();
+      local.close();
+      await worker.stop({ timeout: 0 });
+      await server.stop({ timeout: 0 });
+    }
+  };
+
+  test("with lifecycleEvents, completed/retried/failed are the backend's durable counters: the server counts the other process's jobs", async () => {
+    expect(await worked((store) => new MemoryBackend({ store }))).toEqual({ served: [2, 2, 1], local: [2, 2, 1] });
+  });
+
+  test('without lifecycleEvents, each process counts its own handlers', async () => {
+    const without = (store: MemoryStore): MemoryBackend => {
+      const backend = new MemoryBackend({ store });
+      Object.defineProperty(backend, 'capabilities', { value: { ...backend.capabilities, lifecycleEvents: false } });
+      return backend;
+    };
+    expect(await worked(without)).toEqual({ served: [0, 0, 0], local: [2, 2, 1] });
+  });
 });

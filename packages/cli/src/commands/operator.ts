@@ -26,8 +26,8 @@ export interface OperatorFlags {
   state?: string;
 }
 
-/** A command run against a started Wrkr (every one but `worker` and `serve`). */
-export type OperatorCommand = Exclude<CommandName, 'worker' | 'serve'>;
+/** A command that runs once against a started Wrkr (every one but `worker`, `serve` and `watch`). */
+export type OperatorCommand = Exclude<CommandName, 'worker' | 'serve' | 'watch'>;
 
 /** Run an operator command; returns the exit code. */
 export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args: string[], flags: OperatorFlags, io: CommandIo): Promise<number> {
@@ -228,7 +228,8 @@ async function notFailed(wrkr: Wrkr, queue: string, ids: string[]): Promise<stri
   return ids.filter((id) => wanted.has(id));
 }
 
-function positionals(args: string[], names: string[]): string[] {
+/** The positional arguments of a command that takes exactly `names`; a ValidationError naming the first missing one otherwise. */
+export function positionals(args: string[], names: string[]): string[] {
   if (args.length !== names.length) {
     throw new ValidationError(names[args.length] ?? 'arguments', `expected ${names.map((n) => n.toUpperCase()).join(' ')} (got ${args.length} argument(s))`);
   }
