@@ -23,11 +23,11 @@ afterAll(async () => {
 runConformance({
   name: 'mongodb',
   createBackend: ({ namespace }) =>
-    // maxPoolSize 8: the ten clients of the busiest tests stay under FerretDB's 100 SQLite connections. Past
+    // maxPoolSize 4: the ten clients of the busiest tests stay under FerretDB's 100 SQLite connections. Past
     // them FerretDB v1 deadlocked here (every operation of every client hung, nothing written for minutes):
     // queries holding pool connections waited on its metadata lock, held by an index creation waiting for a
     // connection. See the README, "FerretDB v1 gaps".
-    new MongoBackend({ url: `mongodb://127.0.0.1:${proxy?.port ?? 27017}/?directConnection=true&maxPoolSize=8`, dbName: 'wrkr_test', namespace, pollMs: { min: 5, max: 100 } }),
+    new MongoBackend({ url: `mongodb://127.0.0.1:${proxy?.port ?? 27017}/?directConnection=true&maxPoolSize=4`, dbName: 'wrkr_test', namespace, pollMs: { min: 5, max: 100 } }),
   destroyBackend: ({ namespace }) => dropNamespace(admin.db('wrkr_test'), namespace),
   interruptConnections: async () => {
     proxy.cut();
