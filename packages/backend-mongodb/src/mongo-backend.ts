@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   BaseBackend,
+  NotSupportedError,
   ClosedError,
   matchPattern,
   NotStartedError,
@@ -26,6 +27,7 @@ import {
   type Outgoing,
   type PendingPublish,
   type QueueCounters,
+  type QueueLimits,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -79,8 +81,8 @@ const LEFTOVER_AGE_MS = 10_000;
  */
 export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  // jobKeys: not yet (the README's "Job keys" says why and what it takes).
-  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, jobKeys: false });
+  // jobKeys and queueLimits: not yet (the README's "Job keys" and "Queue limits" say why and what it takes).
+  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, jobKeys: false, queueLimits: false });
   /** The namespace this client works in. */
   readonly namespace: string;
   readonly #options: ResolvedOptions;
@@ -556,6 +558,16 @@ export class MongoBackend extends BaseBackend {
 
   protected _pause(queue: string): Promise<void> {
     return this.#run('pause', () => this.#pauses.pause(queue));
+  }
+
+  /** Not offered (`capabilities.queueLimits` is false; the README says why and what it would take). */
+  protected _setQueueLimits(): Promise<void> {
+    return Promise.reject(new NotSupportedError('queueLimits', this.name));
+  }
+
+  /** Not offered, like `_setQueueLimits`. */
+  protected _queueLimits(): Promise<QueueLimits> {
+    return Promise.reject(new NotSupportedError('queueLimits', this.name));
   }
 
   protected _resume(queue: string): Promise<void> {
