@@ -15,10 +15,10 @@ export class FlowLimits {
     return { ...(concurrency !== undefined && { concurrency }), ...(rate !== undefined && { rate: { ...rate } }) };
   }
 
-  /** Replace the limits (`{}` for none); a new rate window starts empty. */
+  /** Replace the limits (`{}` for none); the starts are kept while a rate is set, so setting it again does not reopen a full window. */
   set(limits: QueueLimits): void {
     this.#limits = limits;
-    this.#starts.clear();
+    if (limits.rate === undefined) this.#starts.clear();
   }
 
   /** How many of `max` leases may start now with `inFlight` items leased. */

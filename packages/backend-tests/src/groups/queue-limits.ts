@@ -116,6 +116,18 @@ export const queueLimitTests = defineGroup('31. queue limits', ({ h, timing, tes
     assert.ok(starts.length >= 10, `the limited queue kept serving: ${starts.length} starts in ${3 * per} ms`);
   });
 
+  test('setting the same rate again keeps its window: a full window stays full', ['queueLimits'], async () => {
+    const [a, b] = await h.clients(2);
+    const rate = { max: 2, per: 60_000 };
+    await a!.setQueueLimits('q', { rate });
+    await a!.send('q', messages('window.job', 3).map((message) => ({ message })));
+    const taken = [await mustClaim(b!, 'q', wait), await mustClaim(b!, 'q', wait)];
+    await a!.setQueueLimits('q', { rate });
+    await expectNothing(b!, 'q', timing.settleMs, 'the window already holds two starts');
+    for (const d of taken) assert.equal(await b!.ack(ref(d)), true);
+    await expectNothing(b!, 'q', timing.settleMs, 'acks do not empty a rate window');
+  });
+
   test('limits are stored for a new client, shown by queueLimits, and removed with {} or null', ['queueLimits'], async () => {
     const a = await h.client();
     assert.deepEqual(await a.queueLimits('q'), {}, 'no limits at first');
