@@ -44,10 +44,11 @@ export class FlowLimits {
     private readonly starts: Collection<StartDoc>,
   ) {}
 
-  /** Replace a queue's limits (`{}` removes them). */
+  /** Replace a queue's limits (`{}` removes them); its starts are kept while a rate is set, so setting it again does not reopen a full window. */
   async set(queue: string, limits: QueueLimits): Promise<void> {
     if (limits.concurrency === undefined && limits.rate === undefined) await this.limits.deleteOne({ _id: queue });
     else await this.limits.replaceOne({ _id: queue }, { ...limits }, { upsert: true });
+    if (limits.rate === undefined) await this.starts.deleteMany({ q: queue });
   }
 
   /** A queue's limits (`{}` when none). */
