@@ -3,8 +3,9 @@
 // client, how long an abort takes to reach a handler in another process, and what pause costs a busy
 // claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
 // none paused), what keepCompleted costs the same loop (every ack keeps its item with a small result,
-// the queue trimmed to the newest 1,000; where the backend keeps completed items), and how long abort
-// and progress take to find an item's lease in another client. Run after `tsc -b`:
+// the queue trimmed to the newest 1,000; where the backend keeps completed items), what queue limits
+// cost it (a concurrency limit and a rate limit, each far above the load, against none), and how long
+// abort and progress take to find an item's lease in another client. Run after `tsc -b`:
 // `node bench/steering.js [memory|redis|rabbitmq]`. Not part of the tests.
 const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
@@ -94,10 +95,14 @@ async function lookupLatency(make) {
 // What a keepCompleted ack keeps: a small result, and a count bound the run goes past, so trims run too.
 const KEEP = { count: 1000, ageMs: 3_600_000, result: '{"ok":true,"rows":42}' };
 
-async function claimRate(make, pauseOther, keep) {
+// Limits the loop never reaches (it holds at most 50 in flight), so what is measured is their bookkeeping.
+const LIMITS = { concurrency: { concurrency: 1000 }, rate: { rate: { max: 1_000_000, per: 1000 } } };
+
+async function claimRate(make, pauseOther, keep, limits) {
   const b = make();
   await b.start();
   if (pauseOther) await b.pause('other');
+  if (limits) await b.setQueueLimits('q', limits);
   for (let i = 0; i < CLAIMS; i += 500) {
     await b.send('q', Array.from({ length: 500 }, (_, j) => ({ message: { id: `c${i + j}`, name: 'x', publishedAt: Date.now() } })));
   }
@@ -124,14 +129,19 @@ async function main() {
     let plain = 0;
     let paused = 0;
     let kept = 0;
-    const keeps = make().capabilities.keepCompleted;
+    let concurrent = 0;
+    let rated = 0;
+    const { keepCompleted: keeps, queueLimits: limits } = make().capabilities;
     // Best of three, alternating, so warm-up and neighbours' load do not favour one side.
     for (let i = 0; i < 3; i++) {
       plain = Math.max(plain, await claimRate(make, false));
       paused = Math.max(paused, await claimRate(make, true));
       if (keeps) kept = Math.max(kept, await claimRate(make, false, KEEP));
+      if (limits) concurrent = Math.max(concurrent, await claimRate(make, false, undefined, LIMITS.concurrency));
+      if (limits) rated = Math.max(rated, await claimRate(make, false, undefined, LIMITS.rate));
     }
     console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s, with keepCompleted (count ${KEEP.count}) ${keeps ? `${kept}/s` : 'not offered'}`);
+    console.log(`${kind}: claim+ack with a concurrency limit (1000) ${limits ? `${concurrent}/s` : 'not offered'}, with a rate limit (1,000,000 per 1 s) ${limits ? `${rated}/s` : 'not offered'}`);
     console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
     console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
     console.log(`${kind}: abort / progress of a lease held in another client, and progress of an item nobody holds (ms per call)`, await lookupLatency(make));

@@ -23,6 +23,7 @@ import {
   type Outgoing,
   type PendingPublish,
   type QueueCounters,
+  type QueueLimits,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -146,7 +147,13 @@ export class MemoryBackend extends BaseBackend {
   }
 
   protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
-    return this.#run((ns, now) => ns.queue(ref.queue).ack(ref, now, keep));
+    return this.#run((ns, now) => {
+      const q = ns.queue(ref.queue);
+      const done = q.ack(ref, now, keep);
+      // The freed slot may be what a claim waits for (a concurrency limit).
+      q.drain(now);
+      return done;
+    });
   }
 
   protected _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
@@ -250,6 +257,16 @@ export class MemoryBackend extends BaseBackend {
       ns.queue(queue).setPaused(false, now);
     });
   }
+  protected _setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
+    return this.#run((ns, now) => {
+      ns.queue(queue).setLimits(limits, now);
+    });
+  }
+
+  protected _queueLimits(queue: string): Promise<QueueLimits> {
+    return this.#run((ns) => ns.queue(queue).limits);
+  }
+
 
   protected _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
     return this.#run((ns, now) => ns.queue(queue).requestAbort(id, request, now));

@@ -160,6 +160,7 @@ export class NamespaceState {
     if (q === undefined) return;
     q.clear();
     q.setPaused(false, 0);
+    q.setLimits({}, 0);
     // Waiting claims hold the state object; it is dropped once nobody waits on it.
     if (!q.awaited) this.#queues.delete(queue);
   }

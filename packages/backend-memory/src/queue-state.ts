@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, KeyOutcome, LeaseRef, Message, NackOutcome, Outgoing, QueueStats } from '@wrkr/core/backend';
+import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, KeyOutcome, LeaseRef, Message, NackOutcome, Outgoing, QueueLimits, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
 import { CompletedItems } from './completed-items';
 import { copyFailure, copyMessage } from './copy';
+import { FlowLimits } from './flow-limits';
 import { PriorityReady } from './priority-ready';
 
 /** A pending item of a queue. */
@@ -82,6 +83,7 @@ export class QueueState {
   #leasedCount = 0;
   #seq = 0;
   #paused = false;
+  readonly #flow = new FlowLimits();
 
   constructor(
     /** Queue name. */
@@ -141,7 +143,7 @@ export class QueueState {
   }
 
   /**
-   * Lease up to `max` available items; none while paused. With a `holder` (max 1) that still holds a live
+   * Lease up to `max` available items, as many as the limits let start now; none while paused. With a `holder` (max 1) that still holds a live
    * lease here, that item again under a new lease instead; a lease taken with a holder is the holder's.
    */
   take(max: number, leaseMs: number, now: number, holder?: string): Delivery[] {
@@ -154,7 +156,8 @@ export class QueueState {
       out.push(this.#delivery(held));
       return out;
     }
-    while (out.length < max) {
+    const budget = this.#flow.budget(max, this.#leasedCount, now);
+    while (out.length < budget) {
       const entry = this.#ready.shift();
       if (entry === undefined) break;
       entry.state = 'leased';
@@ -166,6 +169,7 @@ export class QueueState {
       }
       out.push(this.#delivery(entry));
     }
+    this.#flow.started(out.length, now);
     return out;
   }
 
@@ -187,17 +191,17 @@ export class QueueState {
 
   /**
    * Hand available items to waiting claims, oldest first, then aim the alarm at the next instant an
-   * item becomes available (due time or lease end). Call after every change.
+   * item becomes available (due time or lease end) or the rate window lets one start. Call after every change.
    */
   drain(now: number): void {
     if (this.#waiters.size === 0 || this.#paused) return;
     this.#promote(now);
     for (const waiter of this.#waiters) {
-      if (this.#ready.length === 0) break;
+      if (this.#ready.length === 0 || this.#flow.budget(1, this.#leasedCount, now) === 0) break;
       waiter.settle(this.take(waiter.max, waiter.leaseMs, now, waiter.holder));
     }
     if (this.#waiters.size === 0) return;
-    const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases));
+    const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases), this.#flow.nextFreeAt(now));
     this.#alarm.set(Number.isFinite(next) ? next : undefined);
   }
 
@@ -292,6 +296,17 @@ export class QueueState {
   stats(now: number): QueueStats {
     this.#promote(now);
     return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size, ...(this.#paused && { paused: true }) };
+  }
+
+  /** Replace the limits (`{}` for none); waiting claims take what they now allow. */
+  setLimits(limits: QueueLimits, now: number): void {
+    this.#flow.set(limits);
+    this.drain(now);
+  }
+
+  /** The stored limits. */
+  get limits(): QueueLimits {
+    return this.#flow.limits;
   }
 
   /** Pause or resume claims; resuming serves the claims that waited meanwhile. */

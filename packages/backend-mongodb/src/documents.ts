@@ -117,6 +117,22 @@ export interface QueueDoc {
   prio?: true;
 }
 
+/** A queue's limits (`_id` = queue); no document when it has none. */
+export interface LimitsDoc {
+  _id: string;
+  concurrency?: number;
+  rate?: { max: number; per: number };
+}
+
+/** One lease start of a rate-limited queue: inserted by the claim, deleted again when the claim gives it back. */
+export interface StartDoc {
+  /** Random, so a start is never re-inserted and deleting by `_id` is a compare-and-set. */
+  _id: string;
+  q: string;
+  /** Epoch ms of the start (the claimer's clock). */
+  t: number;
+}
+
 /** A recurring schedule; `v` changes on every write (compare-and-set guard). */
 export interface ScheduleDoc {
   _id: string;

@@ -26,6 +26,7 @@ import {
   type Outgoing,
   type PendingPublish,
   type QueueCounters,
+  type QueueLimits,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -42,8 +43,10 @@ import {
   type GuardDoc,
   type ItemDoc,
   type LeaseDoc,
+  type LimitsDoc,
   type QueueDoc,
   type ScheduleDoc,
+  type StartDoc,
   type StoredMessage,
   type WorkerDoc,
 } from './documents';
@@ -53,6 +56,7 @@ import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
 import { AbortStore, type AbortDoc } from './abort-store';
+import { FlowLimits } from './flow-limits';
 import { PauseGate } from './pause-gate';
 import { ProgressStore, type ProgressDoc } from './progress-store';
 import { CompletedStore } from './completed-store';
@@ -92,6 +96,9 @@ export class MongoBackend extends BaseBackend {
   readonly #instance = randomUUID();
   readonly #wakeups: WakeTickets;
   readonly #pauses: PauseGate;
+  readonly #limits: FlowLimits;
+  /** Queues whose last claim here found a concurrency limit: their acks wake this client's waiting claims. */
+  readonly #slotted = new Set<string>();
   readonly #aborts: AbortStore;
   readonly #progress: ProgressStore;
   readonly #guards: Guards;
@@ -122,6 +129,7 @@ export class MongoBackend extends BaseBackend {
     this.#db = this.#client.db(o.dbName);
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
+    this.#limits = new FlowLimits(this.#db.collection<LimitsDoc>(this.#names.limits), this.#db.collection<StartDoc>(this.#names.starts));
     this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
     this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
@@ -168,6 +176,7 @@ export class MongoBackend extends BaseBackend {
       ensureIndexes(this.#db.collection(n.workers), [{ key: { expiresAt: 1 } }]),
       ensureIndexes(this.#db.collection(n.events), [{ key: { q: 1, _id: 1 } }, { key: { at: 1 } }]),
       ensureIndexes(this.#db.collection(n.counters), [{ key: { q: 1, at: 1 } }]),
+      ensureIndexes(this.#db.collection(n.starts), [{ key: { q: 1, t: 1 } }]),
     ]);
     this.#started = true;
     this.#router.start();
@@ -244,6 +253,7 @@ export class MongoBackend extends BaseBackend {
       await this.#progress.sweep(Date.now(), queue);
       await this.#counters.drop(queue);
       await this.#feed.drop(queue);
+      await this.#limits.drop(queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -381,31 +391,53 @@ export class MongoBackend extends BaseBackend {
     }
   }
 
-  /** One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. */
+  /**
+   * One claim attempt; a paused queue yields nothing and no due time, so waiters poll until resumed. The
+   * queue's limits are read beside the pause flag (one more point read, in parallel); the store keeps the
+   * concurrency, the rate window admits the starts after the leases are taken, and what it refuses is
+   * given back.
+   */
   async #claimOnce(store: QueueStore, max: number, leaseMs: number, holder?: string): Promise<{ deliveries: Delivery[]; nextAt: number }> {
-    const flags = await this.#pauses.claimFlags(store.queue);
+    const [flags, limits] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.get(store.queue)]);
+    if (limits.concurrency === undefined) this.#slotted.delete(store.queue);
+    else this.#slotted.add(store.queue);
     if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
-    return store.claim(max, leaseMs, flags.prioritised, holder);
+    const { rate } = limits;
+    if (rate === undefined) return store.claim(max, leaseMs, flags.prioritised, holder, limits.concurrency);
+    const { room, freeAt } = await this.#limits.room(store.queue, rate, Date.now());
+    if (room <= 0) return { deliveries: [], nextAt: freeAt };
+    const got = await store.claim(Math.min(max, room), leaseMs, flags.prioritised, holder, limits.concurrency);
+    if (got.again || got.deliveries.length === 0) return got;
+    const admitted = await this.#limits.admit(store.queue, rate, got.deliveries.length, Date.now());
+    await store.giveBack(got.deliveries.slice(admitted.kept));
+    return { deliveries: got.deliveries.slice(0, admitted.kept), nextAt: admitted.kept > 0 ? got.nextAt : admitted.freeAt };
   }
 
   protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     return this.#run('ack', async () => {
-      const store = await this.#queue(ref.queue);
-      if (keep === undefined) return store.ack(ref);
-      const held = await store.ackKept(ref, keep);
-      if (held === undefined) return false;
-      // The final entry is the ack, and it carries what to keep; a completion left unrecorded here is
-      // recorded by housekeeping (of any client) from that entry before the item is removed.
-      try {
-        await this.#keepCompletion(store, held.i, held.c, held.a, Date.now(), keep);
-        this.#reaper.finished(ref.queue, [{ id: held.i, c: held.c }]);
-      } catch (err) {
-        this.#log.warn({ err, queue: ref.queue, id: ref.id }, 'recording a completed item failed; housekeeping will');
-        return true;
-      }
-      await this.#completed.trim(ref.queue, keep).catch((err: unknown) => this.#log.warn({ err, queue: ref.queue }, 'trimming completed items failed; the next ack will'));
-      return true;
+      const acked = await this.#ack(ref, keep);
+      // A freed slot is what this client's claims of a concurrency-limited queue may be waiting for.
+      if (acked && this.#slotted.has(ref.queue)) this.#wakeups.wake(ref.queue);
+      return acked;
     });
+  }
+
+  async #ack(ref: LeaseRef, keep: KeepCompleted | undefined): Promise<boolean> {
+    const store = await this.#queue(ref.queue);
+    if (keep === undefined) return store.ack(ref);
+    const held = await store.ackKept(ref, keep);
+    if (held === undefined) return false;
+    // The final entry is the ack, and it carries what to keep; a completion left unrecorded here is
+    // recorded by housekeeping (of any client) from that entry before the item is removed.
+    try {
+      await this.#keepCompletion(store, held.i, held.c, held.a, Date.now(), keep);
+      this.#reaper.finished(ref.queue, [{ id: held.i, c: held.c }]);
+    } catch (err) {
+      this.#log.warn({ err, queue: ref.queue, id: ref.id }, 'recording a completed item failed; housekeeping will');
+      return true;
+    }
+    await this.#completed.trim(ref.queue, keep).catch((err: unknown) => this.#log.warn({ err, queue: ref.queue }, 'trimming completed items failed; the next ack will'));
+    return true;
   }
 
   /** Record the completion of an item incarnation whose final entry is a kept ack (repeatable). */
@@ -556,6 +588,17 @@ export class MongoBackend extends BaseBackend {
 
   protected _pause(queue: string): Promise<void> {
     return this.#run('pause', () => this.#pauses.pause(queue));
+  }
+
+  protected _setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
+    return this.#run('setQueueLimits', async () => {
+      await this.#limits.set(queue, limits);
+      this.#wakeups.wake(queue);
+    });
+  }
+
+  protected _queueLimits(queue: string): Promise<QueueLimits> {
+    return this.#run('queueLimits', () => this.#limits.get(queue));
   }
 
   protected _resume(queue: string): Promise<void> {

@@ -30,6 +30,10 @@ export class CollectionNames {
   readonly events: string;
   /** Lifecycle counter deltas (summed on read, compacted). */
   readonly counters: string;
+  /** Queue limits, by queue. */
+  readonly limits: string;
+  /** Lease starts of rate-limited queues (the sliding windows), swept once out of every window. */
+  readonly starts: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -45,6 +49,8 @@ export class CollectionNames {
     this.progress = `${p}progress`;
     this.events = `${p}events`;
     this.counters = `${p}counters`;
+    this.limits = `${p}limits`;
+    this.starts = `${p}starts`;
   }
 
   /** Suffix identifying a queue's collections. */

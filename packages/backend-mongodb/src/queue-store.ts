@@ -65,6 +65,20 @@ export interface ClaimResult {
   readonly deliveries: Delivery[];
   /** Epoch ms when an item of this queue becomes available next, as far as known (Infinity: none). */
   readonly nextAt: number;
+  /** The holder's own item again (sticky pull): no new start, so no limit applies. */
+  readonly again?: true;
+}
+
+/** Live leases in the newest entries of a log, and the earliest of their ends. */
+function liveLeases(latest: ReadonlyMap<string, LeaseDoc>, now: number, except?: ReadonlySet<string>): { count: number; firstEnd: number } {
+  let count = 0;
+  let firstEnd = Number.POSITIVE_INFINITY;
+  for (const e of latest.values()) {
+    if (e.s !== 'held' || e.u <= now || except?.has(e.t)) continue;
+    count++;
+    firstEnd = Math.min(firstEnd, e.u);
+  }
+  return { count, firstEnd };
 }
 
 /** Called with the item incarnations whose final entry (done or failed) was written. */
@@ -139,14 +153,21 @@ export class QueueStore {
   /**
    * Lease up to `max` available items, highest priority first; `prioritised`: the queue's registry mark
    * is set. With a `holder` (max 1) that still holds a live lease, that item again under a new lease.
+   * With a `concurrency` limit, never more live leases than that across every client (see `#admit`).
    */
-  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string): Promise<ClaimResult> {
+  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number): Promise<ClaimResult> {
     const now = Date.now();
     const latest = latestEntries(await this.leases.find({}).toArray());
     if (holder !== undefined) {
       const held = heldByIn(latest, holder, now);
       const again = held && (await this.#reclaim(held, holder, leaseMs));
-      if (again !== undefined) return { deliveries: [again], nextAt: Number.POSITIVE_INFINITY };
+      if (again !== undefined) return { deliveries: [again], nextAt: Number.POSITIVE_INFINITY, again: true };
+    }
+    if (concurrency !== undefined) {
+      // A first cut from this view; the count after the lease inserts decides (`#admit`).
+      const live = liveLeases(latest, now);
+      if (live.count >= concurrency) return { deliveries: [], nextAt: live.firstEnd };
+      max = Math.min(max, concurrency - live.count);
     }
     let nextAt = Number.POSITIVE_INFINITY;
     const blocked: string[] = [];
@@ -193,11 +214,31 @@ export class QueueStore {
       });
     }
     if (void_.length > 0) await this.leases.deleteMany({ _id: { $in: void_ } });
+    if (concurrency !== undefined && deliveries.length > 0) return this.#admit(deliveries, concurrency, now);
     if (deliveries.length === 0 && candidates.length === 0) {
       const [next] = await this.items.find({ at: { $gt: now } }, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).toArray();
       if (next) nextAt = Math.min(nextAt, next.at);
     }
     return { deliveries, nextAt };
+  }
+
+  /**
+   * Keep as many of these new leases as `concurrency` allows beside the live leases of others, read from
+   * the log after this claim's inserts; give the rest back (released: no attempt used). Of two racing
+   * claims the one reading later sees the other's leases, so together they never exceed the limit; both
+   * may give back (a slot left unused until the next claim), never both keep.
+   */
+  async #admit(deliveries: Delivery[], concurrency: number, now: number): Promise<ClaimResult> {
+    const mine = new Set(deliveries.map((d) => d.token));
+    const others = liveLeases(latestEntries(await this.leases.find({}).toArray()), now, mine);
+    const kept = Math.max(0, Math.min(deliveries.length, concurrency - others.count));
+    await this.giveBack(deliveries.slice(kept));
+    return { deliveries: deliveries.slice(0, kept), nextAt: others.firstEnd };
+  }
+
+  /** Release leases a limit did not let start: they are ready again, with their attempt not counted. */
+  async giveBack(deliveries: readonly Delivery[]): Promise<void> {
+    await Promise.all(deliveries.map((d) => this.retry({ queue: this.queue, id: d.message.id, token: d.token }, 0, undefined, true)));
   }
 
   /**

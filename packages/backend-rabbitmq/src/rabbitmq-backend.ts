@@ -25,6 +25,7 @@ import {
   type Outgoing,
   type PendingPublish,
   type QueueCounters,
+  type QueueLimits,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -50,7 +51,7 @@ import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
 // What it lacks, and why, is in the README ("Declared missing").
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false, jobKeys: false });
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -416,6 +417,16 @@ export class RabbitMqBackend extends BaseBackend {
     this.names.queue(queue);
     this.#ready();
     this.#paused.apply(await this.#call<PausedSet>({ op: 'resume', queue }));
+  }
+
+  /** Not offered (`capabilities.queueLimits` is false; the README says why and what it would take). */
+  protected _setQueueLimits(): Promise<void> {
+    return Promise.reject(new NotSupportedError('queueLimits', this.name));
+  }
+
+  /** Not offered, like `_setQueueLimits`. */
+  protected _queueLimits(): Promise<QueueLimits> {
+    return Promise.reject(new NotSupportedError('queueLimits', this.name));
   }
 
   protected async _abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {

@@ -21,6 +21,11 @@ export class Keys {
     return `${this.prefix}s:${name}`;
   }
 
+  /** Hash of one queue's limits (`concurrency`, `rate_max`, `rate_per`), read by the claim script. */
+  limits(queue: string): string {
+    return `${this.prefix}q:${queue}:limits`;
+  }
+
   /** Set of schedule names. */
   get schedules(): string {
     return `${this.prefix}schedules`;

@@ -31,6 +31,7 @@ import {
   type Outgoing,
   type PendingPublish,
   type QueueCounters,
+  type QueueLimits,
   type QueueStats,
   type ScheduleRecord,
   type WorkerInfo,
@@ -426,6 +427,26 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   protected async _resume(queue: string): Promise<void> {
     await this.run('resume', [queue]);
+  }
+
+  /** @inheritdoc */
+  protected async _setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
+    await this.run('set_limits', [queue, limits.concurrency ?? '', limits.rate?.max ?? '', limits.rate?.per ?? '']);
+  }
+
+  /** @inheritdoc */
+  protected async _queueLimits(queue: string): Promise<QueueLimits> {
+    this.assertOpen();
+    let stored: Record<string, string>;
+    try {
+      stored = await this.client.hgetall(this.keys.limits(queue));
+    } catch (err) {
+      throw this.wrap('queueLimits', err);
+    }
+    return {
+      ...(stored.concurrency !== undefined && { concurrency: Number(stored.concurrency) }),
+      ...(stored.rate_max !== undefined && { rate: { max: Number(stored.rate_max), per: Number(stored.rate_per) } }),
+    };
   }
 
   /** @inheritdoc */

@@ -8,7 +8,7 @@ export type ScriptName =
   | 'bind' | 'unbind' | 'bindings' | 'delete_queue' | 'failed' | 'replay' | 'purge_failed'
   | 'fire_schedule' | 'register_worker' | 'unregister_worker' | 'workers'
   | 'pause' | 'resume' | 'abort' | 'abort_requests' | 'set_progress' | 'progress'
-  | 'job' | 'jobs' | 'pending' | 'held_by' | 'lifecycle';
+  | 'job' | 'jobs' | 'pending' | 'held_by' | 'lifecycle' | 'set_limits';
 
 const INCLUDE = /^--@include (\w+)\s*$/gm;
 

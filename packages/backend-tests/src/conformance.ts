@@ -28,6 +28,7 @@ import { completedTests } from './groups/completed';
 import { stickyPullTests } from './groups/sticky-pull';
 import { lifecycleTests } from './groups/lifecycle';
 import { jobKeyTests } from './groups/job-keys';
+import { queueLimitTests } from './groups/queue-limits';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -63,6 +64,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   stickyPullTests,
   lifecycleTests,
   jobKeyTests,
+  queueLimitTests,
 ];
 
 /**

@@ -37,3 +37,4 @@ export { completedTests } from './groups/completed';
 export { stickyPullTests } from './groups/sticky-pull';
 export { lifecycleTests } from './groups/lifecycle';
 export { jobKeyTests } from './groups/job-keys';
+export { queueLimitTests } from './groups/queue-limits';

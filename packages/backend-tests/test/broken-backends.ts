@@ -1,4 +1,4 @@
-import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, LifecycleEvent, LifecycleListener, LifecycleSubscription, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, QueueCounters, ScheduleRecord, KeyOutcome } from '@wrkr/core/backend';
+import type { AbortRequest, AckOptions, Backend, BaseBackend, ClaimOptions, Delivery, JobListOptions, JobRecord, LeaseRef, LifecycleEvent, LifecycleListener, LifecycleSubscription, ListOptions, Message, NackOutcome, Outgoing, PendingPublish, QueueCounters, QueueLimits, ScheduleRecord, KeyOutcome } from '@wrkr/core/backend';
 
 /** Forwards every call to a real backend; the broken variants below override one behaviour each. */
 export class DelegatingBackend implements Backend {
@@ -131,6 +131,12 @@ export class DelegatingBackend implements Backend {
   }
   counters(queue: string): Promise<QueueCounters> {
     return this.inner.counters(queue);
+  }
+  setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    return this.inner.setQueueLimits(queue, limits);
+  }
+  queueLimits(queue: string): Promise<QueueLimits> {
+    return this.inner.queueLimits(queue);
   }
 }
 
@@ -356,6 +362,50 @@ export class IgnoresKeepCount extends DelegatingBackend {
 }
 
 /**
+ * Limits honoured only by the client that set them: kept in the client and counted over its own leases
+ * and starts, so each client of a shared queue gets the whole allowance.
+ */
+export class LimitsOnlyInClient extends DelegatingBackend {
+  readonly #limits = new Map<string, QueueLimits>();
+  /** `<queue> <id>` → lease end of this client's leases. */
+  readonly #held = new Map<string, number>();
+  readonly #starts: number[] = [];
+  override setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    if (limits === null || Object.keys(limits).length === 0) this.#limits.delete(queue);
+    else this.#limits.set(queue, limits);
+    return Promise.resolve();
+  }
+  override queueLimits(queue: string): Promise<QueueLimits> {
+    return Promise.resolve({ ...this.#limits.get(queue) });
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const { concurrency, rate } = this.#limits.get(queue) ?? {};
+    const now = Date.now();
+    let budget = options.max;
+    if (concurrency !== undefined) budget = Math.min(budget, concurrency - [...this.#held.values()].filter((end) => end > now).length);
+    if (rate !== undefined) budget = Math.min(budget, rate.max - this.#starts.filter((t) => t > now - rate.per).length);
+    if (budget <= 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(options.waitMs, 20)));
+      return [];
+    }
+    const got = await this.inner.claim(queue, { ...options, max: budget });
+    for (const d of got) {
+      this.#held.set(`${queue} ${d.message.id}`, d.leaseUntil);
+      this.#starts.push(Date.now());
+    }
+    return got;
+  }
+  override ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    this.#held.delete(`${ref.queue} ${ref.id}`);
+    return this.inner.ack(ref, options);
+  }
+  override nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
+    this.#held.delete(`${ref.queue} ${ref.id}`);
+    return this.inner.nack(ref, outcome);
+  }
+}
+
+/**
  * Validates nothing: every call goes straight to the backend's unchecked `_method`, as a backend would
  * that implemented the contract without BaseBackend's argument checks.
  */
@@ -377,6 +427,7 @@ const CHECKED_METHODS = [
   'bind', 'unbind', 'bindings', 'deleteQueue', 'publish', 'send', 'cancel', 'claim', 'ack', 'nack', 'extend', 'stats', 'job', 'jobs', 'pending', 'failed', 'replay',
   'purgeFailed', 'upsertSchedule', 'removeSchedule', 'getSchedule', 'fireSchedule', 'registerWorker', 'heartbeat', 'unregisterWorker',
   'pause', 'resume', 'abort', 'abortRequests', 'setProgress', 'progress', 'publishLifecycle', 'watchLifecycle', 'counters',
+  'setQueueLimits', 'queueLimits',
 ] as const;
 
 /** Sticky pull that forgets the holder: a worker re-claiming gets a new item instead of the one it holds. */

@@ -20,6 +20,7 @@ import {
   stickyPullTests,
   lifecycleTests,
   jobKeyTests,
+  queueLimitTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
@@ -35,6 +36,7 @@ import {
   FiresScheduleTwice,
   IgnoresKeepCount,
   KeepsFirstResult,
+  LimitsOnlyInClient,
   ForgetsTheHolder,
   LifecycleOnlyInClient,
   SendRoutesByName,
@@ -92,6 +94,7 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'delivers lifecycle events only to watchers in the publishing client', groups: [lifecycleTests], group: /lifecycle events/, wrap: (b) => new LifecycleOnlyInClient(b) },
   { what: 'admits a dedupe key twice', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new AdmitsDuplicateKeys(b) },
   { what: 'keeps the first payload of a debounce', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new DebounceKeepsFirst(b) },
+  { what: 'honours queue limits only in the client that set them', groups: [queueLimitTests], group: /queue limits/, wrap: (b) => new LimitsOnlyInClient(b) },
   { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 

@@ -160,6 +160,16 @@ export const COMMANDS = {
   workers: operator('list live workers with their heartbeats', '', {}, ['workers --backend redis://127.0.0.1:6379']),
   pause: operator('stop every process claiming from a queue (items keep arriving) until resume', 'QUEUE', {}, ['pause orders --backend redis://127.0.0.1:6379']),
   resume: operator('let every process claim from a paused queue again', 'QUEUE', {}, ['resume orders --backend redis://127.0.0.1:6379']),
+  limits: operator(
+    "show a queue's limits, honoured by every process together; with flags, replace them",
+    'QUEUE',
+    {
+      concurrency: { type: 'string', value: 'N', help: 'at most N items of the queue in flight at once, across every process' },
+      rate: { type: 'string', value: 'MAX/PER', help: 'at most MAX starts in any window of PER (sliding), e.g. 100/1m or 5/1s' },
+      remove: { type: 'boolean', help: 'remove the limits' },
+    },
+    ['limits mailer --concurrency 10 --rate 100/1m --backend redis://127.0.0.1:6379'],
+  ),
   abort: operator(
     'abort the handler running a job, in whichever process (exit 1 when it is not in flight)',
     'QUEUE ID',

@@ -39,6 +39,7 @@ test('the flags the issue found missing from the help are there', async () => {
   expect((await run(['worker', '--help'])).stdout).toMatch(/--log-level LEVEL/);
   expect((await run(['publish', '--help'])).stdout).toMatch(/--event-id ID/);
   expect((await run(['failed', '--help'])).stdout).toMatch(/--offset N/);
+  expect((await run(['limits', '--help'])).stdout).toMatch(/--concurrency N[\s\S]*--rate MAX\/PER[\s\S]*--remove/);
 });
 
 test('wrkr watch --help shows its QUEUE argument, --json as one object per line, and that it runs until a signal', async () => {

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord, type KeyMode } from './contract';
+import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord, type KeyMode, type QueueLimits, MAX_LIMIT, MAX_RATE_WINDOW_MS } from './contract';
 import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
@@ -292,4 +292,25 @@ function assertItemKey(item: Record<string, unknown>, field: string): void {
   assertKeyMode(item.keyMode, `${field}.keyMode`);
   if (item.keyMode === 'throttle') assertMs(item.keyTtlMs, `${field}.keyTtlMs`, 1);
   else if (item.keyTtlMs !== undefined) throw new ValidationError(`${field}.keyTtlMs`, "only with keyMode 'throttle'");
+}
+
+/** Throw unless `limits` is null or queue limits: a concurrency and/or a rate, each within its bounds. */
+export function assertQueueLimits(limits: unknown, field = 'limits'): asserts limits is QueueLimits | null {
+  if (limits === null) return;
+  assertObject(limits, field);
+  assertKnownKeys(limits, ['concurrency', 'rate'], field);
+  if (limits.concurrency !== undefined) assertInt(limits.concurrency, `${field}.concurrency`, 1, MAX_LIMIT);
+  if (limits.rate === undefined) return;
+  assertObject(limits.rate, `${field}.rate`);
+  assertKnownKeys(limits.rate, ['max', 'per'], `${field}.rate`);
+  assertInt(limits.rate.max, `${field}.rate.max`, 1, MAX_LIMIT);
+  assertInt(limits.rate.per, `${field}.rate.per`, 1, MAX_RATE_WINDOW_MS);
+}
+
+/** Valid limits as a backend stores them: only the fields given, copied, `{}` for none (null included). */
+export function normalQueueLimits(limits: QueueLimits | null): QueueLimits {
+  return {
+    ...(limits?.concurrency !== undefined && { concurrency: limits.concurrency }),
+    ...(limits?.rate !== undefined && { rate: { max: limits.rate.max, per: limits.rate.per } }),
+  };
 }

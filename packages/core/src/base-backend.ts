@@ -15,8 +15,10 @@ import {
   assertNackOutcome,
   assertOutgoing,
   assertProgressText,
+  assertQueueLimits,
   assertScheduleRecord,
   assertTime,
+  normalQueueLimits,
 } from './backend-input';
 import {
   BACKEND_CONTRACT_VERSION,
@@ -38,6 +40,7 @@ import {
   type LifecycleSubscription,
   type ListOptions,
   type Message,
+  type QueueLimits,
   type NackOutcome,
   type Outgoing,
   type PendingPublish,
@@ -261,6 +264,16 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
+  setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    return refused(() => { assertQueueName(queue); assertQueueLimits(limits); this.#need('queueLimits'); }) ?? this._setQueueLimits(queue, normalQueueLimits(limits));
+  }
+
+  /** @inheritdoc */
+  queueLimits(queue: string): Promise<QueueLimits> {
+    return refused(() => { assertQueueName(queue); this.#need('queueLimits'); }) ?? this._queueLimits(queue);
+  }
+
+  /** @inheritdoc */
   abort(queue: string, id: string, request: AbortRequest): Promise<boolean> {
     return refused(() => { assertQueueName(queue); assertId(id); assertAbortRequest(request); }) ?? this._abort(queue, id, request);
   }
@@ -378,6 +391,10 @@ export abstract class BaseBackend implements Backend {
   protected abstract _pause(queue: string): Promise<void>;
   /** `resume` of a valid queue name. */
   protected abstract _resume(queue: string): Promise<void>;
+  /** `setQueueLimits` of a valid queue name and limits, `{}` for none (null is passed as `{}`); called only when `capabilities.queueLimits` is true. */
+  protected abstract _setQueueLimits(queue: string, limits: QueueLimits): Promise<void>;
+  /** `queueLimits` of a valid queue name; called only when `capabilities.queueLimits` is true. */
+  protected abstract _queueLimits(queue: string): Promise<QueueLimits>;
   /** `abort` with a valid queue name, id and request. */
   protected abstract _abort(queue: string, id: string, request: AbortRequest): Promise<boolean>;
   /** `abortRequests` of well-formed lease references (possibly none). */

@@ -48,6 +48,11 @@ export interface BackendCapabilities {
   readonly lifecycleEvents: boolean;
   /** Job keys on publish/send (`key`, `keyMode`, `keyTtlMs`): dedupe, debounce and throttle per key, atomic across clients. */
   readonly jobKeys: boolean;
+  /**
+   * `setQueueLimits`/`queueLimits`: a queue's concurrency and sliding-window rate limits, persisted and
+   * honoured atomically by the claims of every client together.
+   */
+  readonly queueLimits: boolean;
 }
 
 /** Every capability offered: a backend spreads it and sets `false`, with its reason, what it lacks. */
@@ -70,6 +75,7 @@ export const ALL_CAPABILITIES: BackendCapabilities = Object.freeze({
   stickyPull: true,
   lifecycleEvents: true,
   jobKeys: true,
+  queueLimits: true,
 });
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -225,6 +231,20 @@ export interface QueueStats {
   readonly failed: number;
   /** True while the queue is paused (`pause`); absent or false otherwise. */
   readonly paused?: boolean;
+}
+
+/** Most items a queue's concurrency limit, or a rate limit's `max`, may allow. */
+export const MAX_LIMIT = 1_000_000;
+
+/** Longest window a rate limit may have: one day (a window is kept as one start time per claim). */
+export const MAX_RATE_WINDOW_MS = 86_400_000;
+
+/** A queue's flow limits, shared by every client (with `capabilities.queueLimits`). */
+export interface QueueLimits {
+  /** At most this many items of the queue in flight at once, across every consumer of every client (1…MAX_LIMIT). */
+  readonly concurrency?: number;
+  /** At most `max` claims (lease starts) in any window of `per` ms: a sliding window, across every client. */
+  readonly rate?: { readonly max: number; readonly per: number };
 }
 
 /** A recurring schedule as stored. Core computes every time; the backend only stores and compare-and-sets. */
@@ -537,6 +557,18 @@ export interface Backend {
   pause(queue: string): Promise<void>;
   /** Undo `pause` (idempotent): waiting claims of every client take the queue's items again. */
   resume(queue: string): Promise<void>;
+
+  /**
+   * With `capabilities.queueLimits`: replace the queue's limits, persisted like its items (`{}` or null
+   * removes them). From the moment this resolves, the claims of every client together never lease more
+   * than `concurrency` items of the queue at once (an expired lease frees its slot) and never start more
+   * than `rate.max` leases in any `rate.per` ms window (sliding, not fixed). A claim held back by a
+   * limit is no failure: it returns fewer items (a waiting claim keeps waiting and is served, without
+   * busy polling, when a slot frees or the window moves on). Items leased before a limit stay leased.
+   */
+  setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void>;
+  /** With `capabilities.queueLimits`: the queue's stored limits (`{}` when it has none). */
+  queueLimits(queue: string): Promise<QueueLimits>;
 
   /**
    * Ask the holder of an item's current lease, in whichever client, to stop its handler: stores the

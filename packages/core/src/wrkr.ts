@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Backend, FailedItem, JobListOptions, KeepCompleted, LeaseRef, Message, QueueCounters, QueueStats, WorkerInfo } from './contract';
+import type { Backend, FailedItem, JobListOptions, KeepCompleted, LeaseRef, Message, QueueCounters, QueueLimits, QueueStats, WorkerInfo } from './contract';
 import { BACKEND_CONTRACT_VERSION } from './contract';
 import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
@@ -537,6 +537,30 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     assertQueueName(queue);
     this.need('lifecycleEvents');
     return this.backend.counters(queue);
+  }
+
+  /**
+   * Limit `queue` for every process together (persisted in the backend): at most `concurrency` items in
+   * flight at once, across every consumer of every process (a subscription's own `concurrency` stays a
+   * per-process cap), and at most `rate.max` starts in any window of `rate.per` (a duration; sliding, so an
+   * API allowing 100 calls a minute never sees 101 in any minute). A limited item is no failure and uses
+   * no attempt: it waits. `{}` or null removes the limits.
+   */
+  async setQueueLimits(queue: string, limits: { concurrency?: number; rate?: { max: number; per: Duration } } | null): Promise<void> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('queueLimits');
+    // Only `rate.per` differs from the backend's form (a duration here, ms there); the backend checks the rest.
+    const rate = isPlainObject(limits) && isPlainObject(limits.rate) ? limits.rate : undefined;
+    await this.backend.setQueueLimits(queue, rate === undefined ? (limits as QueueLimits | null) : { ...limits, rate: { ...rate, per: parseDuration(rate.per, 'limits.rate.per') } });
+  }
+
+  /** The limits every process honours for `queue` (`{}` when none); `rate.per` in ms. */
+  async queueLimits(queue: string): Promise<QueueLimits> {
+    this.assertStarted();
+    assertQueueName(queue);
+    this.need('queueLimits');
+    return this.backend.queueLimits(queue);
   }
 
   /** Let every process claim from a paused `queue` again. */

@@ -14,6 +14,7 @@ import { pendingRoutes } from './routes/pending';
 import { pullRoutes } from './routes/pull';
 import { queueRoutes } from './routes/queues';
 import { steeringRoutes } from './routes/steering';
+import { limitsRoutes } from './routes/limits';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { scheduleRoutes } from './routes/schedules';
 import { workerRoutes } from './routes/workers';
@@ -66,6 +67,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   eventRoutes(app, wrkr);
   queueRoutes(app, wrkr);
   steeringRoutes(app, wrkr);
+  limitsRoutes(app, wrkr);
   lifecycleRoutes(app, wrkr);
   jobRoutes(app, wrkr);
   pendingRoutes(app, wrkr);

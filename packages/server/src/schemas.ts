@@ -314,6 +314,42 @@ export const pausedReply = {
   properties: { queue: { type: 'string' }, paused: { type: 'boolean' } },
 } as const;
 
+const limitCount = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
+
+/** Body of PUT limits: the queue's new limits; `{}` or null removes them. */
+export const queueLimitsBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    concurrency: { ...limitCount, description: 'at most this many items of the queue in flight at once, across every process' },
+    rate: {
+      type: 'object',
+      required: ['max', 'per'],
+      additionalProperties: false,
+      description: 'at most `max` starts in any window of `per` (sliding), across every process',
+      properties: { max: limitCount, per: { ...duration, description: "window: ms (at most a day), or a string like '1 minute'" } },
+    },
+  },
+} as const;
+
+/** Answer of GET and PUT limits: the queue's stored limits (`rate.per` in ms; `{}` when none). */
+export const queueLimitsReply = {
+  type: 'object',
+  required: ['queue', 'limits'],
+  additionalProperties: false,
+  properties: {
+    queue: { type: 'string' },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        concurrency: limitCount,
+        rate: { type: 'object', required: ['max', 'per'], additionalProperties: false, properties: { max: limitCount, per: { type: 'integer', minimum: 1 } } },
+      },
+    },
+  },
+} as const;
+
 /** Path parameters of one job of a queue. */
 export const jobParams = {
   type: 'object',

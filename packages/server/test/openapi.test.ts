@@ -56,7 +56,7 @@ test.each([
 test('every operation has an id, a typed 200 answer, the ApiError body on 4XX and 5XX, and the security the server applies', async () => {
   const { doc } = await serve({ auth });
   const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((p) => Object.values(p));
-  expect(ops.length).toBe(31);
+  expect(ops.length).toBe(33);
   for (const op of ops) {
     expect(op.operationId).toMatch(/^[a-z][A-Za-z]+$/);
     // Prometheus scrapes text, the lifecycle stream is server-sent events; every other operation answers JSON.

@@ -114,6 +114,7 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
     '/api/queues/{queue}/jobs',
     '/api/queues/{queue}/jobs/{id}',
     '/api/queues/{queue}/jobs/{id}/abort',
+    '/api/queues/{queue}/limits',
     '/api/queues/{queue}/nack',
     '/api/queues/{queue}/pause',
     '/api/queues/{queue}/resume',

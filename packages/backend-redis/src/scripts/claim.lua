@@ -4,6 +4,11 @@
 -- (only meaningful when nothing was leased) is the epoch ms at which something may become available:
 -- the earliest delayed item of the queue, delayed publish or lease expiry; -1 when nothing is pending.
 -- A holder that still holds a live lease here gets that item again under a new token and lease end.
+-- The queue's limits (`limits` hash, see set_limits) cut `max` to what may start now: concurrency minus
+-- the live leases, and the rate's max minus the starts (`starts` zset, member = token, score = start
+-- time) within the last `per` ms. Start times are the server's clock (TIME), so clients whose clocks
+-- disagree still share one window. Held back entirely, nextCheck is when that changes at the latest (the
+-- window's oldest start leaving it, or the first lease ending; an ack or nack announces a freed slot).
 local now = tonumber(ARGV[2])
 local queue = ARGV[3]
 local max = tonumber(ARGV[4])
@@ -39,6 +44,31 @@ if holder ~= '' then
       return { -1, held, token, redis.call('HINCRBY', att_key, held, 1), json }
     end
     redis.call('HDEL', holders_key, holder)
+  end
+end
+
+local limits = redis.call('HMGET', qk(queue, 'limits'), 'concurrency', 'rate_max', 'rate_per')
+local starts_key, rate_per, started = qk(queue, 'starts'), tonumber(limits[3]), 0
+if limits[2] then
+  local t = redis.call('TIME')
+  started = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+if limits[1] or limits[2] then
+  local free_at = -1
+  if limits[1] then
+    local slots = tonumber(limits[1]) - redis.call('ZCOUNT', inflight_key, now, '+inf')
+    if slots <= 0 then free_at = tonumber(redis.call('ZRANGEBYSCORE', inflight_key, now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]) end
+    max = math.min(max, slots)
+  end
+  if limits[2] then
+    redis.call('ZREMRANGEBYSCORE', starts_key, '-inf', started - rate_per)
+    local room = tonumber(limits[2]) - redis.call('ZCARD', starts_key)
+    if room <= 0 then free_at = math.max(free_at, now + tonumber(redis.call('ZRANGE', starts_key, 0, 0, 'WITHSCORES')[2]) + rate_per - started) end
+    max = math.min(max, room)
+  end
+  if max <= 0 then
+    announce()
+    return { free_at }
   end
 end
 
@@ -85,6 +115,15 @@ end
 if #leases > 0 then
   chunked('HSET', lease_key, leases)
   chunked('ZADD', inflight_key, scores)
+  if limits[2] then
+    local starts = {}
+    for i = 2, #leases, 2 do
+      starts[#starts + 1] = started
+      starts[#starts + 1] = leases[i]
+    end
+    chunked('ZADD', starts_key, starts)
+    redis.call('PEXPIRE', starts_key, rate_per)
+  end
   if holder ~= '' then
     redis.call('HSET', holders_key, holder, leases[1])
     redis.call('HSET', hof_key, leases[1], holder)

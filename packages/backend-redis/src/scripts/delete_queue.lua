@@ -1,6 +1,6 @@
 --@include common
 -- Delete a queue with its bindings, items, leases, failed and kept completed items and its lifecycle
--- counters: ARGV = ns, queue.
+-- counters and limits: ARGV = ns, queue.
 local queue = ARGV[2]
 for _, pattern in ipairs(redis.call('SMEMBERS', NS .. 'qp:' .. queue)) do
   redis.call('SREM', NS .. 'pq:' .. pattern, queue)
@@ -9,7 +9,7 @@ for _, pattern in ipairs(redis.call('SMEMBERS', NS .. 'qp:' .. queue)) do
   end
 end
 redis.call('UNLINK', NS .. 'qp:' .. queue)
-for _, suffix in ipairs({ 'msg', 'att', 'err', 'ready', 'delayed', 'inflight', 'lease', 'failed', 'fmsg', 'finfo', 'pri', 'fpri', 'levels', 'cdone', 'cmsg', 'cinfo', 'holders', 'hof', 'counts', 'keys', 'kof', 'thr' }) do
+for _, suffix in ipairs({ 'msg', 'att', 'err', 'ready', 'delayed', 'inflight', 'lease', 'failed', 'fmsg', 'finfo', 'pri', 'fpri', 'levels', 'cdone', 'cmsg', 'cinfo', 'holders', 'hof', 'counts', 'keys', 'kof', 'thr', 'limits', 'starts' }) do
   redis.call('UNLINK', qk(queue, suffix))
 end
 for p = 1, 9 do redis.call('UNLINK', ready_key(queue, p)) end

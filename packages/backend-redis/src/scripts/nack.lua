@@ -7,6 +7,7 @@ if redis.call('HGET', qk(queue, 'lease'), id) ~= token then return 0 end
 redis.call('HDEL', qk(queue, 'lease'), id)
 redis.call('ZREM', qk(queue, 'inflight'), id)
 unhold(queue, { id })
+freed_slot(queue)
 if kind == 'fail' then
   local json = redis.call('HGET', qk(queue, 'msg'), id)
   local attempt = tonumber(redis.call('HGET', qk(queue, 'att'), id) or '0')
@@ -17,6 +18,7 @@ if kind == 'fail' then
   redis.call('HSET', qk(queue, 'fmsg'), id, json)
   redis.call('HSET', qk(queue, 'finfo'), id, attempt .. '|' .. ARGV[5] .. '|' .. err)
   redis.call('ZADD', qk(queue, 'failed'), now, id)
+  announce()
   return 1
 end
 if kind == 'release' then

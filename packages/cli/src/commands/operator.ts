@@ -1,4 +1,4 @@
-import { ValidationError, type EventInput, type JobInfo, type KeyMode, type Published, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { ValidationError, type EventInput, type JobInfo, type KeyMode, type Published, type QueueLimits, type ScheduleInfo, type Wrkr } from '@wrkr/core';
 import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
@@ -24,6 +24,9 @@ export interface OperatorFlags {
   reason?: string;
   fail?: boolean;
   state?: string;
+  concurrency?: string;
+  rate?: string;
+  remove?: boolean;
 }
 
 /** A command that runs once against a started Wrkr (every one but `worker`, `serve` and `watch`). */
@@ -176,6 +179,14 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       emit(io, json, { queue, paused: command === 'pause' }, () => `${command === 'pause' ? 'paused' : 'resumed'} ${queue}`);
       return 0;
     }
+    case 'limits': {
+      const [queue] = positionals(args, ['queue']);
+      const change = limitsFromFlags(flags);
+      if (change !== undefined) await wrkr.setQueueLimits(queue!, change);
+      const limits = await wrkr.queueLimits(queue!);
+      emit(io, json, { queue, limits }, () => `${queue}: ${limitsText(limits)}`);
+      return 0;
+    }
     case 'abort': {
       const [queue, id] = positionals(args, ['queue', 'id']);
       const aborted = await wrkr.abort(queue!, id!, { ...(flags.reason !== undefined && { reason: flags.reason }), ...(flags.fail && { fail: true }) });
@@ -194,6 +205,31 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       return 0;
     }
   }
+}
+
+/** The limits the flags ask for: undefined to only show them, `{}` to remove them. */
+function limitsFromFlags(flags: OperatorFlags): { concurrency?: number; rate?: { max: number; per: string } } | undefined {
+  if (flags.remove) {
+    if (flags.concurrency !== undefined || flags.rate !== undefined) throw new ValidationError('--remove', 'cannot go with --concurrency or --rate');
+    return {};
+  }
+  if (flags.concurrency === undefined && flags.rate === undefined) return undefined;
+  let rate: { max: number; per: string } | undefined;
+  if (flags.rate !== undefined) {
+    const m = /^\s*(\d+)\s*\/\s*(\S.*)$/.exec(flags.rate);
+    if (m === null) throw new ValidationError('--rate', `must be MAX/PER, e.g. 100/1m (got ${JSON.stringify(flags.rate)})`);
+    rate = { max: Number(m[1]), per: m[2]! };
+  }
+  if (flags.concurrency !== undefined && !/^\d+$/.test(flags.concurrency.trim())) throw new ValidationError('--concurrency', `must be a whole number (got ${JSON.stringify(flags.concurrency)})`);
+  return { ...(flags.concurrency !== undefined && { concurrency: Number(flags.concurrency) }), ...(rate !== undefined && { rate }) };
+}
+
+function limitsText(limits: QueueLimits): string {
+  const parts = [
+    ...(limits.concurrency !== undefined ? [`concurrency ${limits.concurrency}`] : []),
+    ...(limits.rate !== undefined ? [`rate ${limits.rate.max} per ${limits.rate.per} ms`] : []),
+  ];
+  return parts.length > 0 ? parts.join(', ') : 'no limits';
 }
 
 const FAILED_PAGE = 10_000;

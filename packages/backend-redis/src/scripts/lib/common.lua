@@ -33,6 +33,11 @@ local function announce()
   end
 end
 
+-- A lease ended: under a concurrency limit its slot is what claims of the queue may be waiting for.
+local function freed_slot(queue)
+  if redis.call('HEXISTS', qk(queue, 'limits'), 'concurrency') == 1 then touch(queue) end
+end
+
 local function split_words(s)
   local t = {}
   for w in string.gmatch(s, '[^.]+') do t[#t + 1] = w end

@@ -1,4 +1,4 @@
-import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type KeepCompleted, type LeaseRef, type LifecycleEvent, type LifecycleListener, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord } from '@wrkr/core/backend';
+import { BaseBackend, type AbortRequest, type ClaimOptions, type JobListOptions, type KeepCompleted, type LeaseRef, type LifecycleEvent, type LifecycleListener, type ListOptions, type Message, type NackOutcome, type Outgoing, type QueueLimits, type ScheduleRecord } from '@wrkr/core/backend';
 import { MemoryBackend, type MemoryStore } from '@wrkr/backend-memory';
 
 /** A third-party backend in miniature: BaseBackend checks every argument, each _method hands the call on. */
@@ -52,4 +52,6 @@ export class DelegatingBackend extends BaseBackend {
   protected _publishLifecycle(event: LifecycleEvent) { return this.#inner.publishLifecycle(event); }
   protected _watchLifecycle(queue: string, listener: LifecycleListener) { return this.#inner.watchLifecycle(queue, listener); }
   protected _counters(queue: string) { return this.#inner.counters(queue); }
+  protected _setQueueLimits(queue: string, limits: QueueLimits) { return this.#inner.setQueueLimits(queue, limits); }
+  protected _queueLimits(queue: string) { return this.#inner.queueLimits(queue); }
 }

@@ -1,0 +1,44 @@
+import { RedisBackend } from '@wrkr/backend-redis';
+import { Wrkr } from '@wrkr/core';
+import { main } from '../src/main';
+
+const namespace = `cli-limits-${process.pid}-${Date.now()}`;
+const backend = `redis://127.0.0.1:6379?namespace=${namespace}`;
+
+const run = async (argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, env: {}, cwd: process.cwd() };
+  const code = await main([...argv, '--backend', backend], io);
+  return { code, stdout, stderr };
+};
+
+let wrkr: Wrkr;
+beforeAll(async () => {
+  wrkr = new Wrkr({ backend: new RedisBackend({ namespace }), worker: false, scheduler: false });
+  await wrkr.start();
+});
+afterAll(async () => {
+  await wrkr.setQueueLimits('mailer', null);
+  await wrkr.stop();
+});
+
+test('wrkr limits sets, shows and removes the limits every process honours', async () => {
+  expect(await run(['limits', 'mailer'])).toMatchObject({ code: 0, stdout: 'mailer: no limits\n' });
+  expect(await run(['limits', 'mailer', '--concurrency', '10', '--rate', '100/1m'])).toMatchObject({ code: 0, stdout: 'mailer: concurrency 10, rate 100 per 60000 ms\n' });
+  expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 10, rate: { max: 100, per: 60_000 } });
+  const shown = await run(['limits', 'mailer', '--json']);
+  expect(JSON.parse(shown.stdout)).toEqual({ queue: 'mailer', limits: { concurrency: 10, rate: { max: 100, per: 60_000 } } });
+  expect(await run(['limits', 'mailer', '--remove'])).toMatchObject({ code: 0, stdout: 'mailer: no limits\n' });
+  expect(await wrkr.queueLimits('mailer')).toEqual({});
+});
+
+test('wrkr limits refuses a malformed rate or concurrency with exit 2, changing nothing', async () => {
+  await wrkr.setQueueLimits('mailer', { concurrency: 4 });
+  for (const flags of [['--rate', '100'], ['--rate', 'x/1m'], ['--rate', '5/soon'], ['--concurrency', 'many'], ['--concurrency', '0'], ['--remove', '--concurrency', '2']]) {
+    const res = await run(['limits', 'mailer', ...flags]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^wrkr limits: /);
+  }
+  expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 4 });
+});
