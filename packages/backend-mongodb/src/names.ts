@@ -30,6 +30,8 @@ export class CollectionNames {
   readonly events: string;
   /** Lifecycle counter deltas (summed on read, compacted). */
   readonly counters: string;
+  /** Job key guards and throttle windows. */
+  readonly keys: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -45,6 +47,7 @@ export class CollectionNames {
     this.progress = `${p}progress`;
     this.events = `${p}events`;
     this.counters = `${p}counters`;
+    this.keys = `${p}keys`;
   }
 
   /** Suffix identifying a queue's collections. */
