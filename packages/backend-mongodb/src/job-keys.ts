@@ -40,6 +40,12 @@ const THROTTLE_SWEEP_AFTER_MS = 60_000;
 /** Pause before looking again when another writer is between two steps on the same key. */
 const CONTENDED_PAUSE_MS = 15;
 
+/** A key's holder as a taker found it, and how to remove it when it is waiting (debounce). */
+interface Holder {
+  readonly state: Standing;
+  readonly withdraw: () => Promise<boolean>;
+}
+
 /** What a key did to one item in one scope (without its index). */
 type Outcome = Omit<KeyOutcome, 'index'>;
 
@@ -72,7 +78,7 @@ export class JobKeys {
       return (await store.add([{ m, at }])) === 1 ? { queue, outcome: 'added' } : { queue, outcome: 'deduped', id: m.id };
     }
     const mine: KeyDoc = { _id: `q ${queue} ${key}`, q: queue, id: m.id, c: randomUUID(), g: randomUUID(), ts: Date.now() };
-    const taken = await this.#take(mine, o.keyMode === 'debounce', (g) => this.#standingInQueue(store, g), (g) => store.withdraw(g.id!, g.c!));
+    const taken = await this.#take(mine, o.keyMode === 'debounce', (g) => this.#standingInQueue(store, g));
     if (taken.outcome === 'deduped') return { queue, ...taken };
     if ((await store.add([{ m, at, c: mine.c, k: key }])) === 0) {
       await this.release(mine);
@@ -80,7 +86,7 @@ export class JobKeys {
     }
     // A taker that found the guard before the item and took it for stale: this item is the extra one.
     const current = await this.keys.findOne({ _id: mine._id });
-    if (current?.g !== mine.g && (await store.withdraw(m.id, mine.c!))) return { queue, outcome: 'deduped', ...(current?.id !== undefined && { id: current.id }) };
+    if (current?.g !== mine.g && (await this.#withdrawOwn(store, m.id, mine.c!))) return { queue, outcome: 'deduped', ...(current?.id !== undefined && { id: current.id }) };
     return { queue, ...taken };
   }
 
@@ -92,7 +98,7 @@ export class JobKeys {
       return (await this.#insertDelayed(doc)) ? { outcome: 'added' } : undefined;
     }
     const mine: KeyDoc = { _id: `p ${key}`, id: doc._id, g: randomUUID(), ts: Date.now() };
-    const taken = await this.#take(mine, o.keyMode === 'debounce', (g) => this.#standingPending(g), (g) => this.#withdrawPending(g.id!));
+    const taken = await this.#take(mine, o.keyMode === 'debounce', (g) => this.#standingPending(g));
     if (taken.outcome === 'deduped') return taken;
     if (!(await this.#insertDelayed({ ...doc, k: key }))) {
       await this.release(mine);
@@ -154,13 +160,13 @@ export class JobKeys {
    * is released and the insert tried again; a debounce withdraws a waiting holder first and takes the key
    * from one in flight.
    */
-  async #take(mine: KeyDoc, debounce: boolean, standing: (g: KeyDoc) => Promise<Standing>, withdraw: (g: KeyDoc) => Promise<boolean>): Promise<Outcome> {
+  async #take(mine: KeyDoc, debounce: boolean, standing: (g: KeyDoc) => Promise<Holder>): Promise<Outcome> {
     let replaced: string | undefined;
     for (;;) {
-      if (await this.#insert(mine)) return replaced === undefined ? { outcome: 'added' } : { outcome: 'replaced', id: replaced };
-      const g = await this.keys.findOne({ _id: mine._id });
+      const g = await this.#insert(mine);
+      if (g === true) return replaced === undefined ? { outcome: 'added' } : { outcome: 'replaced', id: replaced };
       if (g === null) continue;
-      const state = await standing(g);
+      const { state, withdraw } = await standing(g);
       const stale = state === 'missing' && Date.now() - g.ts > STALE_KEY_MS;
       if (state === 'finished' || stale) {
         if (!(await this.release(g))) await pause(CONTENDED_PAUSE_MS);
@@ -171,7 +177,7 @@ export class JobKeys {
         // Its writer is between the guard and the item: once the item is there it can be withdrawn.
         await pause(CONTENDED_PAUSE_MS);
       } else if (state === 'waiting') {
-        if (!(await withdraw(g))) continue;
+        if (!(await withdraw())) continue;
         replaced ??= g.id;
         // Released here at once: once the removal deletes the withdrawn item, its guard would look like one still arriving.
         await this.release(g);
@@ -186,35 +192,46 @@ export class JobKeys {
   async #openWindow(id: string, ttlMs: number, queue?: string): Promise<boolean> {
     for (;;) {
       const now = Date.now();
-      if (await this.#insert({ _id: id, ...(queue !== undefined && { q: queue }), g: randomUUID(), exp: now + ttlMs, ts: now })) return true;
-      const g = await this.keys.findOne({ _id: id });
+      const g = await this.#insert({ _id: id, ...(queue !== undefined && { q: queue }), g: randomUUID(), exp: now + ttlMs, ts: now });
+      if (g === true) return true;
       if (g === null) continue;
       if (g.exp! > Date.now()) return false;
       if (!(await this.release(g))) await pause(CONTENDED_PAUSE_MS);
     }
   }
 
-  async #insert(doc: KeyDoc): Promise<boolean> {
+  /** Insert a guard: true when this call holds it, else the guard found instead (null: gone meanwhile). */
+  async #insert(doc: KeyDoc): Promise<true | KeyDoc | null> {
     try {
       await this.keys.insertOne(doc);
       return true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
+      const found = await this.keys.findOne({ _id: doc._id });
       // A retry after a lost reply finds its own generation.
-      return (await this.keys.findOne({ _id: doc._id }))?.g === doc.g;
+      return found?.g === doc.g ? true : found;
     }
   }
 
-  async #standingInQueue(store: QueueStore, g: KeyDoc): Promise<Standing> {
-    return g.id === undefined || g.c === undefined ? 'missing' : store.standing(g.id, g.c);
+  async #standingInQueue(store: QueueStore, g: KeyDoc): Promise<Holder> {
+    if (g.id === undefined || g.c === undefined) return { state: 'missing', withdraw: () => Promise.resolve(false) };
+    const { state, last } = await store.standing(g.id, g.c);
+    return { state, withdraw: () => store.withdraw(g.id!, g.c!, last) };
+  }
+
+  /** This writer's own item, found extra after its insert: withdrawn unless a claim took it first. */
+  async #withdrawOwn(store: QueueStore, id: string, c: string): Promise<boolean> {
+    const { state, last } = await store.standing(id, c);
+    return state === 'waiting' && (await store.withdraw(id, c, last));
   }
 
   /** A pending publish is waiting until due; due (or being routed), it is as good as in flight. */
-  async #standingPending(g: KeyDoc): Promise<Standing> {
+  async #standingPending(g: KeyDoc): Promise<Holder> {
     const doc = g.id === undefined ? null : await this.delayed.findOne({ _id: g.id }, { projection: { at: 1 } });
-    if (doc === null) return 'missing';
+    const withdraw = (): Promise<boolean> => this.#withdrawPending(g.id!);
+    if (doc === null) return { state: 'missing', withdraw };
     const now = Date.now();
-    return doc.at > now && (await recentlyRouted(this.guardDocs, [doc._id], now)).size === 0 ? 'waiting' : 'leased';
+    return { state: doc.at > now && (await recentlyRouted(this.guardDocs, [doc._id], now)).size === 0 ? 'waiting' : 'leased', withdraw };
   }
 
   /** Remove a pending publish no router is delivering: the same routing guard `cancel` takes. */

@@ -435,25 +435,26 @@ export class QueueStore {
     return item;
   }
 
-  /** Where the incarnation `c` of item `id` stands (the holder of a job key). */
-  async standing(id: string, c: string): Promise<Standing> {
-    const item = await this.items.findOne({ _id: id, c }, { projection: { c: 1 } });
-    if (item === null) return 'missing';
-    const last = latestEntries(await this.leases.find({ i: id, c }).toArray()).get(incarnation(id, c));
-    if (last === undefined) return 'waiting';
-    if (last.s === 'done' || last.s === 'failed') return 'finished';
-    return last.s === 'held' && last.u > Date.now() ? 'leased' : 'waiting';
+  /**
+   * Where the incarnation `c` of item `id` stands (the holder of a job key), with its newest lease-log
+   * entry (for `withdraw`, which then needs no second read).
+   */
+  async standing(id: string, c: string): Promise<{ state: Standing; last?: LeaseDoc }> {
+    const [item, log] = await Promise.all([this.items.findOne({ _id: id, c }, { projection: { c: 1 } }), this.leases.find({ i: id, c }).toArray()]);
+    if (item === null) return { state: 'missing' };
+    const last = latestEntries(log).get(incarnation(id, c));
+    if (last === undefined) return { state: 'waiting' };
+    if (last.s === 'done' || last.s === 'failed') return { state: 'finished', last };
+    return { state: last.s === 'held' && last.u > Date.now() ? 'leased' : 'waiting', last };
   }
 
   /**
-   * Remove the incarnation `c` of item `id` unless it is in flight or finished (a debounce replacing it):
-   * its next lease-log entry is written `done`, the compare-and-set a claim of it would also take, so
-   * exactly one of the two wins. True when this call removed it.
+   * Remove the incarnation `c` of item `id`, seen waiting with newest entry `last` (a debounce replacing
+   * it): entry n+1 is written `done`, the compare-and-set a claim of it would also take, so exactly one
+   * of the two wins. True when this call removed it.
    */
-  async withdraw(id: string, c: string): Promise<boolean> {
+  async withdraw(id: string, c: string, last: LeaseDoc | undefined): Promise<boolean> {
     const now = Date.now();
-    const last = latestEntries(await this.leases.find({ i: id, c }).toArray()).get(incarnation(id, c));
-    if (last !== undefined && (last.s === 'done' || last.s === 'failed' || (last.s === 'held' && last.u > now))) return false;
     const n = (last?.n ?? 0) + 1;
     try {
       await this.leases.insertOne({ _id: leaseId(id, c, n), i: id, c, n, s: 'done', t: randomUUID(), u: 0, a: last?.a ?? 0, ts: now });
