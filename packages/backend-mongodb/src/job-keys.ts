@@ -85,6 +85,7 @@ export class JobKeys {
       return { queue, outcome: 'deduped', id: m.id };
     }
     // A taker that found the guard before the item and took it for stale: this item is the extra one.
+    if (!this.#slow(mine)) return { queue, ...taken };
     const current = await this.keys.findOne({ _id: mine._id });
     if (current?.g !== mine.g && (await this.#withdrawOwn(store, m.id, mine.c!))) return { queue, outcome: 'deduped', ...(current?.id !== undefined && { id: current.id }) };
     return { queue, ...taken };
@@ -104,6 +105,7 @@ export class JobKeys {
       await this.release(mine);
       return undefined;
     }
+    if (!this.#slow(mine)) return taken;
     const current = await this.keys.findOne({ _id: mine._id });
     if (current?.g !== mine.g && (await this.#withdrawPending(doc._id))) return { outcome: 'deduped', ...(current?.id !== undefined && { id: current.id }) };
     return taken;
@@ -163,6 +165,8 @@ export class JobKeys {
   async #take(mine: KeyDoc, debounce: boolean, standing: (g: KeyDoc) => Promise<Holder>): Promise<Outcome> {
     let replaced: string | undefined;
     for (;;) {
+      // Stamped at each try: a debounce may have waited for the holder, and the age is what takers judge.
+      mine.ts = Date.now();
       const g = await this.#insert(mine);
       if (g === true) return replaced === undefined ? { outcome: 'added' } : { outcome: 'replaced', id: replaced };
       if (g === null) continue;
@@ -198,6 +202,15 @@ export class JobKeys {
       if (g.exp! > Date.now()) return false;
       if (!(await this.release(g))) await pause(CONTENDED_PAUSE_MS);
     }
+  }
+
+  /**
+   * True when the holder's insert came so late after its guard that a taker may have judged the guard
+   * stale (half the stale age, leaving the other half for clock skew between clients); only then is the
+   * guard read again.
+   */
+  #slow(mine: KeyDoc): boolean {
+    return Date.now() - mine.ts > STALE_KEY_MS / 2;
   }
 
   /** Insert a guard: true when this call holds it, else the guard found instead (null: gone meanwhile). */
