@@ -61,3 +61,21 @@ it('a debounce replaces a waiting holder of another client and the replaced one 
     await other.close();
   }
 });
+
+it('debounces racing from two clients leave exactly one item pending, the last one each client saw replaced or added', async () => {
+  const other = new MongoBackend({ url: await mongoUrl(), dbName: 'wrkr_test', namespace });
+  await other.start();
+  try {
+    const calls = [backend, other].flatMap((b, bi) => [0, 1, 2, 3, 4].map((n) => b.send('q4', [keyed(`r${bi}${n}`, 'k', 'debounce')])));
+    const outcomes = (await Promise.all(calls)).flat();
+    assert.equal(outcomes.length, 10);
+    assert.ok(outcomes.every((o) => o.outcome === 'added' || o.outcome === 'replaced'), JSON.stringify(outcomes));
+    const stats = await backend.stats('q4');
+    assert.equal(stats.ready, 1, `one item pending, got ${JSON.stringify(stats)}`);
+    const guard = await keys().findOne({ _id: 'q q4 k' });
+    const got = await backend.claim('q4', { max: 10, leaseMs: 30_000, waitMs: 500 });
+    assert.deepEqual(got.map((d) => d.message.id), [guard?.id], 'the pending item is the one holding the key');
+  } finally {
+    await other.close();
+  }
+});
