@@ -51,6 +51,8 @@ export class DelayedRouter {
     private readonly guards: Collection<GuardDoc>,
     private readonly instance: string,
     private readonly route: (messages: StoredMessage[]) => Promise<void>,
+    /** Release the job keys of routed publishes that held one (they are no longer pending). */
+    private readonly releaseKeys: (routed: DelayedDoc[]) => Promise<void>,
     private readonly pollMs: number,
     private readonly log: Logger,
   ) {}
@@ -139,6 +141,8 @@ export class DelayedRouter {
     try {
       await this.route(won.map((d) => d.m));
       await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
+      const keyed = won.filter((d) => d.k !== undefined);
+      if (keyed.length > 0) await this.releaseKeys(keyed);
     } finally {
       clearInterval(heartbeat);
     }

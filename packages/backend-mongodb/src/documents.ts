@@ -30,6 +30,8 @@ export interface ItemDoc {
   /** Epoch ms from which it may be claimed (enqueue time, or its due time). */
   at: number;
   m: StoredMessage;
+  /** The job key it holds in its queue (dedupe or debounce), released when it finishes (see JobKeys). */
+  k?: string;
 }
 
 /** State of a lease-log entry. */
@@ -63,6 +65,8 @@ export interface LeaseDoc {
   r?: string;
   /** held: the external worker whose claim took the lease (sticky pull); extensions carry it on. */
   h?: string;
+  /** held: the job key the item holds (copied from the item by the claim), so its ack or fail can release it without reading the item. */
+  y?: string;
   /** Epoch ms of the change. */
   ts: number;
   /** Random id of the write that appended a transition, so a retry of it knows its own entry. */
@@ -99,6 +103,8 @@ export interface DelayedDoc {
   _id: string;
   at: number;
   m: StoredMessage;
+  /** The job key it holds among the pending publishes, released when it is routed, cancelled or replaced. */
+  k?: string;
 }
 
 /** A queue → pattern binding. `_id` is `<queue> <pattern>` (neither contains a space). */

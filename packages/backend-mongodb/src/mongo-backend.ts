@@ -12,6 +12,7 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type KeyOutcome,
   type JobListOptions,
   type JobRecord,
   type KeepCompleted,
@@ -63,8 +64,9 @@ import { CompletedStore } from './completed-store';
 import { CounterStore, type CounterDoc } from './counter-store';
 import { LifecycleFeed, type EventDoc } from './lifecycle-feed';
 import { findJob, listJobs } from './job-lookup';
+import { JobKeys, type KeyDoc } from './job-keys';
 import { listPending } from './pending';
-import { QueueStore } from './queue-store';
+import { QueueStore, type NewItem } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
 import { ScheduleStore } from './schedule-store';
@@ -76,6 +78,17 @@ import { WorkerStore } from './worker-store';
 const HOUSEKEEPING_MS = 5_000;
 const LEFTOVER_AGE_MS = 10_000;
 
+/** Consecutive items split into runs: unkeyed items together, each keyed item alone. */
+function runs<T extends { o: Outgoing }>(list: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (const item of list) {
+    const last = out.at(-1);
+    if (item.o.key === undefined && last !== undefined && last[0]!.o.key === undefined) last.push(item);
+    else out.push([item]);
+  }
+  return out;
+}
+
 /**
  * wrkr on MongoDB (and MongoDB-compatible servers such as FerretDB) through the official driver.
  * Collections per namespace; every state change is an insert, a delete, or guarded by a unique insert,
@@ -83,8 +96,7 @@ const LEFTOVER_AGE_MS = 10_000;
  */
 export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  // jobKeys: not yet (the README's "Job keys" says why and what it takes).
-  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, jobKeys: false });
+  readonly capabilities = ALL_CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
   readonly #options: ResolvedOptions;
@@ -105,6 +117,7 @@ export class MongoBackend extends BaseBackend {
   readonly #reaper: Reaper;
   readonly #completed: CompletedStore;
   readonly #router: DelayedRouter;
+  readonly #keys: JobKeys;
   readonly #schedules: ScheduleStore;
   readonly #workers: WorkerStore;
   readonly #stores = new Map<string, Promise<QueueStore>>();
@@ -141,8 +154,16 @@ export class MongoBackend extends BaseBackend {
       this.#db.collection<GuardDoc>(this.#names.guards),
       this.#instance,
       (messages) => this.#route(messages, Date.now()),
+      (routed) => this.#releasePendingKeys(routed),
       o.pollMax,
       this.#log,
+    );
+    this.#keys = new JobKeys(
+      this.#db.collection<KeyDoc>(this.#names.keys),
+      this.#db.collection<GuardDoc>(this.#names.guards),
+      this.#guards,
+      this.#db.collection<DelayedDoc>(this.#names.delayed),
+      this.#instance,
     );
     this.#schedules = new ScheduleStore(this.#db.collection<ScheduleDoc>(this.#names.schedules), this.#guards, (m) => this.#publishNow([m]));
     this.#workers = new WorkerStore(this.#db.collection<WorkerDoc>(this.#names.workers), this.#guards);
@@ -177,6 +198,7 @@ export class MongoBackend extends BaseBackend {
       ensureIndexes(this.#db.collection(n.events), [{ key: { q: 1, _id: 1 } }, { key: { at: 1 } }]),
       ensureIndexes(this.#db.collection(n.counters), [{ key: { q: 1, at: 1 } }]),
       ensureIndexes(this.#db.collection(n.starts), [{ key: { q: 1, t: 1 } }]),
+      ensureIndexes(this.#db.collection(n.keys), [{ key: { q: 1 } }, { key: { exp: 1 }, options: { sparse: true } }]),
     ]);
     this.#started = true;
     this.#router.start();
@@ -248,6 +270,7 @@ export class MongoBackend extends BaseBackend {
       await Promise.all([this.#drop(n.items(queue)), this.#drop(n.leases(queue))]);
       await this.#db.collection<FailedDoc>(n.failed).deleteMany({ q: queue });
       await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
+      await this.#keys.dropQueue(queue);
       await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
       await this.#aborts.sweep(Date.now(), queue);
       await this.#progress.sweep(Date.now(), queue);
@@ -268,22 +291,83 @@ export class MongoBackend extends BaseBackend {
     }
   }
 
-  protected _publish(items: readonly Outgoing[]): Promise<void> {
+  protected _publish(items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.#run('publish', async () => {
       const now = Date.now();
-      const later = items.filter((o) => o.dueAt !== undefined && o.dueAt > now);
-      const ready = items.filter((o) => !(o.dueAt !== undefined && o.dueAt > now));
+      const outcomes: KeyOutcome[] = [];
+      const later = items.flatMap((o, index) => (o.dueAt !== undefined && o.dueAt > now ? [{ o, index }] : []));
+      const ready = items.flatMap((o, index) => (o.dueAt !== undefined && o.dueAt > now ? [] : [{ o, index }]));
       if (later.length > 0) {
-        const docs: DelayedDoc[] = later.map((o) => ({ _id: o.message.id, at: o.dueAt!, m: storeMessage(o.message, o.priority) }));
-        try {
-          await this.#db.collection<DelayedDoc>(this.#names.delayed).insertMany(docs, { ordered: false });
-        } catch (err) {
-          duplicateIndexes(err);
+        const delayed = this.#db.collection<DelayedDoc>(this.#names.delayed);
+        // In call order: runs of unkeyed publishes in one insertMany, keyed ones one by one (a later key sees an earlier one).
+        for (const run of runs(later)) {
+          const docs: DelayedDoc[] = run.map(({ o }) => ({ _id: o.message.id, at: o.dueAt!, m: storeMessage(o.message, o.priority) }));
+          if (run[0]!.o.key !== undefined) {
+            const outcome = await this.#keys.addPending(run[0]!.o, docs[0]!);
+            if (outcome !== undefined) outcomes.push({ index: run[0]!.index, ...outcome });
+          } else {
+            try {
+              await delayed.insertMany(docs, { ordered: false });
+            } catch (err) {
+              duplicateIndexes(err);
+            }
+          }
         }
-        this.#router.noteDue(Math.min(...docs.map((d) => d.at)));
+        this.#router.noteDue(Math.min(...later.map(({ o }) => o.dueAt!)));
       }
-      if (ready.length > 0) await this.#route(ready.map((o) => storeMessage(o.message, o.priority)), now);
+      if (ready.length > 0 && ready.every(({ o }) => o.key === undefined)) await this.#route(ready.map(({ o }) => storeMessage(o.message, o.priority)), now);
+      else if (ready.length > 0) outcomes.push(...(await this.#routeKeyed(ready, now)));
+      return outcomes.sort((x, y) => x.index - y.index);
     });
+  }
+
+  /** Route undelayed messages of which some are keyed: per queue reached, in call order, a key acting in each. */
+  async #routeKeyed(ready: ReadonlyArray<{ o: Outgoing; index: number }>, now: number): Promise<KeyOutcome[]> {
+    const bindings = await this.#db.collection<BindingDoc>(this.#names.bindings).find({}).toArray();
+    const perQueue = new Map<string, Array<{ o: Outgoing; index: number }>>();
+    for (const item of ready) {
+      for (const q of new Set(bindings.filter((b) => matchPattern(b.p, item.o.message.name)).map((b) => b.q))) {
+        let list = perQueue.get(q);
+        if (list === undefined) perQueue.set(q, (list = []));
+        list.push(item);
+      }
+    }
+    const outcomes = await Promise.all([...perQueue].map(async ([q, list]) => this.#addInOrder(await this.#queue(q), list, now)));
+    return outcomes.flat();
+  }
+
+  /** Add items to one queue in call order: runs of unkeyed items in one insert, keyed ones one by one. */
+  async #addInOrder(store: QueueStore, list: ReadonlyArray<{ o: Outgoing; index: number }>, now: number): Promise<KeyOutcome[]> {
+    const outcomes: KeyOutcome[] = [];
+    try {
+      for (const run of runs(list)) {
+        const first = run[0]!.o;
+        if (first.key === undefined) {
+          await store.add(run.map(({ o }): NewItem => ({ m: storeMessage(o.message, o.priority), at: o.dueAt ?? now })));
+        } else {
+          outcomes.push({ index: run[0]!.index, ...(await this.#keys.addToQueue(store, first, storeMessage(first.message, first.priority), first.dueAt ?? now)) });
+        }
+      }
+    } finally {
+      this.#wakeups.wake(store.queue);
+    }
+    return outcomes;
+  }
+
+  /**
+   * Release the key a finished item held. Not retried with the call: the item's final entry is written,
+   * so a retried ack would answer false. A failed release leaves a guard that takers find finished (or,
+   * once the item is removed, stale; see JobKeys).
+   */
+  async #releaseItemKey(queue: string, key: string, id: string, c: string): Promise<void> {
+    await this.#keys.releaseItem(queue, key, id, c).catch((err: unknown) => this.#log.warn({ err, queue, id }, 'releasing a job key failed; the next writer of the key releases it'));
+  }
+
+  /** Release the keys delayed publishes held (routed or cancelled); a failure leaves guards that takers find stale (see JobKeys). */
+  async #releasePendingKeys(gone: readonly DelayedDoc[]): Promise<void> {
+    for (const d of gone) {
+      await this.#keys.releasePending(d.k!, d._id).catch((err: unknown) => this.#log.warn({ err, id: d._id }, 'releasing the job key of a delayed publish failed; it goes stale'));
+    }
   }
 
   /** Route undelayed messages now. */
@@ -312,12 +396,14 @@ export class MongoBackend extends BaseBackend {
     );
   }
 
-  protected _send(queue: string, items: readonly Outgoing[]): Promise<void> {
+  protected _send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
     return this.#run('send', async () => {
       const now = Date.now();
       const store = await this.#queue(queue);
+      if (items.some((o) => o.key !== undefined)) return this.#addInOrder(store, items.map((o, index) => ({ o, index })), now);
       await store.add(items.map((o) => ({ m: storeMessage(o.message, o.priority), at: o.dueAt ?? now })));
       this.#wakeups.wake(queue);
+      return [];
     });
   }
 
@@ -331,10 +417,14 @@ export class MongoBackend extends BaseBackend {
       const guards = this.#db.collection<GuardDoc>(this.#names.guards);
       if (doc !== null && doc.at > now && (await recentlyRouted(guards, [id], now)).size === 0 && (await this.#guards.acquire(routingGuard(id, now)))) {
         removed = (await delayed.deleteOne({ _id: id })).deletedCount === 1;
+        if (removed && doc.k !== undefined) await this.#releasePendingKeys([doc]);
       }
       const known = await this.#db.collection<QueueDoc>(this.#names.queues).find({}).toArray();
       for (const { _id: q } of known) {
-        if (await (await this.#queue(q)).cancelDelayed(id)) removed = true;
+        const cancelled = await (await this.#queue(q)).cancelDelayed(id);
+        if (cancelled === undefined) continue;
+        removed = true;
+        if (cancelled.k !== undefined) await this.#releaseItemKey(q, cancelled.k, id, cancelled.c);
       }
       return removed;
     });
@@ -424,9 +514,10 @@ export class MongoBackend extends BaseBackend {
 
   async #ack(ref: LeaseRef, keep: KeepCompleted | undefined): Promise<boolean> {
     const store = await this.#queue(ref.queue);
-    if (keep === undefined) return store.ack(ref);
-    const held = await store.ackKept(ref, keep);
+    const held = keep === undefined ? await store.ack(ref) : await store.ackKept(ref, keep);
     if (held === undefined) return false;
+    if (held.y !== undefined) await this.#releaseItemKey(ref.queue, held.y, held.i, held.c);
+    if (keep === undefined) return true;
     // The final entry is the ack, and it carries what to keep; a completion left unrecorded here is
     // recorded by housekeeping (of any client) from that entry before the item is removed.
     try {
@@ -457,9 +548,12 @@ export class MongoBackend extends BaseBackend {
         case 'release':
           done = await store.retry(ref, 0, undefined, true);
           break;
-        case 'fail':
-          done = await store.fail(ref, outcome.error);
+        case 'fail': {
+          const held = await store.fail(ref, outcome.error);
+          if (held?.y !== undefined) await this.#releaseItemKey(ref.queue, held.y, held.i, held.c);
+          done = held !== undefined;
           break;
+        }
       }
       if (done) this.#wakeups.wake(ref.queue);
       return done;
@@ -680,6 +774,7 @@ export class MongoBackend extends BaseBackend {
         if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
       }
       await this.#guards.sweep(now);
+      await this.#keys.sweep(now);
       await this.#aborts.sweep(now);
       await this.#progress.sweep(now);
       await this.#completed.sweep(now);

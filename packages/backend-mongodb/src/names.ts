@@ -34,6 +34,8 @@ export class CollectionNames {
   readonly limits: string;
   /** Lease starts of rate-limited queues (the sliding windows), swept once out of every window. */
   readonly starts: string;
+  /** Job key guards and throttle windows. */
+  readonly keys: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -51,6 +53,7 @@ export class CollectionNames {
     this.counters = `${p}counters`;
     this.limits = `${p}limits`;
     this.starts = `${p}starts`;
+    this.keys = `${p}keys`;
   }
 
   /** Suffix identifying a queue's collections. */

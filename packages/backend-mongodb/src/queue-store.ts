@@ -81,6 +81,17 @@ function liveLeases(latest: ReadonlyMap<string, LeaseDoc>, now: number, except?:
   return { count, firstEnd };
 }
 
+/** A message to add to a queue; a keyed one comes with the incarnation its key guard names. */
+export interface NewItem {
+  readonly m: StoredMessage;
+  readonly at: number;
+  readonly c?: string;
+  readonly k?: string;
+}
+
+/** Where an item incarnation stands, for the job key it holds: gone, finished, in flight, or waiting (ready or delayed). */
+export type Standing = 'missing' | 'finished' | 'leased' | 'waiting';
+
 /** Called with the item incarnations whose final entry (done or failed) was written. */
 export type Finished = (queue: string, items: ReadonlyArray<{ id: string; c: string }>) => void;
 
@@ -114,8 +125,11 @@ export class QueueStore {
     await Promise.all([ensureIndexes(this.items, [{ key: { at: 1 } }, { key: { 'm.p': -1 }, options: { sparse: true } }]), ensureIndexes(this.leases, [{ key: { i: 1 } }])]);
   }
 
-  /** Insert messages (ready at `at`), skipping ids already pending. Returns how many were added. */
-  async add(entries: ReadonlyArray<{ m: StoredMessage; at: number }>): Promise<number> {
+  /**
+   * Insert messages (ready at `at`), skipping ids already pending. Returns how many were added. A keyed
+   * entry brings its incarnation `c` (named by its key guard before the insert) and its key `k`.
+   */
+  async add(entries: readonly NewItem[]): Promise<number> {
     if (entries.length === 0) return 0;
     const added = await this.#insert(entries);
     // After the insert: a claim that read the registry before this sees the item on its next pass (the wake-up follows).
@@ -123,8 +137,8 @@ export class QueueStore {
     return added;
   }
 
-  async #insert(entries: ReadonlyArray<{ m: StoredMessage; at: number }>): Promise<number> {
-    const docs: ItemDoc[] = entries.map(({ m, at }) => ({ _id: m.id, c: randomUUID(), at, m }));
+  async #insert(entries: readonly NewItem[]): Promise<number> {
+    const docs: ItemDoc[] = entries.map(({ m, at, c, k }) => ({ _id: m.id, c: c ?? randomUUID(), at, m, ...(k !== undefined && { k }) }));
     let dups: Set<number>;
     try {
       await this.items.insertMany(docs, { ordered: false });
@@ -193,7 +207,7 @@ export class QueueStore {
       const docs = batch.map((item): LeaseDoc => {
         const prev = latest.get(incarnation(item._id, item.c));
         const n = (prev?.n ?? 0) + 1;
-        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ts: now };
+        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ts: now };
       });
       let lost = new Set<number>();
       try {
@@ -252,7 +266,7 @@ export class QueueStore {
     for (let tries = 0; cur !== undefined && tries < RECLAIM_TRIES; tries++) {
       const now = Date.now();
       const n = cur.n + 1;
-      const doc: LeaseDoc = { _id: leaseId(cur.i, cur.c, n), i: cur.i, c: cur.c, n, s: 'held', t: `${cur.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: cur.a + 1, h: holder, ts: now };
+      const doc: LeaseDoc = { _id: leaseId(cur.i, cur.c, n), i: cur.i, c: cur.c, n, s: 'held', t: `${cur.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: cur.a + 1, h: holder, ...(cur.y !== undefined && { y: cur.y }), ts: now };
       try {
         await this.leases.insertOne(doc);
       } catch (err) {
@@ -385,12 +399,11 @@ export class QueueStore {
     return out;
   }
 
-  /** Remove a leased item. */
-  async ack(ref: LeaseRef): Promise<boolean> {
+  /** Remove a leased item; resolves with the held entry it finished (its `y` names the key to release), or undefined when the lease was lost. */
+  async ack(ref: LeaseRef): Promise<LeaseDoc | undefined> {
     const held = await this.#settle(ref, (h) => ({ s: 'done', t: ref.token, u: 0, a: h.a }));
-    if (held === undefined) return false;
-    this.finished(this.queue, [{ id: held.i, c: held.c }]);
-    return true;
+    if (held !== undefined) this.finished(this.queue, [{ id: held.i, c: held.c }]);
+    return held;
   }
 
   /**
@@ -405,7 +418,7 @@ export class QueueStore {
 
   /** Lease ends `leaseMs` from now. */
   async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a, ...(h.h !== undefined && { h: h.h }) }))) !== undefined;
+    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a, ...(h.h !== undefined && { h: h.h }), ...(h.y !== undefined && { y: h.y }) }))) !== undefined;
   }
 
   /** Make a leased item available again at `dueAt`; `release` undoes the delivery's attempt. */
@@ -414,14 +427,14 @@ export class QueueStore {
     return (await this.#settle(ref, (h) => ({ s: 'wait', t: ref.token, u: dueAt, a: release ? h.a - 1 : h.a, ...(e && { e }) }))) !== undefined;
   }
 
-  /** Move a leased item to the failed store. */
-  async fail(ref: LeaseRef, error: FailureInfo): Promise<boolean> {
+  /** Move a leased item to the failed store; resolves with the held entry it finished, or undefined when the lease was lost. */
+  async fail(ref: LeaseRef, error: FailureInfo): Promise<LeaseDoc | undefined> {
     const e = storeFailure(error);
     const held = await this.#settle(ref, (h) => ({ s: 'failed', t: ref.token, u: 0, a: h.a, e }));
-    if (held === undefined) return false;
+    if (held === undefined) return undefined;
     await this.recordFailure(held.i, held.c, held.a, e);
     this.finished(this.queue, [{ id: held.i, c: held.c }]);
-    return true;
+    return held;
   }
 
   /** Write the failed-store entry of an item whose final entry is `failed` (repeatable). */
@@ -432,34 +445,65 @@ export class QueueStore {
     await this.failedStore.replaceOne({ _id: doc._id }, doc, { upsert: true });
   }
 
-  /** Cancel the item `id` when it is waiting for a due time (a delayed send, or a retry's backoff). */
-  async cancelDelayed(id: string): Promise<boolean> {
+  /** Cancel the item `id` when it is waiting for a due time (a delayed send, or a retry's backoff); resolves with the item cancelled. */
+  async cancelDelayed(id: string): Promise<ItemDoc | undefined> {
     const now = Date.now();
     const item = await this.items.findOne({ _id: id });
-    if (item === null) return false;
+    if (item === null) return undefined;
     const log = await this.leases.find({ i: id, c: item.c }).toArray();
     const last = latestEntries(log).get(incarnation(id, item.c));
     const token = randomUUID();
     if (last === undefined) {
-      if (item.at <= now) return false;
+      if (item.at <= now) return undefined;
       const first: LeaseDoc = { _id: leaseId(id, item.c, 1), i: id, c: item.c, n: 1, s: 'done', t: token, u: 0, a: 0, ts: now };
       try {
         await this.leases.insertOne(first);
       } catch (err) {
-        if (isDuplicateKey(err)) return false;
+        if (isDuplicateKey(err)) return undefined;
         throw err;
       }
     } else {
-      if (last.s !== 'wait' || last.u <= now) return false;
+      if (last.s !== 'wait' || last.u <= now) return undefined;
       const n = last.n + 1;
       try {
         await this.leases.insertOne({ _id: leaseId(id, item.c, n), i: id, c: item.c, n, s: 'done', t: token, u: 0, a: last.a, ts: now });
       } catch (err) {
-        if (isDuplicateKey(err)) return false;
+        if (isDuplicateKey(err)) return undefined;
         throw err;
       }
     }
     this.finished(this.queue, [{ id, c: item.c }]);
+    return item;
+  }
+
+  /**
+   * Where the incarnation `c` of item `id` stands (the holder of a job key), with its newest lease-log
+   * entry (for `withdraw`, which then needs no second read).
+   */
+  async standing(id: string, c: string): Promise<{ state: Standing; last?: LeaseDoc }> {
+    const [item, log] = await Promise.all([this.items.findOne({ _id: id, c }, { projection: { c: 1 } }), this.leases.find({ i: id, c }).toArray()]);
+    if (item === null) return { state: 'missing' };
+    const last = latestEntries(log).get(incarnation(id, c));
+    if (last === undefined) return { state: 'waiting' };
+    if (last.s === 'done' || last.s === 'failed') return { state: 'finished', last };
+    return { state: last.s === 'held' && last.u > Date.now() ? 'leased' : 'waiting', last };
+  }
+
+  /**
+   * Remove the incarnation `c` of item `id`, seen waiting with newest entry `last` (a debounce replacing
+   * it): entry n+1 is written `done`, the compare-and-set a claim of it would also take, so exactly one
+   * of the two wins. True when this call removed it.
+   */
+  async withdraw(id: string, c: string, last: LeaseDoc | undefined): Promise<boolean> {
+    const now = Date.now();
+    const n = (last?.n ?? 0) + 1;
+    try {
+      await this.leases.insertOne({ _id: leaseId(id, c, n), i: id, c, n, s: 'done', t: randomUUID(), u: 0, a: last?.a ?? 0, ts: now });
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+    this.finished(this.queue, [{ id, c }]);
     return true;
   }
 

@@ -16,7 +16,9 @@ const CONSUMER = join(__dirname, '..', '..', 'backend-tests', 'test', 'chaos-con
 
 test(`mongodb: ${EVENTS} events, ${KILLS} consumer SIGKILLs, ${RESTARTS} server SIGKILL+restart → 0 lost, stats back to 0`, async () => {
   const server = await FerretDbServer.start();
-  const url = server.url;
+  // A pool of 10 per client keeps the publisher and every consumer under FerretDB v1's 100 SQLite
+  // connections, past which it deadlocks (README, "FerretDB v1 gaps").
+  const url = `${server.url}?maxPoolSize=10`;
   const namespace = uniqueNamespace();
   const options = { url, dbName: 'wrkr_test', namespace };
   const backend = new MongoBackend(options);

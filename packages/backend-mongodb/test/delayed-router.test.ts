@@ -35,7 +35,7 @@ it('a router retries at once a publish whose routing it won in the previous wind
   await delayed.insertOne({ _id: 'p1', at: now - 10, m });
   await guards.insertOne({ _id: routingGuard('p1', now - ROUTING_WINDOW_MS), inst: 'me', ts: now - 1_000 });
   const routed: StoredMessage[] = [];
-  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), 60_000, silentLogger());
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), async () => {}, 60_000, silentLogger());
   router.start();
   const deadline = Date.now() + 5_000;
   while (routed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -50,7 +50,7 @@ it("another router's guard of the previous window still holds the publish back",
   await delayed.insertOne({ _id: 'p2', at: now - 10, m });
   await guards.insertOne({ _id: routingGuard('p2', now - ROUTING_WINDOW_MS), inst: 'other', ts: now - 1_000 });
   const routed: StoredMessage[] = [];
-  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), 60_000, silentLogger());
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), async () => {}, 60_000, silentLogger());
   router.start();
   await new Promise((r) => setTimeout(r, 1_000));
   await router.stop();
@@ -70,7 +70,7 @@ it('a pass that routes slowly keeps its guards young, in the window of each stam
   const router = new DelayedRouter(delayed, guards, 'slow', async () => {
     started = true;
     await routing;
-  }, 60_000, silentLogger());
+  }, async () => {}, 60_000, silentLogger());
   router.start();
   try {
     while (!started) await new Promise((r) => setTimeout(r, 20));
