@@ -8,7 +8,6 @@ import {
   WakeTickets,
   type AbortRequest,
   ALL_CAPABILITIES,
-  type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
