@@ -16,6 +16,10 @@ export function isDuplicateKey(err: unknown): boolean {
 export function duplicateIndexes(err: unknown): Set<number> {
   if (!(err instanceof MongoBulkWriteError)) throw err;
   const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as Array<{ code: number; index: number }>;
+  // No write errors: the batch itself failed (the driver reports a connection closed mid-insertMany this
+  // way), so nothing is known to be written. Taking it for "no duplicates" answered a send that wrote
+  // nothing as done: a batch was lost at each FerretDB kill.
+  if (errors.length === 0) throw err;
   const out = new Set<number>();
   for (const w of errors) {
     if (w.code !== DUPLICATE_KEY) throw err;

@@ -12,7 +12,8 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof MongoBulkWriteError) {
     // Some documents of a batch may be refused as busy while others were written or are duplicates.
     const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as Array<{ errmsg?: string }>;
-    return err.message.includes(BUSY) || errors.some((w) => w.errmsg?.includes(BUSY) === true);
+    // No write errors: the batch failed as a whole (a connection closed mid-insertMany), not per document.
+    return errors.length === 0 || err.message.includes(BUSY) || errors.some((w) => w.errmsg?.includes(BUSY) === true);
   }
   if (err instanceof MongoServerError) return err.message.includes(BUSY);
   return (
