@@ -45,6 +45,7 @@ export class DelayedRouter {
   #running?: Promise<void>;
   #again = false;
   #stopped = false;
+  #refreshing = false;
 
   constructor(
     private readonly delayed: Collection<DelayedDoc>,
@@ -151,15 +152,25 @@ export class DelayedRouter {
 
   /** Keep this router's claim on `ids` alive: their guards of the current window, stamped now. */
   async #refresh(ids: readonly string[]): Promise<void> {
-    const now = Date.now();
+    // One at a time: on a slow server overlapping refreshes piled up and took every connection.
+    if (this.#refreshing) return;
+    this.#refreshing = true;
     try {
-      await this.guards.bulkWrite(
-        ids.map((id) => ({ updateOne: { filter: { _id: routingGuard(id, now) }, update: { $set: { inst: this.instance, ts: now } }, upsert: true } })),
-        { ordered: false },
-      );
+      const now = Date.now();
+      const keys = ids.map((id) => routingGuard(id, now));
+      const stamped = await this.guards.updateMany({ _id: { $in: keys } }, { $set: { inst: this.instance, ts: now } });
+      // The window turned since the pass began: its guards are written once (another router's stay theirs).
+      if (stamped.matchedCount < keys.length) {
+        try {
+          await this.guards.insertMany(keys.map((_id) => ({ _id, inst: this.instance, ts: now })), { ordered: false });
+        } catch (err) {
+          duplicateIndexes(err);
+        }
+      }
     } catch (err) {
-      // Two upserts of one new guard may race (FerretDB's upsert is a read, then a write); one of them stamped it.
-      this.log.debug({ err }, 'refreshing routing guards failed in part');
+      this.log.debug({ err }, 'refreshing routing guards failed; the next refresh tries again');
+    } finally {
+      this.#refreshing = false;
     }
   }
 }
