@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench [-- memory|redis|rabbitmq|mongodb|all]`: each backend's benchmark, wrkr beside the
-// reference it is measured against in the same run. Not part of the tests.
+// `npm run bench [-- memory|redis|rabbitmq|mongodb|steering|redis-keys|mongodb-keys|all]`: each backend's
+// benchmark, wrkr beside the reference it is measured against in the same run, and what the v2 features
+// cost (steering: pause, abort, progress lookups, keepCompleted and queue limits against plain claim+ack;
+// *-keys: keyed sends against plain ones). Not part of the tests.
 'use strict';
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
@@ -10,6 +12,9 @@ const benches = {
   redis: path.join(__dirname, '..', 'packages', 'backend-redis', 'bench', 'run.js'),
   rabbitmq: path.join(__dirname, '..', 'packages', 'backend-rabbitmq', 'bench', 'run.js'),
   mongodb: path.join(__dirname, '..', 'packages', 'backend-mongodb', 'bench', 'run.js'),
+  steering: path.join(__dirname, 'steering.js'),
+  'redis-keys': path.join(__dirname, '..', 'packages', 'backend-redis', 'bench', 'keys.js'),
+  'mongodb-keys': path.join(__dirname, '..', 'packages', 'backend-mongodb', 'bench', 'keys.js'),
 };
 const wanted = process.argv[2] ?? 'memory';
 const names = wanted === 'all' ? Object.keys(benches) : [wanted];

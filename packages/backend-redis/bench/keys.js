@@ -6,10 +6,9 @@
  *
  *   npm run build && node packages/backend-redis/bench/keys.js [--quick]
  */
-const { randomBytes } = require('node:crypto');
-const { Redis } = require('ioredis');
 const { Wrkr } = require('@wrkr/core');
 const { RedisBackend } = require('@wrkr/backend-redis');
+const { namespace, destroy } = require('./namespace');
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const quick = process.argv.includes('--quick');
@@ -25,19 +24,8 @@ const MODES = {
   throttle: (i, r) => ({ name: 'bench.keys', key: `t${r}-${i % 1000}`, keyMode: 'throttle', keyTtl: 60_000 }),
 };
 
-async function destroy(ns) {
-  const redis = new Redis(URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${ns}}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const k of keys) await redis.unlink(k);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 async function round(mode, r) {
-  const ns = `bench_keys_${randomBytes(4).toString('hex')}`;
+  const ns = namespace('bench_keys');
   const wrkr = new Wrkr({ backend: new RedisBackend({ url: URL, namespace: ns }), worker: false, scheduler: false });
   await wrkr.start();
   try {
@@ -50,7 +38,7 @@ async function round(mode, r) {
     return (ITEMS / ms) * 1000;
   } finally {
     await wrkr.stop();
-    await destroy(ns);
+    await destroy(URL, ns);
   }
 }
 

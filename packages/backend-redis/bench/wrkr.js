@@ -1,26 +1,11 @@
 'use strict';
 /** The wrkr side of the bench: the public `Wrkr` API over `RedisBackend`. */
-const { randomBytes } = require('node:crypto');
 const { Redis } = require('ioredis');
 const { Wrkr } = require('@wrkr/core');
 const { RedisBackend } = require('@wrkr/backend-redis');
 const { counter, within, sleep } = require('../../../bench/measure');
 const { usedMemory } = require('./redis-memory');
-
-function namespace() {
-  return `bench_${randomBytes(4).toString('hex')}`;
-}
-
-async function destroy(url, ns) {
-  const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `{${ns}}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const k of keys) await redis.unlink(k);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
+const { namespace, destroy } = require('./namespace');
 
 async function open(url, ns = namespace()) {
   const wrkr = new Wrkr({ backend: new RedisBackend({ url, namespace: ns }), worker: false, scheduler: false });
