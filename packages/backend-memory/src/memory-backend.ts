@@ -6,6 +6,7 @@ import {
   ClosedError,
   ValidationError,
   ALL_CAPABILITIES,
+  type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -52,7 +53,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class MemoryBackend extends BaseBackend {
   readonly name = 'memory';
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
   /** The namespace this client works in. */
   readonly namespace: string;
   /** The store this client talks to. */

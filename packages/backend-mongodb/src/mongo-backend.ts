@@ -8,6 +8,7 @@ import {
   WakeTickets,
   type AbortRequest,
   ALL_CAPABILITIES,
+  type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -95,7 +96,7 @@ function runs<T extends { o: Outgoing }>(list: readonly T[]): T[][] {
  */
 export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
   /** The namespace this client works in. */
   readonly namespace: string;
   readonly #options: ResolvedOptions;

@@ -51,7 +51,7 @@ import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
 // What it lacks, and why, is in the README ("Declared missing").
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false });
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false, fairGroups: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;

@@ -13,6 +13,7 @@ import {
   silentLogger,
   type AbortRequest,
   ALL_CAPABILITIES,
+  type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
@@ -77,7 +78,7 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   readonly name = 'redis';
   /** @inheritdoc */
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
   /** The namespace every key lives under. */
   readonly namespace: string;
 

@@ -294,11 +294,25 @@ function assertItemKey(item: Record<string, unknown>, field: string): void {
   else if (item.keyTtlMs !== undefined) throw new ValidationError(`${field}.keyTtlMs`, "only with keyMode 'throttle'");
 }
 
-/** Throw unless `limits` is null or queue limits: a concurrency and/or a rate, each within its bounds. */
+/** Throw unless `limits` is null or queue limits: a concurrency, a rate and/or a group, each within its bounds. */
 export function assertQueueLimits(limits: unknown, field = 'limits'): asserts limits is QueueLimits | null {
   if (limits === null) return;
   assertObject(limits, field);
-  assertKnownKeys(limits, ['concurrency', 'rate'], field);
+  assertKnownKeys(limits, ['concurrency', 'rate', 'group'], field);
+  assertConcurrencyAndRate(limits, field);
+  if (limits.group === undefined) return;
+  assertObject(limits.group, `${field}.group`);
+  assertKnownKeys(limits.group, ['by', 'concurrency', 'rate'], `${field}.group`);
+  if (typeof limits.group.by !== 'string' || limits.group.by.length === 0 || limits.group.by.length > 200) {
+    throw new ValidationError(`${field}.group.by`, "must be 'tid' or a header name (1–200 characters)");
+  }
+  if (limits.group.concurrency === undefined && limits.group.rate === undefined) {
+    throw new ValidationError(`${field}.group`, 'needs a concurrency and/or a rate');
+  }
+  assertConcurrencyAndRate(limits.group, `${field}.group`);
+}
+
+function assertConcurrencyAndRate(limits: Record<string, unknown>, field: string): void {
   if (limits.concurrency !== undefined) assertInt(limits.concurrency, `${field}.concurrency`, 1, MAX_LIMIT);
   if (limits.rate === undefined) return;
   assertObject(limits.rate, `${field}.rate`);
@@ -309,8 +323,16 @@ export function assertQueueLimits(limits: unknown, field = 'limits'): asserts li
 
 /** Valid limits as a backend stores them: only the fields given, copied, `{}` for none (null included). */
 export function normalQueueLimits(limits: QueueLimits | null): QueueLimits {
+  const group = limits?.group;
   return {
-    ...(limits?.concurrency !== undefined && { concurrency: limits.concurrency }),
-    ...(limits?.rate !== undefined && { rate: { max: limits.rate.max, per: limits.rate.per } }),
+    ...concurrencyAndRate(limits ?? {}),
+    ...(group !== undefined && { group: { by: group.by, ...concurrencyAndRate(group) } }),
+  };
+}
+
+function concurrencyAndRate(limits: { readonly concurrency?: number; readonly rate?: { readonly max: number; readonly per: number } }): Pick<QueueLimits, 'concurrency' | 'rate'> {
+  return {
+    ...(limits.concurrency !== undefined && { concurrency: limits.concurrency }),
+    ...(limits.rate !== undefined && { rate: { max: limits.rate.max, per: limits.rate.per } }),
   };
 }

@@ -265,7 +265,7 @@ export abstract class BaseBackend implements Backend {
 
   /** @inheritdoc */
   setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
-    return refused(() => { assertQueueName(queue); assertQueueLimits(limits); this.#need('queueLimits'); }) ?? this._setQueueLimits(queue, normalQueueLimits(limits));
+    return refused(() => { assertQueueName(queue); assertQueueLimits(limits); this.#need('queueLimits'); if (limits?.group !== undefined) this.#need('fairGroups'); }) ?? this._setQueueLimits(queue, normalQueueLimits(limits));
   }
 
   /** @inheritdoc */

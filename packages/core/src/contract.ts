@@ -53,6 +53,11 @@ export interface BackendCapabilities {
    * honoured atomically by the claims of every client together.
    */
   readonly queueLimits: boolean;
+  /**
+   * `QueueLimits.group`: items grouped by their `tid` or a header, each group held to its own concurrency
+   * and rate, and groups served fairly (round-robin) by the claims of every client together.
+   */
+  readonly fairGroups: boolean;
 }
 
 /** Every capability offered: a backend spreads it and sets `false`, with its reason, what it lacks. */
@@ -76,6 +81,7 @@ export const ALL_CAPABILITIES: BackendCapabilities = Object.freeze({
   lifecycleEvents: true,
   jobKeys: true,
   queueLimits: true,
+  fairGroups: true,
 });
 
 /** The stored form of an event. `body` is opaque to backends (core encodes and may encrypt `data`). */
@@ -244,6 +250,27 @@ export interface QueueLimits {
   /** At most this many items of the queue in flight at once, across every consumer of every client (1…MAX_LIMIT). */
   readonly concurrency?: number;
   /** At most `max` claims (lease starts) in any window of `per` ms: a sliding window, across every client. */
+  readonly rate?: { readonly max: number; readonly per: number };
+  /** With `capabilities.fairGroups`: per-group limits, and groups served in turn. */
+  readonly group?: GroupLimits;
+}
+
+/**
+ * Per-group flow limits of a queue. An item's group is its event's `tid` (`by: 'tid'`) or the value of the
+ * header named by `by`; an item without one is in the group `''`. Each group has at most `concurrency`
+ * in flight and `rate.max` claims in any window of `rate.per` ms, across every client; the queue's own
+ * limits hold on top. Groups are served fairly: a claim takes from the group whose turn it is (round-robin
+ * over the groups with a claimable item), so a group with 10,000 waiting items delays another group's one
+ * item by at most one turn. Within a group, items are taken in the queue's usual order (priority, then
+ * due time). Changing `by` regroups the items waiting in the queue; a leased item counts toward the group
+ * it was claimed in until its lease ends.
+ */
+export interface GroupLimits {
+  /** `'tid'`, or the name of the header whose value is the group. */
+  readonly by: string;
+  /** At most this many items of one group in flight at once (1…MAX_LIMIT). */
+  readonly concurrency?: number;
+  /** At most `max` claims of one group in any window of `per` ms (sliding). */
   readonly rate?: { readonly max: number; readonly per: number };
 }
 

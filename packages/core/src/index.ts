@@ -13,7 +13,8 @@ export { MAX_DURATION_MS, parseDuration, type Duration, type When } from './dura
 export { MAX_JSON_DEPTH } from './validation';
 export type { Logger } from './logger';
 export { maskUrl, LOG_REDACT_PATHS } from './redact';
-export type { Backend, BackendCapabilities, FailureInfo, JobState, LeaseRef, LifecycleKind, Message, QueueCounters, QueueLimits, QueueStats, WorkerInfo, KeyMode, KeyOutcome } from './contract';
+export type { Backend, BackendCapabilities, FailureInfo, JobState, LeaseRef, LifecycleKind, Message, QueueCounters, GroupLimits, QueueLimits, QueueStats, WorkerInfo, KeyMode, KeyOutcome } from './contract';
+export type { QueueLimitsInput, RateInput } from './queue-limits-input';
 export {
   WrkrError,
   isWrkrError,

@@ -6,6 +6,7 @@ import { BACKEND_CONTRACT_VERSION } from './contract';
 import { assertJobListOptions, assertLeaseRef } from './backend-input';
 import { Codec, DEFAULT_MAX_PAYLOAD_BYTES, toEvent } from './codec';
 import { toJobInfo, type JobInfo } from './job-info';
+import { queueLimitsInMs, type QueueLimitsInput } from './queue-limits-input';
 import { parseKeepCompleted, resultText, type KeepCompletedOptions } from './keep-completed';
 import { Consumer } from './consumer';
 import { LifecyclePublisher } from './lifecycle-publisher';
@@ -544,15 +545,15 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
    * flight at once, across every consumer of every process (a subscription's own `concurrency` stays a
    * per-process cap), and at most `rate.max` starts in any window of `rate.per` (a duration; sliding, so an
    * API allowing 100 calls a minute never sees 101 in any minute). A limited item is no failure and uses
-   * no attempt: it waits. `{}` or null removes the limits.
+   * no attempt: it waits. `group` (with `capabilities.fairGroups`) groups items by `tid` or a header: per
+   * group at most `group.concurrency` in flight and `group.rate` starts, and groups served in turn, so one
+   * tenant's backlog delays another tenant's item by at most one turn. `{}` or null removes the limits.
    */
-  async setQueueLimits(queue: string, limits: { concurrency?: number; rate?: { max: number; per: Duration } } | null): Promise<void> {
+  async setQueueLimits(queue: string, limits: QueueLimitsInput | null): Promise<void> {
     this.assertStarted();
     assertQueueName(queue);
     this.need('queueLimits');
-    // Only `rate.per` differs from the backend's form (a duration here, ms there); the backend checks the rest.
-    const rate = isPlainObject(limits) && isPlainObject(limits.rate) ? limits.rate : undefined;
-    await this.backend.setQueueLimits(queue, rate === undefined ? (limits as QueueLimits | null) : { ...limits, rate: { ...rate, per: parseDuration(rate.per, 'limits.rate.per') } });
+    await this.backend.setQueueLimits(queue, queueLimitsInMs(limits));
   }
 
   /** The limits every process honours for `queue` (`{}` when none); `rate.per` in ms. */
