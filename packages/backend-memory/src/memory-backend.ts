@@ -285,8 +285,10 @@ export class MemoryBackend extends BaseBackend {
     return this.#run((ns, now) => ns.queue(queue).progress(id, now));
   }
 
-  protected _publishLifecycle(event: LifecycleEvent): Promise<void> {
-    return this.#run((ns, now) => ns.lifecycle.publish(event, now));
+  protected _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
+    return this.#run((ns, now) => {
+      for (const event of events) ns.lifecycle.publish(event, now);
+    });
   }
 
   protected _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {

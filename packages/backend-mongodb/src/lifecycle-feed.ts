@@ -47,9 +47,9 @@ export class LifecycleFeed {
     private readonly log: Logger,
   ) {}
 
-  /** Queue `event` for the next flush; resolves once it is written and counted. */
-  publish(event: LifecycleEvent): Promise<void> {
-    this.#buffer.push(event);
+  /** Queue `events` for the next flush; resolves once they are written and counted. */
+  publish(events: readonly LifecycleEvent[]): Promise<void> {
+    this.#buffer.push(...events);
     this.#flushed ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(() => this.#flush());
     return this.#flushed;
   }

@@ -786,12 +786,12 @@ export class MongoBackend extends BaseBackend {
   }
 
   /** Run one call: refuse when closed or not started, retry transient failures, map driver errors. */
-  protected _publishLifecycle(event: LifecycleEvent): Promise<void> {
+  protected _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('mongodb backend'));
     if (!this.#started) return Promise.reject(new NotStartedError());
-    if (event.kind === 'completed' || event.kind === 'failed' || event.kind === 'retrying') this.#counted.add(event.queue);
+    for (const event of events) if (event.kind === 'completed' || event.kind === 'failed' || event.kind === 'retrying') this.#counted.add(event.queue);
     // Not #run: its retry of a transient error would write (and count) the whole batch twice.
-    return this.#feed.publish(event).catch((err: unknown) => {
+    return this.#feed.publish(events).catch((err: unknown) => {
       throw asBackendError(err, 'publishLifecycle');
     });
   }

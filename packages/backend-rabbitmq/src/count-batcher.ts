@@ -21,12 +21,14 @@ export class CountBatcher {
     return event.kind in FIELD;
   }
 
-  /** Count `event` in the next batch; resolves once the coordinator has it. */
-  add(event: LifecycleEvent, now: number): Promise<void> {
-    const i = FIELD[event.kind as keyof typeof FIELD];
-    let d = this.#pending.get(event.queue);
-    if (d === undefined) this.#pending.set(event.queue, (d = [0, 0, 0, now]));
-    d[i]++;
+  /** Count `events` (each one that `counts`) in the next batch; resolves once the coordinator has them. */
+  add(events: readonly LifecycleEvent[], now: number): Promise<void> {
+    for (const event of events) {
+      const i = FIELD[event.kind as keyof typeof FIELD];
+      let d = this.#pending.get(event.queue);
+      if (d === undefined) this.#pending.set(event.queue, (d = [0, 0, 0, now]));
+      d[i]++;
+    }
     this.#sent ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(() => this.#flush());
     return this.#sent;
   }

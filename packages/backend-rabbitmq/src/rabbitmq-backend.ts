@@ -459,11 +459,12 @@ export class RabbitMqBackend extends BaseBackend {
     if (this.#state !== 'started') throw new NotStartedError();
   }
 
-  protected async _publishLifecycle(event: LifecycleEvent): Promise<void> {
+  protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
     this.#ready();
-    // The notice goes out first (best-effort); the counts with the next coordinator batch.
-    await this.#events.publish(event);
-    if (CountBatcher.counts(event)) await this.#counts.add(event, Date.now());
+    // The notices go out first (best-effort); the counts with the next coordinator batch.
+    for (const event of events) await this.#events.publish(event);
+    const counted = events.filter((event) => CountBatcher.counts(event));
+    if (counted.length > 0) await this.#counts.add(counted, Date.now());
   }
 
   protected async _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {

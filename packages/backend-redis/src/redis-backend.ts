@@ -474,8 +474,8 @@ export class RedisBackend extends BaseBackend {
   }
 
   /** @inheritdoc */
-  protected async _publishLifecycle(event: LifecycleEvent): Promise<void> {
-    await this.run('lifecycle', [event.queue, event.at, COUNTED[event.kind], JSON.stringify(event)]);
+  protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
+    await this.run('lifecycle', [Date.now(), ...events.flatMap((event) => [event.queue, COUNTED[event.kind], JSON.stringify(event)])]);
   }
 
   /** @inheritdoc */

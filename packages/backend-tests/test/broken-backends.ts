@@ -123,8 +123,8 @@ export class DelegatingBackend implements Backend {
   progress(queue: string, id: string): Promise<string | undefined> {
     return this.inner.progress(queue, id);
   }
-  publishLifecycle(event: LifecycleEvent): Promise<void> {
-    return this.inner.publishLifecycle(event);
+  publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
+    return this.inner.publishLifecycle(events);
   }
   watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
     return this.inner.watchLifecycle(queue, listener);
@@ -143,9 +143,9 @@ export class DelegatingBackend implements Backend {
 /** Lifecycle events that never leave the client: its own watchers get them, other clients' never do (counts are kept). */
 export class LifecycleOnlyInClient extends DelegatingBackend {
   readonly #watchers = new Set<{ queue: string; listener: LifecycleListener }>();
-  override async publishLifecycle(event: LifecycleEvent): Promise<void> {
-    await this.inner.publishLifecycle(event);
-    for (const w of this.#watchers) if (w.queue === event.queue) w.listener({ ...event });
+  override async publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
+    await this.inner.publishLifecycle(events);
+    for (const event of events) for (const w of this.#watchers) if (w.queue === event.queue) w.listener({ ...event });
   }
   override watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription> {
     const w = { queue, listener };

@@ -262,6 +262,12 @@ export function assertLifecycleEvent(e: unknown, field = 'event'): asserts e is 
   if (only('dueAt', ['retrying'])) assertTime(e.dueAt, `${field}.dueAt`);
 }
 
+/** Throw unless `events` is an array of lifecycle events (each as `assertLifecycleEvent` takes). */
+export function assertLifecycleEvents(events: unknown, field = 'events'): asserts events is readonly LifecycleEvent[] {
+  if (!Array.isArray(events)) throw new ValidationError(field, 'must be an array of lifecycle events');
+  events.forEach((e, i) => assertLifecycleEvent(e, `${field}[${i}]`));
+}
+
 /** Longest job key, in characters. */
 export const MAX_KEY_CHARS = 200;
 

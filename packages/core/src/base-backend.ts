@@ -7,7 +7,7 @@ import {
   assertJobListOptions,
   assertLeaseRef,
   assertLeaseRefs,
-  assertLifecycleEvent,
+  assertLifecycleEvents,
   assertListOptions,
   assertMessage,
   assertMeta,
@@ -294,8 +294,8 @@ export abstract class BaseBackend implements Backend {
   }
 
   /** @inheritdoc */
-  publishLifecycle(event: LifecycleEvent): Promise<void> {
-    return refused(() => { assertLifecycleEvent(event); this.#need('lifecycleEvents'); }) ?? this._publishLifecycle(event);
+  publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
+    return refused(() => { assertLifecycleEvents(events); this.#need('lifecycleEvents'); }) ?? (events.length === 0 ? Promise.resolve() : this._publishLifecycle(events));
   }
 
   /** @inheritdoc */
@@ -404,7 +404,7 @@ export abstract class BaseBackend implements Backend {
   /** `progress` of a valid queue name and id. */
   protected abstract _progress(queue: string, id: string): Promise<string | undefined>;
   /** `publishLifecycle` of a well-formed event; called only when `capabilities.lifecycleEvents` is true. */
-  protected abstract _publishLifecycle(event: LifecycleEvent): Promise<void>;
+  protected abstract _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void>;
   /** `watchLifecycle` of a valid queue name and a function; called only when `capabilities.lifecycleEvents` is true. */
   protected abstract _watchLifecycle(queue: string, listener: LifecycleListener): Promise<LifecycleSubscription>;
   /** `counters` of a valid queue name; called only when `capabilities.lifecycleEvents` is true. */

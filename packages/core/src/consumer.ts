@@ -139,7 +139,8 @@ export class Consumer {
 
   private dispatch(d: Delivery): void {
     const abort = new LazyAbort();
-    const entry = { ref: ref(d), abort, done: Promise.resolve() };
+    const lref = ref(d);
+    const entry = { ref: lref, abort, done: Promise.resolve() };
     this.active.set(d.token, entry);
     this.running++;
     let slotHeld = true;
@@ -149,15 +150,14 @@ export class Consumer {
       this.running--;
       this.slotFreed?.();
     };
-    entry.done = traceConsume(this.backend.name, this.settings.queue, d, (mark) => this.process(d, abort, freeSlot, mark)).finally(() => {
+    entry.done = traceConsume(this.backend.name, this.settings.queue, d, (mark) => this.process(d, lref, abort, freeSlot, mark)).finally(() => {
       this.active.delete(d.token);
       freeSlot();
     });
   }
 
-  private async process(d: Delivery, abort: LazyAbort, handlerDone: () => void, mark: MarkFailed): Promise<void> {
+  private async process(d: Delivery, lref: LeaseRef, abort: LazyAbort, handlerDone: () => void, mark: MarkFailed): Promise<void> {
     const { queue } = this.settings;
-    const lref = ref(d);
     let childLog: Logger | undefined;
     let decoded: WrkrEvent | undefined;
     // A child logger per delivery is costly; most deliveries never log.
@@ -181,13 +181,16 @@ export class Consumer {
     const lease = this.renewer.track(lref, log, (err) => abort.abort(err));
     const unwatch = this.aborts?.watch(lref, (r) => abort.abort(new AbortedError(queue, event.id, r.reason, r.fail === true)));
     const { progress: store, lifecycleEvents } = this.backend.capabilities;
-    const publish = lifecycleEvents ? (text: string): void => this.lifecycle.publish({ kind: 'progress', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), progress: text }) : undefined;
-    const stored = store || publish ? new ProgressWriter(this.backend, lref, log, { store, ...(publish && { publish }) }) : undefined;
+    // Made when the handler first reports progress: most never do.
+    const progressWriter = store || lifecycleEvents ? (): ProgressWriter => {
+      const publish = lifecycleEvents ? (text: string): void => this.lifecycle.publish({ kind: 'progress', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), progress: text }) : undefined;
+      return new ProgressWriter(this.backend, lref, log, { store, ...(publish && { publish }) });
+    } : undefined;
     // ctx.ack(): renewal stops first, so a renewal cannot find the token gone and abort the handler.
     let early: Promise<boolean> | undefined;
     // An early ack comes before the handler's result, so a kept item is kept without one.
     const ackNow = (): Promise<boolean> => (early ??= (lease.stop(), this.settle(lref, this.ackOutcome(undefined, log), log)));
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, stored);
+    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, log, this.events, ackNow, progressWriter);
     this.lifecycle.publish({ kind: 'active', queue, id: event.id, name: event.name, attempt: d.attempt, at: started });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
@@ -200,7 +203,7 @@ export class Consumer {
       unwatch?.();
       handlerDone();
     }
-    await stored?.flush();
+    await ctx.flushProgress();
     if (early !== undefined) {
       await this.afterEarlyAck(event, d, outcome, await early, started, log);
       return;
@@ -215,7 +218,8 @@ export class Consumer {
     if (outcome.ok) {
       await this.onOutcome?.(event, outcome);
       if (await this.settle(lref, this.ackOutcome(outcome.value, log), log)) {
-        this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
+        // The hottest line of a consumer: no event object for an instance nobody listens to.
+        if (this.events.listenerCount('completed') > 0) this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
         this.lifecycle.publish({ kind: 'completed', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), ...lifecycleResult(outcome.value) });
       }
       return;
@@ -273,18 +277,24 @@ export class Consumer {
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => abort.abort(new TimeoutError('handler', timeoutMs)), timeoutMs);
       }
-      const cleanup = (): void => {
+      const settled = (): void => {
         clearTimeout(timer);
         abort.onAbort(undefined);
       };
-      Promise.resolve()
-        .then(() => this.handler(event, ctx))
-        .then(
-          (value) => (cleanup(), resolve(value)),
-          // Handlers may throw anything; toFailureInfo makes a FailureInfo of whatever it is.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          (err: unknown) => (cleanup(), reject(err)),
-        );
+      const done = (value: unknown): void => (settled(), resolve(value));
+      // Handlers may throw anything; toFailureInfo makes a FailureInfo of whatever it is.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      const failed = (err: unknown): void => (settled(), reject(err));
+      let result: unknown;
+      try {
+        result = this.handler(event, ctx);
+      } catch (err) {
+        failed(err);
+        return;
+      }
+      // Called directly, not through an extra promise turn: an async handler's own promise is awaited once.
+      if (isThenable(result)) result.then(done, failed);
+      else done(result);
     });
   }
 
@@ -326,4 +336,8 @@ function timing(d: Delivery, started: number): { ms: number; waitMs: number } {
 
 function ref(d: Delivery): LeaseRef {
   return { queue: d.queue, id: d.message.id, token: d.token };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

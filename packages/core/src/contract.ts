@@ -620,14 +620,16 @@ export interface Backend {
   progress(queue: string, id: string): Promise<string | undefined>;
 
   /**
-   * With `capabilities.lifecycleEvents`: tell the queue's watchers, in every client, about `event`, and
-   * for a `completed`, `failed` or `retrying` event add one to that counter of the queue. Resolves once
-   * the counter change is durable (readable by `counters` of any client); the notification is
-   * best-effort and at-most-once: live watchers of the queue normally get it within a second, in the
-   * order this client published, but it is not a durable log — a watcher not subscribed at that moment
-   * (or whose connection drops) misses it, and nothing is replayed. The counters are the durable part.
+   * With `capabilities.lifecycleEvents`: tell each event's queue's watchers, in every client, about the
+   * `events` (in order; of any queues; a consumer hands over what one turn produced, so a batch costs one
+   * round trip where the backend can), and for each `completed`, `failed` or `retrying` event add one to
+   * that counter of its queue. Resolves once the counter changes are durable (readable by `counters` of
+   * any client); the notification is best-effort and at-most-once: live watchers of the queue normally
+   * get it within a second, in the order this client published, but it is not a durable log — a watcher
+   * not subscribed at that moment (or whose connection drops) misses it, and nothing is replayed. The
+   * counters are the durable part.
    */
-  publishLifecycle(event: LifecycleEvent): Promise<void>;
+  publishLifecycle(events: readonly LifecycleEvent[]): Promise<void>;
   /**
    * With `capabilities.lifecycleEvents`: call `listener` with the lifecycle events published for `queue`
    * (by any client, this one included) from the moment this resolves until the subscription is closed,

@@ -21,8 +21,10 @@ export class DeliveryContext implements HandlerContext {
     private readonly logger: () => Logger,
     private readonly events: EventEmitter,
     private readonly ackNow: () => Promise<boolean>,
-    private readonly progressWriter?: ProgressWriter,
+    private readonly makeProgressWriter?: () => ProgressWriter,
   ) {}
+
+  #progressWriter?: ProgressWriter;
 
   /** Acknowledge now; later failures of the handler are logged, not retried. */
   ack(): Promise<boolean> {
@@ -44,9 +46,14 @@ export class DeliveryContext implements HandlerContext {
    * watchers in every process, where the backend can.
    */
   progress(progress: number | Record<string, unknown>): void {
-    this.progressWriter?.report(progress);
+    if (this.makeProgressWriter !== undefined) (this.#progressWriter ??= this.makeProgressWriter()).report(progress);
     this.logger().debug({ progress }, 'progress');
     this.events.emit('progress', { queue: this.queue, id: this.event.id, name: this.event.name, progress });
+  }
+
+  /** Store the last progress value not written yet, if any (the handler has ended). */
+  flushProgress(): Promise<void> {
+    return this.#progressWriter?.flush() ?? Promise.resolve();
   }
 
   /** Extend the lease to `duration` from now. */

@@ -11,13 +11,27 @@ export interface RenewedLease {
   stop(): void;
 }
 
-interface Entry {
-  readonly ref: LeaseRef;
-  leaseMs: number;
-  renewedAt: number;
-  readonly log: () => Logger;
-  readonly onLost: (err: StaleLeaseError) => void;
-  stopped: boolean;
+/** One tracked lease: also the handle its handler's context holds (one object per delivery, not three). */
+class Entry implements RenewedLease {
+  renewedAt = Date.now();
+  stopped = false;
+
+  constructor(
+    private readonly renewer: LeaseRenewer,
+    readonly ref: LeaseRef,
+    public leaseMs: number,
+    readonly log: () => Logger,
+    readonly onLost: (err: StaleLeaseError) => void,
+  ) {}
+
+  async extendNow(leaseMs: number): Promise<void> {
+    this.leaseMs = leaseMs;
+    await this.renewer.extendNow(this);
+  }
+
+  stop(): void {
+    this.renewer.untrack(this);
+  }
 }
 
 /**
@@ -36,28 +50,28 @@ export class LeaseRenewer {
 
   /** Start renewing `ref`'s lease. */
   track(ref: LeaseRef, log: () => Logger, onLost: (err: StaleLeaseError) => void): RenewedLease {
-    const entry: Entry = { ref, leaseMs: this.leaseMs, renewedAt: Date.now(), log, onLost, stopped: false };
+    const entry = new Entry(this, ref, this.leaseMs, log, onLost);
     this.entries.add(entry);
     if (!this.timer) {
       this.timer = setInterval(() => this.sweep(), Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(this.leaseMs / 6))));
       this.timer.unref();
     }
-    return {
-      extendNow: async (leaseMs) => {
-        entry.leaseMs = leaseMs;
-        if (await this.backend.extend(ref, leaseMs)) {
-          entry.renewedAt = Date.now();
-          return;
-        }
-        const err = new StaleLeaseError(ref.queue, ref.id);
-        this.lost(entry, err);
-        throw err;
-      },
-      stop: () => this.untrack(entry),
-    };
+    return entry;
   }
 
-  private untrack(entry: Entry): void {
+  /** Extend `entry` now, at its lease length; throws StaleLeaseError (and reports it lost) when the backend says it is gone. */
+  async extendNow(entry: Entry): Promise<void> {
+    if (await this.backend.extend(entry.ref, entry.leaseMs)) {
+      entry.renewedAt = Date.now();
+      return;
+    }
+    const err = new StaleLeaseError(entry.ref.queue, entry.ref.id);
+    this.lost(entry, err);
+    throw err;
+  }
+
+  /** Stop renewing `entry`. */
+  untrack(entry: Entry): void {
     entry.stopped = true;
     this.entries.delete(entry);
     if (this.entries.size === 0 && this.timer) {

@@ -3,14 +3,18 @@ import { resultText } from './keep-completed';
 import type { Logger } from './logger';
 
 /**
- * Publishes the consumer's lifecycle events (when the backend has `lifecycleEvents`) without holding up
- * the consumer: a publish is never awaited by the handler loop, and its failure only costs a live
- * notification or a count, so it is logged at debug and dropped. `flush` waits for those in flight, so
- * a stopping Wrkr does not close the backend under its last counts.
+ * Publishes the consumers' lifecycle events (when the backend has `lifecycleEvents`) without holding up
+ * a consumer: events are gathered for one turn of the event loop and handed over as one batch (one
+ * round trip where the backend can, instead of two per job), a publish is never awaited by the handler
+ * loop, and its failure only costs live notifications or counts, so it is logged at debug and dropped.
+ * `flush` sends what is gathered and waits for everything in flight, so a stopping Wrkr does not close
+ * the backend under its last counts.
  */
 export class LifecyclePublisher {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #enabled: boolean;
+  #batch: LifecycleEvent[] = [];
+  #scheduled?: NodeJS.Immediate;
 
   constructor(
     private readonly backend: Backend,
@@ -19,17 +23,28 @@ export class LifecyclePublisher {
     this.#enabled = backend.capabilities.lifecycleEvents;
   }
 
-  /** Publish `event` in the background. */
+  /** Publish `event` in the background, with the others of this turn. */
   publish(event: LifecycleEvent): void {
     if (!this.#enabled) return;
-    const p = this.backend.publishLifecycle(event).catch((err: unknown) => this.log.debug({ err, kind: event.kind, id: event.id }, 'lifecycle event not published'));
-    this.#inFlight.add(p);
-    void p.finally(() => this.#inFlight.delete(p));
+    this.#batch.push(event);
+    this.#scheduled ??= setImmediate(() => this.#send());
   }
 
-  /** Wait for every publish started so far. */
+  /** Send what is gathered and wait for every publish started so far. */
   async flush(): Promise<void> {
+    this.#send();
     await Promise.all([...this.#inFlight]);
+  }
+
+  #send(): void {
+    clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    const p = this.backend.publishLifecycle(batch).catch((err: unknown) => this.log.debug({ err, events: batch.length }, 'lifecycle events not published'));
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p));
   }
 }
 

@@ -35,8 +35,8 @@ export const lifecycleTests = defineGroup('29. lifecycle events', ({ h, timing, 
     const other = await watcher(c!, 'other');
     const id = uniqueId();
     const events = life('q', id, Date.now());
-    for (const e of events) await a!.publishLifecycle(e);
-    await a!.publishLifecycle({ kind: 'failed', queue: 'other', id: uniqueId(), name: 'job.other', attempt: 3, at: Date.now(), error: { message: 'gave up' } });
+    // One batch across two queues, as a consumer hands over what one turn produced.
+    await a!.publishLifecycle([...events, { kind: 'failed', queue: 'other', id: uniqueId(), name: 'job.other', attempt: 3, at: Date.now(), error: { message: 'gave up' } }]);
     await eventually(() => assert.equal(w.seen.length, events.length, `watcher of q saw ${w.seen.length} of ${events.length}`), timing.patienceMs);
     assert.deepEqual(w.seen, events, 'every field, in publish order');
     await eventually(() => assert.equal(other.seen.length, 1, 'the watcher of the other queue saw its event'), timing.patienceMs);
@@ -53,11 +53,11 @@ export const lifecycleTests = defineGroup('29. lifecycle events', ({ h, timing, 
     const inB = await watcher(b!, 'q');
     const inA = await watcher(a!, 'q');
     const closing = await watcher(b!, 'q');
-    await a!.publishLifecycle({ kind: 'active', queue: 'q', id: uniqueId(), name: 'first', attempt: 1, at: Date.now() });
+    await a!.publishLifecycle([{ kind: 'active', queue: 'q', id: uniqueId(), name: 'first', attempt: 1, at: Date.now() }]);
     await eventually(() => assert.deepEqual([inA.seen.length, inB.seen.length, closing.seen.length], [1, 1, 1]), timing.patienceMs);
     await closing.close();
     await closing.close();
-    await b!.publishLifecycle({ kind: 'active', queue: 'q', id: uniqueId(), name: 'second', attempt: 1, at: Date.now() });
+    await b!.publishLifecycle([{ kind: 'active', queue: 'q', id: uniqueId(), name: 'second', attempt: 1, at: Date.now() }]);
     await eventually(() => assert.deepEqual([inA.seen.length, inB.seen.length], [2, 2]), timing.patienceMs);
     await sleep(timing.settleMs);
     assert.equal(closing.seen.length, 1, 'a closed watcher got an event');
@@ -69,10 +69,13 @@ export const lifecycleTests = defineGroup('29. lifecycle events', ({ h, timing, 
     const [a, b, c] = await h.clients(3);
     assert.deepEqual(await b!.counters('q'), { completed: 0, failed: 0, retried: 0 }, 'an unknown queue counts nothing');
     const before = Date.now();
-    for (const e of life('q', uniqueId(), Date.now())) await a!.publishLifecycle(e);
-    await b!.publishLifecycle({ kind: 'failed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 2, at: Date.now(), error: { message: 'x' } });
-    await b!.publishLifecycle({ kind: 'completed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() });
-    await a!.publishLifecycle({ kind: 'completed', queue: 'other', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() });
+    for (const e of life('q', uniqueId(), Date.now())) await a!.publishLifecycle([e]);
+    await b!.publishLifecycle([
+      { kind: 'failed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 2, at: Date.now(), error: { message: 'x' } },
+      { kind: 'completed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() },
+    ]);
+    await a!.publishLifecycle([]);
+    await a!.publishLifecycle([{ kind: 'completed', queue: 'other', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() }]);
     const counted = await c!.counters('q');
     assert.deepEqual({ ...counted, since: undefined }, { completed: 2, failed: 1, retried: 1, since: undefined }, 'active and progress are not counted');
     assert.ok(counted.since !== undefined && counted.since >= before - 1000 && counted.since <= Date.now() + 1000, `since ${String(counted.since)} is when counting began`);
@@ -83,7 +86,7 @@ export const lifecycleTests = defineGroup('29. lifecycle events', ({ h, timing, 
 
   test('counters survive a new client instance', ['lifecycleEvents', 'persistent'], async () => {
     const a = await h.client();
-    await a.publishLifecycle({ kind: 'completed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() });
+    await a.publishLifecycle([{ kind: 'completed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() }]);
     await a.close();
     const fresh = await h.client();
     assert.equal((await fresh.counters('q')).completed, 1);
@@ -103,7 +106,11 @@ export const lifecycleTests = defineGroup('29. lifecycle events', ({ h, timing, 
       { ...good, result: '1' },
       { ...good, extra: true },
     ];
-    for (const e of bad) await assert.rejects(b.publishLifecycle(e as LifecycleEvent), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'), JSON.stringify(e));
+    for (const e of bad) await assert.rejects(b.publishLifecycle([e as LifecycleEvent]), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'), JSON.stringify(e));
+    // A bad event anywhere in a batch refuses the whole batch: the good one before it is not counted.
+    const counted: LifecycleEvent = { kind: 'completed', queue: 'q', id: uniqueId(), name: 'job.run', attempt: 1, at: Date.now() };
+    await assert.rejects(b.publishLifecycle([counted, bad[0] as LifecycleEvent]), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'));
+    await assert.rejects(b.publishLifecycle(good as never), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'), 'one event, not in an array');
     await assert.rejects(b.watchLifecycle('bad queue\n', () => undefined), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'));
     await assert.rejects(b.watchLifecycle('q', 'nope' as never), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'));
     await assert.rejects(b.counters(''), (err: unknown) => isWrkrError(err, 'ERR_WRKR_VALIDATION'));
