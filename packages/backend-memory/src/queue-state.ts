@@ -343,7 +343,7 @@ export class QueueState {
   }
 
   #record(entry: Entry): JobRecord {
-    const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt };
+    const base = { queue: this.name, message: copyMessage(entry.message), attempt: entry.attempt, updatedAt: entry.updatedAt, ...(entry.priority !== 0 && { priority: entry.priority }) };
     const error = entry.error === undefined ? {} : { error: copyFailure(entry.error) };
     if (entry.state === 'leased') return { ...base, state: 'inFlight', leaseUntil: entry.leaseUntil };
     if (entry.state === 'delayed') return { ...base, state: 'delayed', dueAt: entry.dueAt, ...error };
@@ -351,7 +351,7 @@ export class QueueState {
   }
 
   #failedRecord(f: Failed): JobRecord {
-    return { queue: this.name, message: copyMessage(f.message), state: 'failed', attempt: f.attempt, error: copyFailure(f.error), updatedAt: f.failedAt };
+    return { queue: this.name, message: copyMessage(f.message), state: 'failed', attempt: f.attempt, error: copyFailure(f.error), updatedAt: f.failedAt, ...(f.priority !== 0 && { priority: f.priority }) };
   }
 
   /** Failed items, oldest first. */

@@ -195,6 +195,11 @@ export function loadMessage(s: StoredMessage): Message {
   };
 }
 
+/** A job record's `priority` field of a stored message: absent for the default 0. */
+export function storedPriority(s: StoredMessage): { priority?: number } {
+  return s.p !== undefined && Number(s.p) > 0 ? { priority: Number(s.p) } : {};
+}
+
 /** Failure info without absent fields. */
 export function storeFailure(e: FailureInfo): FailureInfo {
   return {

@@ -1,7 +1,7 @@
 import type { JobListOptions, JobRecord } from '@wrkr/core/backend';
 import type { Collection, Filter } from 'mongodb';
 import type { CompletedStore } from './completed-store';
-import { loadMessage, type FailedDoc, type ItemDoc, type LeaseDoc } from './documents';
+import { loadMessage, storedPriority, type FailedDoc, type ItemDoc, type LeaseDoc } from './documents';
 import type { QueueStore } from './queue-store';
 
 /**
@@ -15,7 +15,7 @@ export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, 
   const item = await store.items.findOne({ _id: id });
   if (item !== null) {
     const [last] = await store.leases.find({ i: id, c: item.c }).sort({ n: -1 }).limit(1).toArray();
-    const base = { queue: store.queue, message: loadMessage(item.m) };
+    const base = { queue: store.queue, message: loadMessage(item.m), ...storedPriority(item.m) };
     if (last === undefined) {
       return item.at > now ? { ...base, state: 'delayed', attempt: 0, dueAt: item.at } : { ...base, state: 'ready', attempt: 0 };
     }
@@ -28,7 +28,7 @@ export async function findJob(store: QueueStore, failed: Collection<FailedDoc>, 
   }
   const f = await failed.findOne({ _id: `${store.queue} ${id}` });
   if (f === null) return completed.find(store.queue, id);
-  return { queue: store.queue, message: loadMessage(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at };
+  return { queue: store.queue, message: loadMessage(f.m), ...storedPriority(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at };
 }
 
 /**
@@ -41,7 +41,7 @@ export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>,
   if (state === 'completed') return completed.list(store.queue, offset, limit);
   if (state === 'failed') {
     const docs = await failed.find({ q: store.queue }).sort({ at: -1, _id: -1 }).skip(offset).limit(limit).toArray();
-    return docs.map((f) => ({ queue: store.queue, message: loadMessage(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at }));
+    return docs.map((f) => ({ queue: store.queue, message: loadMessage(f.m), ...storedPriority(f.m), state: 'failed', attempt: f.a, error: f.e, updatedAt: f.at }));
   }
   const now = Date.now();
   const latest = new Map<string, LeaseDoc>();
@@ -65,7 +65,7 @@ export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>,
     return [...urgent, ...plain].map((item) => {
       const e = entryOf(item);
       const error = e?.s === 'wait' && e.e !== undefined ? { error: e.e } : {};
-      return { queue: store.queue, message: loadMessage(item.m), state: 'ready', attempt: e?.a ?? 0, ...(e ? { updatedAt: e.ts } : {}), ...error };
+      return { queue: store.queue, message: loadMessage(item.m), ...storedPriority(item.m), state: 'ready', attempt: e?.a ?? 0, ...(e ? { updatedAt: e.ts } : {}), ...error };
     });
   }
   // Delayed: items not yet due that were never claimed, and claimed ones waiting for a retry; in flight: held leases.
@@ -77,12 +77,12 @@ export async function listJobs(store: QueueStore, failed: Collection<FailedDoc>,
   for (const e of timed) {
     const item = items.get(`${e.i}~${e.c}`);
     if (item === undefined) continue;
-    const base = { queue: store.queue, message: loadMessage(item.m), attempt: e.a, updatedAt: e.ts };
+    const base = { queue: store.queue, message: loadMessage(item.m), ...storedPriority(item.m), attempt: e.a, updatedAt: e.ts };
     rows.push({ at: e.u, record: state === 'inFlight' ? { ...base, state: 'inFlight', leaseUntil: e.u } : { ...base, state: 'delayed', dueAt: e.u, ...(e.e ? { error: e.e } : {}) } });
   }
   for (const item of fresh) {
     if (entryOf(item) !== undefined) continue;
-    rows.push({ at: item.at, record: { queue: store.queue, message: loadMessage(item.m), state: 'delayed', attempt: 0, dueAt: item.at } });
+    rows.push({ at: item.at, record: { queue: store.queue, message: loadMessage(item.m), ...storedPriority(item.m), state: 'delayed', attempt: 0, dueAt: item.at } });
   }
   return rows.sort((a, b) => a.at - b.at).slice(offset, offset + limit).map((r) => r.record);
 }

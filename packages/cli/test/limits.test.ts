@@ -27,6 +27,7 @@ test('wrkr limits sets, shows and removes the limits every process honours', asy
   expect(await run(['limits', 'mailer'])).toMatchObject({ code: 0, stdout: 'mailer: no limits\n' });
   expect(await run(['limits', 'mailer', '--concurrency', '10', '--rate', '100/1m'])).toMatchObject({ code: 0, stdout: 'mailer: concurrency 10, rate 100 per 60000 ms\n' });
   expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 10, rate: { max: 100, per: 60_000 } });
+  expect((await run(['stats', 'mailer'])).stdout).toMatch(/\nmailer\s+0\s+0\s+0\s+0\s+concurrency 10, rate 100 per 60000 ms\n/);
   const shown = await run(['limits', 'mailer', '--json']);
   expect(JSON.parse(shown.stdout)).toEqual({ queue: 'mailer', limits: { concurrency: 10, rate: { max: 100, per: 60_000 } } });
   expect(await run(['limits', 'mailer', '--remove'])).toMatchObject({ code: 0, stdout: 'mailer: no limits\n' });

@@ -29,7 +29,7 @@ test('operator commands publish, send, schedule, trigger, unschedule and inspect
     expect(await json(['replay', 'mail', failed[0]!.id])).toEqual({ queue: 'mail', count: 1 });
 
     const human = await runCli(['stats', '--backend', backend]);
-    expect(human.stdout).toMatch(/^QUEUE\s+READY\s+DELAYED\s+IN-FLIGHT\s+FAILED\nmail\s+2\s+0\s+0\s+0/);
+    expect(human.stdout).toMatch(/^QUEUE\s+READY\s+DELAYED\s+IN-FLIGHT\s+FAILED\s+LIMITS\nmail\s+2\s+0\s+0\s+0\s+-/);
 
     const info = (await json(['schedule', 'nightly', '--event', 'report.run', '--cron', '0 2 * * *', '--tz', 'Europe/Amsterdam', '--paused'])) as { active: boolean; rule: unknown };
     expect(info).toMatchObject({ active: false, rule: { cron: '0 2 * * *', tz: 'Europe/Amsterdam' } });

@@ -358,6 +358,8 @@ export interface JobRecord {
   readonly updatedAt?: number;
   /** Completed: the result kept with it (JSON text), when its ack carried one. */
   readonly result?: string;
+  /** Pending or failed: its priority (`capabilities.priorities`), absent for the default 0. */
+  readonly priority?: number;
 }
 
 /** A page of one state of a queue (the base fills in the defaults). */

@@ -1,7 +1,7 @@
 // The user API of wrkr. Backend authors import from `@wrkr/core/backend` instead (see ./backend.ts).
 export type { JobInfo } from './job-info';
 export type { KeepCompletedOptions } from './keep-completed';
-export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo } from './wrkr';
+export { Wrkr, type WrkrOptions, type Subscription, type PulledItem, type FailedEvent, type ScheduleInfo, type QueueStatus } from './wrkr';
 export type { EventInput, WrkrEvent, Published, Headers, JsonValue } from './event';
 export type { Handler, DataHandler, HandlerContext, SubscribeOptions, WrkrEventWithData } from './handler';
 export type { RetryOptions } from './retry-policy';

@@ -30,6 +30,8 @@ export interface JobInfo<T = unknown> {
   readonly progress?: unknown;
   /** Completed: its handler's result, when the subscription keeps completed items (`keepCompleted`) and it returned one; `updatedAt` is when it completed. */
   readonly result?: unknown;
+  /** Pending or failed: its priority (higher is taken first); absent for the default 0. */
+  readonly priority?: number;
 }
 
 /** A backend's record as users see it: data decoded (an undecodable item still shows, with `raw` only), times as Dates. */
@@ -53,5 +55,6 @@ export function toJobInfo<T>(codec: Codec, record: JobRecord): JobInfo<T> {
     createdAt: new Date(record.message.publishedAt),
     ...(record.updatedAt !== undefined ? { updatedAt: new Date(record.updatedAt) } : {}),
     ...(record.result !== undefined ? { result: JSON.parse(record.result) as unknown } : {}),
+    ...(record.priority !== undefined ? { priority: record.priority } : {}),
   };
 }

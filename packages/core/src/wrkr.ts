@@ -86,6 +86,12 @@ export interface FailedEvent<T = unknown> {
   readonly failedAt: Date;
 }
 
+/** A queue's counts (`QueueStats`) and, where it has any, the limits every process honours for it. */
+export interface QueueStatus extends QueueStats {
+  /** The queue's limits (`setQueueLimits`), absent when it has none or the backend has no `queueLimits`. */
+  readonly limits?: QueueLimits;
+}
+
 export type { ScheduleInfo } from './scheduler';
 
 const SUBSCRIBE_KEYS = ['concurrency', 'visibilityTimeout', 'retry', 'timeout', 'data', 'logBindings', 'keepCompleted'];
@@ -492,11 +498,13 @@ export class Wrkr extends EventEmitter<WrkrEventMap> {
     return new Date(Date.now() + ms);
   }
 
-  /** Exact counts of a queue. */
-  async stats(queue: string): Promise<QueueStats> {
+  /** Exact counts of a queue, with its limits when it has any. */
+  async stats(queue: string): Promise<QueueStatus> {
     this.assertStarted();
     assertQueueName(queue);
-    return this.backend.stats(queue);
+    if (!this.backend.capabilities.queueLimits) return this.backend.stats(queue);
+    const [stats, limits] = await Promise.all([this.backend.stats(queue), this.backend.queueLimits(queue)]);
+    return Object.keys(limits).length === 0 ? stats : { ...stats, limits };
   }
 
   /** Stop every process claiming from `queue` (persisted in the backend) until `resume`; items keep arriving. */

@@ -34,10 +34,12 @@ describe('queue limits', () => {
     expect(await w.queueLimits('mail')).toEqual({});
     await w.setQueueLimits('mail', { concurrency: 3, rate: { max: 100, per: '1 minute' } });
     expect(await w.queueLimits('mail')).toEqual({ concurrency: 3, rate: { max: 100, per: 60_000 } });
+    expect(await w.stats('mail')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0, limits: { concurrency: 3, rate: { max: 100, per: 60_000 } } });
     await w.setQueueLimits('mail', { rate: { max: 5, per: 1000 } });
     expect(await w.queueLimits('mail')).toEqual({ rate: { max: 5, per: 1000 } });
     await w.setQueueLimits('mail', {});
     expect(await w.queueLimits('mail')).toEqual({});
+    expect(await w.stats('mail')).not.toHaveProperty('limits');
     await w.setQueueLimits('mail', { concurrency: 1 });
     await w.setQueueLimits('mail', null);
     expect(await w.queueLimits('mail')).toEqual({});

@@ -161,12 +161,25 @@ export const publishedReply = {
   },
 } as const;
 
+const limitCount = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
+
+/** A queue's stored limits (`rate.per` in ms; `{}` when none). */
+const storedLimits = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    concurrency: limitCount,
+    rate: { type: 'object', required: ['max', 'per'], additionalProperties: false, properties: { max: limitCount, per: { type: 'integer', minimum: 1 } } },
+  },
+} as const;
+
 const statsProperties = {
   ready: { type: 'integer' },
   delayed: { type: 'integer' },
   inFlight: { type: 'integer' },
   failed: { type: 'integer' },
   paused: { type: 'boolean', description: 'true while the queue is paused; absent otherwise' },
+  limits: { ...storedLimits, description: 'the limits every process honours for the queue (setQueueLimits); absent when none' },
 } as const;
 
 /** Exact counts of one queue. */
@@ -314,8 +327,6 @@ export const pausedReply = {
   properties: { queue: { type: 'string' }, paused: { type: 'boolean' } },
 } as const;
 
-const limitCount = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
-
 /** Body of PUT limits: the queue's new limits; `{}` or null removes them. */
 export const queueLimitsBody = {
   type: ['object', 'null'],
@@ -339,14 +350,7 @@ export const queueLimitsReply = {
   additionalProperties: false,
   properties: {
     queue: { type: 'string' },
-    limits: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        concurrency: limitCount,
-        rate: { type: 'object', required: ['max', 'per'], additionalProperties: false, properties: { max: limitCount, per: { type: 'integer', minimum: 1 } } },
-      },
-    },
+    limits: storedLimits,
   },
 } as const;
 
@@ -397,6 +401,7 @@ export const jobReply = {
     error: failedReply.items.properties.error,
     createdAt: isoTime,
     updatedAt: isoTime,
+    priority: { type: 'integer', minimum: 1, description: 'pending or failed: its priority (higher is taken first); absent for the default 0' },
     progress: { description: 'in flight: the last value the handler stored with ctx.progress() (any JSON value)' },
     result: { description: 'completed: the result kept with it (any JSON value), when its subscription or ack kept one' },
   },

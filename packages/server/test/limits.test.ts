@@ -11,6 +11,7 @@ test('PUT and GET a queue\'s limits over HTTP: stored for every process, a durat
   const set = await api.call('PUT', '/api/queues/mail/limits', { concurrency: 2, rate: { max: 100, per: '1m' } });
   expect(set).toEqual({ status: 200, body: { queue: 'mail', limits: { concurrency: 2, rate: { max: 100, per: 60_000 } } } });
   expect(await api.wrkr.queueLimits('mail')).toEqual({ concurrency: 2, rate: { max: 100, per: 60_000 } });
+  expect((await api.call('GET', '/api/queues/mail/stats')).body).toMatchObject({ limits: { concurrency: 2, rate: { max: 100, per: 60_000 } } });
   expect((await api.call('PUT', '/api/queues/mail/limits', {})).body).toEqual({ queue: 'mail', limits: {} });
   await api.call('PUT', '/api/queues/mail/limits', { concurrency: 1 });
   expect((await api.call('PUT', '/api/queues/mail/limits', null)).body).toEqual({ queue: 'mail', limits: {} });

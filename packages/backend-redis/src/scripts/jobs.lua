@@ -1,7 +1,8 @@
 --@include common
 -- A page of one state of a queue, read-only: ARGV = ns, queue, state, offset, limit, now.
--- Returns { id, state, json, attempt, at, errorJson, result, ... } (failed: { id, 'failed', json, info,
--- '', '', '' }; completed: at = completion time, most recent first, expired ones left out).
+-- Returns { id, state, json, attempt, at, errorJson, result, priority, ... } (failed: { id, 'failed',
+-- json, info, '', '', '', priority }; completed: at = completion time, most recent first, expired ones
+-- left out, priority ''); priority is '' for level 0.
 -- Ready is in claim order: expired leases by lease end, then per priority level (highest first) its
 -- ready list from the tail (RPOP end) and its due delayed items by due time (the next claim pushes
 -- those behind the list).
@@ -18,6 +19,7 @@ local function item(id, st, at)
   out[#out + 1] = at
   out[#out + 1] = st == 'inFlight' and '' or (redis.call('HGET', qk(queue, 'err'), id) or '')
   out[#out + 1] = ''
+  out[#out + 1] = redis.call('HGET', qk(queue, 'pri'), id) or ''
 end
 if state == 'failed' then
   for _, id in ipairs(redis.call('ZREVRANGE', qk(queue, 'failed'), offset, offset + limit - 1)) do
@@ -28,6 +30,7 @@ if state == 'failed' then
     out[#out + 1] = ''
     out[#out + 1] = ''
     out[#out + 1] = ''
+    out[#out + 1] = redis.call('HGET', qk(queue, 'fpri'), id) or ''
   end
 elseif state == 'completed' then
   local page = redis.call('ZREVRANGE', qk(queue, 'cdone'), offset, offset + limit - 1, 'WITHSCORES')
@@ -42,6 +45,7 @@ elseif state == 'completed' then
       out[#out + 1] = page[i + 1]
       out[#out + 1] = ''
       out[#out + 1] = result
+      out[#out + 1] = ''
     end
   end
 elseif state == 'delayed' or state == 'inFlight' then

@@ -103,6 +103,25 @@ export const priorityTests = defineGroup('26. priorities', ({ h, timing, test })
     assert.deepEqual(await order(b, 'q', m.size), expected, 'claim order equals the listing');
   });
 
+  test('job() and jobs() show an item\'s priority while it is ready, delayed, in flight or failed; the default shows none', ['priorities', 'jobLookup', 'listings', 'failedStore'], async () => {
+    const b = await h.client();
+    const [high, plain, later] = [message('prio.job'), message('prio.job'), message('prio.job')];
+    await b.send('q', [{ message: high, priority: 7 }, { message: plain }, { message: later, priority: 3, dueAt: Date.now() + 60_000 }]);
+    assert.equal((await b.job('q', high.id))?.priority, 7, 'ready');
+    assert.equal((await b.job('q', plain.id))?.priority, undefined, 'the default 0 is not shown');
+    assert.equal((await b.job('q', later.id))?.priority, 3, 'delayed');
+    assert.deepEqual((await b.jobs('q', { state: 'ready', offset: 0, limit: 10 })).map((r) => [r.message.id, r.priority]), [[high.id, 7], [plain.id, undefined]]);
+    assert.deepEqual((await b.jobs('q', { state: 'delayed', offset: 0, limit: 10 })).map((r) => r.priority), [3]);
+    const d = await mustClaim(b, 'q', wait);
+    assert.equal(d.message.id, high.id);
+    assert.equal((await b.job('q', high.id))?.priority, 7, 'in flight');
+    assert.deepEqual((await b.jobs('q', { state: 'inFlight', offset: 0, limit: 10 })).map((r) => r.priority), [7]);
+    assert.equal(await b.nack(ref(d), { kind: 'fail', error: { message: 'x' } }), true);
+    const failed = await b.job('q', high.id);
+    assert.equal(failed?.state, 'failed');
+    assert.equal(failed?.priority, 7, 'failed');
+  });
+
   test('an invalid priority is refused with a ValidationError and nothing is stored', ['priorities'], async () => {
     const b = await h.client();
     await b.bind('q', 'prio.job');

@@ -84,8 +84,8 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
       const stats = await Promise.all(queues.map(async (queue) => ({ queue, ...(await wrkr.stats(queue)) })));
       emit(io, json, stats, () =>
         table(
-          ['QUEUE', 'READY', 'DELAYED', 'IN-FLIGHT', 'FAILED'],
-          stats.map((s) => [s.paused ? `${s.queue} (paused)` : s.queue, String(s.ready), String(s.delayed), String(s.inFlight), String(s.failed)]),
+          ['QUEUE', 'READY', 'DELAYED', 'IN-FLIGHT', 'FAILED', 'LIMITS'],
+          stats.map((s) => [s.paused ? `${s.queue} (paused)` : s.queue, String(s.ready), String(s.delayed), String(s.inFlight), String(s.failed), s.limits ? limitsText(s.limits) : '-']),
         ),
       );
       return 0;

@@ -15,6 +15,7 @@ function jobBody(job: JobInfo): Record<string, unknown> {
     data: job.event?.data,
     headers: job.raw.headers,
     attempt: job.attempt,
+    priority: job.priority,
     dueAt: iso(job.dueAt),
     leaseUntil: iso(job.leaseUntil),
     error: job.error,
