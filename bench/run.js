@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench [-- memory|redis|rabbitmq|mongodb|steering|redis-keys|mongodb-keys|all]`: each backend's
+// `npm run bench [-- memory|redis|rabbitmq|mongodb|steering|lifecycle|redis-keys|mongodb-keys|all]`: each backend's
 // benchmark, wrkr beside the reference it is measured against in the same run, and what the v2 features
 // cost (steering: pause, abort, progress lookups, keepCompleted and queue limits against plain claim+ack;
+// lifecycle: jobs with lifecycle events on, and watched, against the capability masked off;
 // *-keys: keyed sends against plain ones). Not part of the tests.
 'use strict';
 const path = require('node:path');
@@ -13,6 +14,7 @@ const benches = {
   rabbitmq: path.join(__dirname, '..', 'packages', 'backend-rabbitmq', 'bench', 'run.js'),
   mongodb: path.join(__dirname, '..', 'packages', 'backend-mongodb', 'bench', 'run.js'),
   steering: path.join(__dirname, 'steering.js'),
+  lifecycle: path.join(__dirname, 'lifecycle.js'),
   'redis-keys': path.join(__dirname, '..', 'packages', 'backend-redis', 'bench', 'keys.js'),
   'mongodb-keys': path.join(__dirname, '..', 'packages', 'backend-mongodb', 'bench', 'keys.js'),
 };
