@@ -3,9 +3,16 @@ import { resultText } from './keep-completed';
 import type { Logger } from './logger';
 
 /**
+ * How long lifecycle events are gathered before they go to the backend as one batch: long enough that a
+ * consumer running one job at a time hands over several jobs' events per round trip, short enough for
+ * watchers ("within a second") and counters to stay live.
+ */
+export const LIFECYCLE_BATCH_MS = 10;
+
+/**
  * Publishes the consumers' lifecycle events (when the backend has `lifecycleEvents`) without holding up
- * a consumer: events are gathered for one turn of the event loop and handed over as one batch (one
- * round trip where the backend can, instead of two per job), a publish is never awaited by the handler
+ * a consumer: events are gathered for LIFECYCLE_BATCH_MS and handed over as one batch (one round trip
+ * where the backend can, instead of two per job), a publish is never awaited by the handler
  * loop, and its failure only costs live notifications or counts, so it is logged at debug and dropped.
  * `flush` sends what is gathered and waits for everything in flight, so a stopping Wrkr does not close
  * the backend under its last counts.
@@ -14,7 +21,7 @@ export class LifecyclePublisher {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #enabled: boolean;
   #batch: LifecycleEvent[] = [];
-  #scheduled?: NodeJS.Immediate;
+  #scheduled?: NodeJS.Timeout;
 
   constructor(
     private readonly backend: Backend,
@@ -23,11 +30,11 @@ export class LifecyclePublisher {
     this.#enabled = backend.capabilities.lifecycleEvents;
   }
 
-  /** Publish `event` in the background, with the others of this turn. */
+  /** Publish `event` in the background, with the others of its batch. */
   publish(event: LifecycleEvent): void {
     if (!this.#enabled) return;
     this.#batch.push(event);
-    this.#scheduled ??= setImmediate(() => this.#send());
+    this.#scheduled ??= setTimeout(() => this.#send(), LIFECYCLE_BATCH_MS);
   }
 
   /** Send what is gathered and wait for every publish started so far. */
@@ -37,7 +44,7 @@ export class LifecyclePublisher {
   }
 
   #send(): void {
-    clearImmediate(this.#scheduled);
+    clearTimeout(this.#scheduled);
     this.#scheduled = undefined;
     const batch = this.#batch;
     if (batch.length === 0) return;
