@@ -10,6 +10,7 @@ const { MemoryBackend, MemoryStore } = require('@wrkr/backend-memory');
 const { RedisBackend } = require('@wrkr/backend-redis');
 const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
 const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
+const { benchResults } = require('./results');
 
 const kind = process.argv[2] ?? 'memory';
 const SLOW = kind === 'rabbitmq' || kind === 'mongodb';
@@ -93,6 +94,9 @@ async function run(mode, round) {
   process.stdout.write(`  no lifecycle events (capability masked): ${fmt(best.off)}\n`);
   process.stdout.write(`  events on, nobody watching:              ${fmt(best.on)}  (${(best.on / best.off).toFixed(2)}× of none)\n`);
   process.stdout.write(`  events on, a watcher in another client:  ${fmt(best.watched)}  (${(best.watched / best.off).toFixed(2)}× of none; it saw ${watchedSeen} of ${N} completions)\n`);
+  const results = benchResults(`lifecycle-${kind}`);
+  results.add(`lifecycle events, concurrency ${CONCURRENCY}`, { unit: 'jobs/s', values: { 'events on': best.on, 'events on, watched': best.watched, 'no events': best.off } });
+  results.write();
   process.exit(0);
 })().catch((err) => {
   process.stderr.write(`${err.stack}\n`);

@@ -9,6 +9,7 @@ const { Wrkr } = require('@wrkr/core');
 const { MemoryBackend } = require('@wrkr/backend-memory');
 const { trace } = require('@opentelemetry/api');
 const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+const { benchResults } = require('./results');
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = 1000;
@@ -56,11 +57,13 @@ async function best(fn, concurrency) {
 
 (async () => {
   process.stdout.write(`${N} events, publish in batches of ${BATCH}, best of ${ROUNDS} rounds\n`);
+  const results = benchResults('memory');
   const off = {};
   for (const c of [1, 100]) {
     const b = await best(bare, c);
     const w = await best(wrkr, c);
     off[c] = w;
+    results.add(`end to end, concurrency ${c}`, { unit: 'events/s', values: { wrkr: w, 'bare fastq': b }, target: '≥ 0.40 of fastq' });
     process.stdout.write(
       `concurrency ${String(c).padStart(3)}: wrkr/memory ${Math.round(w).toLocaleString('en')} ev/s | bare fastq ${Math.round(b).toLocaleString('en')} ev/s | ratio ${(w / b).toFixed(3)} (target ≥ 0.25)\n`,
     );
@@ -69,8 +72,10 @@ async function best(fn, concurrency) {
   for (const c of [1, 100]) {
     const w = await best(wrkr, c);
     process.stdout.write(`concurrency ${String(c).padStart(3)}: with a tracer provider registered ${Math.round(w).toLocaleString('en')} ev/s | ${(w / off[c]).toFixed(3)} of tracing off\n`);
+    results.add(`tracing on vs off, concurrency ${c}`, { unit: 'events/s', values: { 'wrkr, tracing on': w, 'wrkr, tracing off': off[c] } });
   }
   trace.disable();
+  results.write();
 })().catch((err) => {
   process.stderr.write(`${err.stack}\n`);
   process.exit(1);

@@ -31,4 +31,5 @@ for (const name of names) {
   const r = spawnSync(process.execPath, ['--expose-gc', file, ...process.argv.slice(3)], { stdio: 'inherit' });
   if (r.status !== 0) status = r.status ?? 1;
 }
+spawnSync(process.execPath, [path.join(__dirname, 'chart.js')], { stdio: 'inherit' });
 process.exit(status);

@@ -12,6 +12,7 @@ const { MongoClient } = require('mongodb');
 const { Wrkr } = require('@wrkr/core');
 const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
 const { latenessSummary, counter, within, sleep } = require('../../../bench/measure');
+const results = require('../../../bench/results').benchResults('mongodb');
 
 const URL_ = process.env.WRKR_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const DB = 'wrkr_bench';
@@ -169,24 +170,33 @@ async function main() {
     for (const concurrency of [1, 50]) {
       const w = await wrkrEndToEnd(admin, concurrency);
       process.stdout.write(`wrkr   end-to-end concurrency ${concurrency}: ${w.toFixed(0)} jobs/s\n`);
+      const values = { wrkr: w };
       if (!skipAgenda) {
         const a = await agendaEndToEnd(admin, concurrency);
         const partial = a.done < JOBS ? ` (${a.queued} enqueued and ${a.done} done of ${JOBS} within ${AGENDA_BUDGET_MS / 1000} s; ${a.errors} Agenda errors)` : '';
         process.stdout.write(`agenda end-to-end concurrency ${concurrency}: ${a.rate.toFixed(1)} jobs/s${partial}  → wrkr/agenda ${(w / a.rate).toFixed(1)}× (target ≥ 5×)\n`);
+        values.agenda = a.rate;
       }
+      results.add(`end to end, concurrency ${concurrency}`, { unit: 'jobs/s', values, target: concurrency === 1 ? '≥ 150 jobs/s' : '≥ 1,000 jobs/s' });
     }
-    process.stdout.write(`wrkr   lateness (${LATE} due at once): ${summary(await wrkrLateness(admin))} (target p99 ≤ 100 ms)\n`);
+    const wLate = await wrkrLateness(admin);
+    process.stdout.write(`wrkr   lateness (${LATE} due at once): ${summary(wLate)} (target p99 ≤ 100 ms)\n`);
+    const lateValues = { wrkr: latenessSummary(wLate).p99 };
     if (!skipAgenda) {
       const { late, queued, errors } = await agendaLateness(admin);
       const partial = queued < LATE ? ` — only ${queued} of ${LATE} could be enqueued within ${AGENDA_BUDGET_MS / 1000} s` : '';
       const missing = late.length < queued ? `, ${queued - late.length} had not run ${AGENDA_BUDGET_MS / 1000} s after their due time` : '';
       const errorNote = errors > 0 ? ` (${errors} Agenda errors)` : '';
       process.stdout.write(`agenda lateness (${queued} due at once): ${late.length ? summary(late) : 'none ran'}${partial}${missing}${errorNote}\n`);
+      if (late.length > 0) lateValues.agenda = latenessSummary(late).p99;
     }
+    results.add(`${LATE} due at once: p99 lateness`, { unit: 'ms', better: 'lower', values: lateValues, target: '≤ 500 ms' });
     const sample = 2_000;
     const shallow = await wrkrDepth(admin, 10_000, sample);
     const deep = await wrkrDepth(admin, DEPTH, sample);
     process.stdout.write(`wrkr   depth: ${shallow.toFixed(0)} jobs/s with 10,000 present, ${deep.toFixed(0)} jobs/s with ${DEPTH} present → ratio ${(deep / shallow).toFixed(2)} (target ≥ 0.7)\n`);
+    results.add('depth', { unit: 'jobs/s', values: { 'wrkr, 10,000 present': shallow, [`wrkr, ${DEPTH.toLocaleString('en-US')} present`]: deep }, target: '≥ 0.7 of the shallow figure' });
+    results.write();
   } finally {
     await admin.close();
   }

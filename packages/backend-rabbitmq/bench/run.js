@@ -14,6 +14,7 @@ const amqp = require('amqplib');
 const { Wrkr } = require('@wrkr/core');
 const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
 const { latenessSummary, counter, within, sleep, fmt, benchArgs } = require('../../../bench/measure');
+const results = require('../../../bench/results').benchResults('rabbitmq');
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const { quick, enabled } = benchArgs();
@@ -149,6 +150,7 @@ async function main() {
     const w = await wrkrEndToEnd(total, 1000);
     console.log(`wrkr        ${fmt(w).padStart(8)} events/s`);
     console.log(`ratio wrkr/raw ${(w / raw).toFixed(2)}   (target ≥ 0.80)`);
+    results.add('end to end, prefetch 100, ack each', { unit: 'events/s', values: { wrkr: w, 'raw amqplib': raw }, target: '≥ 0.9× raw amqplib' });
   }
   if (enabled('delayed')) {
     const n = quick ? 1000 : 5000;
@@ -160,12 +162,15 @@ async function main() {
       const r = await lateness(sc.dues(Date.now()));
       console.log(`\n## delayed: ${sc.title} (concurrency 100), lateness ms (handler start − due)`);
       console.log(`wrkr p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  max ${fmt(r.max)}  early ${r.early}  (n=${r.n}; target p99 ≤ 100)`);
+      if (!sc.burst) results.add(`${sc.title}: p99 lateness`, { unit: 'ms', better: 'lower', values: { wrkr: r.p99 }, target: '≤ 100 ms' });
       if (sc.burst) {
         const b = await rawBurst(sc.burst);
         console.log(`raw amqplib reference, ${fmt(sc.burst)} made ready at once (no delay): p50 ${fmt(b.p50)}  p99 ${fmt(b.p99)}  max ${fmt(b.max)}`);
+        results.add(`${sc.title}: p99 lateness`, { unit: 'ms', better: 'lower', values: { wrkr: r.p99, 'raw amqplib, ready at once': b.p99 }, target: '≤ 1.3× raw' });
       }
     }
   }
+  results.write();
 }
 
 main().then(

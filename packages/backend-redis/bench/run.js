@@ -13,6 +13,7 @@ const { latenessSummary, fmt, benchArgs } = require('../../../bench/measure');
 const systems = [require('./wrkr'), require('./bullmq'), require('./bee-queue')];
 const wrkr = systems[0];
 const floor = require('./list-queue');
+const results = require('../../../bench/results').benchResults('redis');
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const { quick, enabled } = benchArgs();
@@ -27,6 +28,7 @@ async function endToEnd() {
       rate[s.name] = await s.endToEnd(url, { total, batch: 1000, concurrency });
       console.log(`${s.name.padEnd(10)} ${fmt(rate[s.name]).padStart(8)} events/s`);
     }
+    results.add(`end to end, concurrency ${concurrency}`, { unit: 'events/s', values: rate, ...(concurrency === 100 && { target: '≥ 4× bullmq, ≥ 2× bee-queue, ≥ 0.6× list-queue' }) });
     console.log(`ratio wrkr/bullmq ${ratio(rate.wrkr, rate.bullmq)}   wrkr/bee-queue ${ratio(rate.wrkr, rate['bee-queue'])}   wrkr/list-queue ${ratio(rate.wrkr, rate['list-queue'])}` +
       (concurrency === 100 ? '   (targets: ≥ 4.00, ≥ 2.00 and ≥ 0.60)' : ''));
   }
@@ -46,6 +48,7 @@ async function delayed() {
       console.log(`${s.name.padEnd(10)} p50 ${fmt(r.p50).padStart(6)}  p99 ${fmt(r.p99).padStart(6)}  max ${fmt(r.max).padStart(6)}  (n=${r.n})`);
     }
     console.log(`ratio p99 wrkr/bullmq ${ratio(res.wrkr.p99, res.bullmq.p99)}`);
+    results.add(`delayed, ${sc.title}: p99 lateness`, { unit: 'ms', better: 'lower', values: Object.fromEntries(Object.entries(res).map(([k, r]) => [k, r.p99])) });
   }
 }
 
@@ -60,6 +63,7 @@ async function depth() {
     const large = await wrkr.depthThroughput(url, { depth: big, measure, kind, concurrency: 100, trials });
     console.log(`backlog ${fmt(big).padStart(9)}: ${fmt(large).padStart(8)} items/s`);
     console.log(`ratio ${fmt(big)}/${fmt(10_000)}: ${ratio(large, small)}   (target ≥ 0.80)`);
+    results.add(`depth, ${kind} backlog`, { unit: 'items/s', values: { [`wrkr, ${fmt(10_000)} deep`]: small, [`wrkr, ${fmt(big)} deep`]: large }, target: '≥ 0.8 of the shallow figure' });
   }
 }
 
@@ -72,6 +76,7 @@ async function memory() {
     console.log(`${s.name.padEnd(10)} ${fmt(res[s.name]).padStart(6)} bytes/item`);
   }
   console.log(`ratio wrkr/bullmq ${ratio(res.wrkr, res.bullmq)}   wrkr/bee-queue ${ratio(res.wrkr, res['bee-queue'])}`);
+  results.add('Redis memory per delayed event', { unit: 'bytes', better: 'lower', values: res });
 }
 
 async function main() {
@@ -80,6 +85,7 @@ async function main() {
   if (enabled('delayed')) await delayed();
   if (enabled('memory')) await memory();
   if (enabled('depth')) await depth();
+  results.write();
 }
 
 main().then(
