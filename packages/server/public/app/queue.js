@@ -1,0 +1,167 @@
+// A queue's page (#/queues/<queue>/<state>/<page>): counts, pause, throughput, one state's jobs in pages, actions.
+import { api, seg } from './api.js';
+import { actionButton, h, relative, setText, syncRows, td, time, toast } from './dom.js';
+import { pauseButton, showPaused, stateBadge } from './queue-controls.js';
+import { throughputChart } from './throughput.js';
+
+/** Jobs per page. */
+export const PAGE_SIZE = 20;
+/** The states a queue's jobs are listed by, with their tab labels. */
+export const STATES = { ready: 'Ready', delayed: 'Delayed', inFlight: 'In flight', failed: 'Failed', completed: 'Completed' };
+// Which time each state is ordered by, and what that time means.
+const TIME = {
+  ready: ['Published', (j) => j.createdAt],
+  delayed: ['Due', (j) => j.dueAt],
+  inFlight: ['Lease until', (j) => j.leaseUntil],
+  failed: ['Failed', (j) => j.updatedAt ?? j.createdAt],
+  completed: ['Completed', (j) => j.updatedAt],
+};
+
+const short = (value, max = 80) => {
+  if (value === undefined) return '—';
+  const text = JSON.stringify(value);
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+};
+
+/** An error's message with its stack in a <details> the user may open (kept open across refreshes). */
+export function errorDetails() {
+  return h('details', { class: 'stack' }, h('summary'), h('pre'));
+}
+/** Fill an errorDetails element, leaving it open or closed as it is. */
+export function showError(details, error) {
+  setText(details.querySelector('summary'), (error.name && error.name !== 'Error' ? error.name + ': ' : '') + error.message);
+  setText(details.querySelector('pre'), error.stack || 'no stack recorded');
+}
+
+/** Build the page of `queue` showing `state`, page `page` (1-based). */
+export function queuePage(app, queue, state, page) {
+  const q = seg(queue);
+  const offset = (page - 1) * PAGE_SIZE;
+  const base = '#/queues/' + q;
+  const [timeLabel, timeOf] = TIME[state];
+  const failed = state === 'failed';
+
+  const chart = throughputChart(() => [queue]);
+  const counts = h('p', { class: 'counts' });
+  const patterns = h('p', { class: 'sub' });
+  const head = h('section', { class: 'card queue-head' }, h('h1', {}, h('span', { class: 'name' }, queue), ' ', stateBadge(), ' ', pauseButton(() => queue, app.refresh)), counts, patterns);
+  const tabs = h(
+    'nav',
+    { class: 'tabs', 'aria-label': 'Job states' },
+    Object.entries(STATES).map(([s, label]) =>
+      h('a', { href: `${base}/${s}`, dataset: { state: s }, 'aria-current': s === state ? 'page' : undefined }, label, ' ', h('span', { class: 'count' })),
+    ),
+  );
+
+  const selectAll = failed ? h('input', { type: 'checkbox', 'aria-label': 'Select every job on this page', onchange: () => tbody.querySelectorAll('input.pick').forEach((c) => (c.checked = selectAll.checked)) }) : null;
+  const labels = [timeLabel, state === 'failed' ? 'Error' : state === 'inFlight' ? 'Progress' : state === 'completed' ? 'Result' : state === 'delayed' ? 'Last error' : 'Payload'];
+  const jobs = h(
+    'table',
+    { id: 'jobs', class: 'rows' },
+    h('thead', {}, h('tr', {}, failed ? h('th', { class: 'pick' }, selectAll) : null, ['Id', 'Event', 'Attempt', ...labels, ''].map((l) => h('th', { scope: 'col' }, l)))),
+    h('tbody'),
+  );
+  const tbody = jobs.tBodies[0];
+
+  const picked = () => [...tbody.querySelectorAll('input.pick:checked')].map((c) => c.closest('tr').dataset.job);
+  const bulk = (verb, path, all) =>
+    actionButton(
+      `${verb} ${all ? 'all' : 'selected'}`,
+      async () => {
+        const ids = all ? undefined : picked();
+        if (ids && ids.length === 0) {
+          toast('Select failed jobs first', 'error');
+          return false;
+        }
+        return api('POST', `/api/queues/${q}/failed/${path}`, ids ? { ids } : {});
+      },
+      {
+        done: (r) => `${verb === 'Replay' ? 'Replayed' : 'Deleted'} ${r.count} failed job${r.count === 1 ? '' : 's'}`,
+        after: () => {
+          if (selectAll) selectAll.checked = false;
+          return app.refresh();
+        },
+        confirmText: all ? `${verb} every failed job of ${queue}?` : undefined,
+      },
+    );
+  const toolbar = failed ? h('div', { class: 'toolbar' }, bulk('Replay', 'replay', false), bulk('Delete', 'purge', false), bulk('Replay', 'replay', true), bulk('Delete', 'purge', true)) : null;
+
+  const prev = h('a', { class: 'button', rel: 'prev', href: `${base}/${state}/${page - 1}` }, '← Newer');
+  const next = h('a', { class: 'button', rel: 'next', href: `${base}/${state}/${page + 1}` }, 'Older →');
+  if (state === 'ready' || state === 'delayed' || state === 'inFlight') {
+    setText(prev, '← Previous');
+    setText(next, 'Next →');
+  }
+  const where = h('span', { class: 'where' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, where, next);
+
+  const el = h('div', { class: 'queue-page' }, head, chart.card, h('section', { class: 'card' }, tabs, toolbar, jobs, pager));
+
+  function jobActions(job) {
+    const path = `/api/queues/${q}`;
+    const id = seg(job.id);
+    if (state === 'failed')
+      return [
+        actionButton('Replay', () => api('POST', path + '/failed/replay', { ids: [job.id] }), { done: () => 'Replayed job ' + job.id, after: app.refresh }),
+        actionButton('Delete', () => api('POST', path + '/failed/purge', { ids: [job.id] }), { done: () => 'Deleted job ' + job.id, after: app.refresh }),
+      ];
+    if (state === 'delayed') return [actionButton('Cancel', () => api('DELETE', '/api/pending/' + id), { done: () => 'Cancelled job ' + job.id, after: app.refresh })];
+    if (state === 'inFlight')
+      return [
+        actionButton('Abort', () => api('POST', `${path}/jobs/${id}/abort`, { reason: 'aborted from the dashboard' }), {
+          done: (r) => (r.aborted ? 'Aborted job ' : 'Not running any more: job ') + job.id,
+          after: app.refresh,
+        }),
+      ];
+    return [];
+  }
+
+  function jobRow(job) {
+    const detail = state === 'failed' ? errorDetails() : h('code');
+    return h(
+      'tr',
+      { dataset: { job: job.id } },
+      failed ? h('td', { class: 'pick' }, h('input', { type: 'checkbox', class: 'pick', 'aria-label': 'Select job ' + job.id })) : null,
+      td('Id', h('a', { href: `#/jobs/${q}/${seg(job.id)}` }, job.id)),
+      td('Event', job.name),
+      td('Attempt'),
+      td(timeLabel),
+      td(labels[1], detail),
+      td('', jobActions(job)),
+    );
+  }
+  function updateJobRow(tr, job) {
+    const c = [...tr.cells].slice(failed ? 1 : 0);
+    setText(c[2], job.attempt);
+    const at = timeOf(job);
+    setText(c[3], at ? `${time(at)} (${relative(at)})` : '—');
+    const detail = c[4].firstChild;
+    if (state === 'failed') showError(detail, job.error ?? { message: 'no error recorded' });
+    else if (state === 'inFlight') setText(detail, short(job.progress));
+    else if (state === 'completed') setText(detail, short(job.result));
+    else if (state === 'delayed') setText(detail, job.error ? job.error.message : '—');
+    else setText(detail, short(job.data));
+  }
+
+  return {
+    el,
+    title: queue,
+    async refresh({ queues }) {
+      const mine = queues.find((x) => x.queue === queue);
+      setText(patterns, mine ? (mine.patterns.length ? 'bound to ' + mine.patterns.join(', ') : 'no binding (sent to directly)') : 'no such queue yet');
+      const [stats, list] = await Promise.all([api('GET', `/api/queues/${q}/stats`), api('GET', `/api/queues/${q}/jobs?state=${state}&limit=${PAGE_SIZE}&offset=${offset}`)]);
+      showPaused(head, stats.paused);
+      setText(counts, `${stats.ready} ready · ${stats.delayed} delayed · ${stats.inFlight} in flight · ${stats.failed} failed`);
+      for (const a of tabs.children) setText(a.querySelector('.count'), a.dataset.state in stats ? stats[a.dataset.state] : '');
+      syncRows(tbody, list, (j) => j.id, jobRow, updateJobRow);
+      const total = stats[state];
+      const last = offset + list.length;
+      setText(where, list.length === 0 ? (page === 1 ? 'none' : `page ${page}: none`) : `${offset + 1}–${last}` + (total !== undefined ? ` of ${total}` : ''));
+      prev.toggleAttribute('hidden', page <= 1);
+      next.toggleAttribute('hidden', total !== undefined ? last >= total : list.length < PAGE_SIZE);
+      if (toolbar) toolbar.hidden = list.length === 0;
+      chart.update();
+    },
+    destroy: () => chart.destroy(),
+  };
+}
