@@ -92,12 +92,14 @@ export function actionButton(label, action, { done, after, confirmText, title } 
 /** A local date and time, or "—". */
 export const time = (value) => (value === undefined || value === null ? '—' : new Date(value).toLocaleString());
 
-/** "in 5s" / "3m ago" beside a time. */
+/** "in 5s" / "3m ago" beside a time, in its largest unit once rounded (59.9 minutes is "1h", not "60m"). */
 export function relative(value) {
   if (value === undefined || value === null) return '';
   const s = Math.round((new Date(value).getTime() - Date.now()) / 1000);
   const abs = Math.abs(s);
-  const text = abs < 60 ? abs + 's' : abs < 3600 ? Math.round(abs / 60) + 'm' : abs < 86400 ? Math.round(abs / 3600) + 'h' : Math.round(abs / 86400) + 'd';
+  const m = Math.round(abs / 60);
+  const hr = Math.round(abs / 3600);
+  const text = abs < 60 ? abs + 's' : m < 60 ? m + 'm' : hr < 24 ? hr + 'h' : Math.round(abs / 86400) + 'd';
   return s >= 0 ? 'in ' + text : text + ' ago';
 }
 

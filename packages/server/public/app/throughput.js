@@ -73,7 +73,7 @@ function recent(queues, seconds) {
 /** A chart card for `queues()` (all queues on the overview, one on a queue page); call `update()` after each sample. */
 export function throughputChart(queues) {
   const summary = h('p', { class: 'chart-summary' }, 'collecting…');
-  const box = h('div', { class: 'chart' });
+  const box = h('div', { class: 'chart', role: 'img' });
   const card = h('section', { class: 'card', id: 'throughput' }, h('h2', {}, 'Throughput ', h('small', {}, 'jobs per second, last 5 minutes, from the durable counters')), box, summary);
   let plot;
   const size = () => ({ width: Math.max(240, box.clientWidth || 600), height: 180 });
@@ -95,6 +95,14 @@ export function throughputChart(queues) {
           box,
         );
       } else plot?.setData(series(queues()));
+      const [xs, completed, failed] = series(queues());
+      const clock = (s) => new Date(s * 1000).toLocaleTimeString();
+      const now = Date.now() / 1000;
+      const rate = (list) => (list.at(-1) ?? 0).toFixed(1);
+      box.setAttribute(
+        'aria-label',
+        `Jobs per second from ${clock(now - WINDOW_S)} to ${clock(now)}: ${xs.length ? `latest ${rate(completed)} completed/s, ${rate(failed)} failed/s` : 'no samples yet'}`,
+      );
       const last = recent(queues(), 60);
       const all = totals(queues());
       setText(summary, `last minute: ${last.completed} completed, ${last.failed} failed · total ${all.completed} completed, ${all.failed} failed`);
