@@ -58,4 +58,4 @@ export async function refreshes(page: Page, times = 2): Promise<void> {
 }
 
 /** The toast showing `text` (each action's feedback). */
-export const toast = (page: Page, text: string | RegExp) => page.locator('#toasts .toast', { hasText: text });
+export const toast = (page: Page, text: string | RegExp) => page.locator('#toasts .toast', { hasText: text }).last();
