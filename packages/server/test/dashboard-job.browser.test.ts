@@ -112,5 +112,15 @@ describeInBrowser('dashboard job page and search in headless Chromium', () => {
     await page.locator('#search-id').fill('no-such-job');
     await page.locator('#search-id').press('Enter');
     await page.locator('#view', { hasText: 'none: no queue holds a job with id no-such-job' }).waitFor();
+
+    // A delayed publish waits outside every queue: the search finds it there and can cancel it.
+    const { id: later } = (await d.wrkr.publish({ name: 'twice.later', when: '1h' })) as { id: string };
+    await page.locator('#search-id').fill(later);
+    await page.locator('#search-id').press('Enter');
+    await page.locator('#pending-match', { hasText: 'A pending publish of twice.later' }).waitFor();
+    await page.locator('#pending-match').getByRole('button', { name: 'Cancel' }).click();
+    await toast(page, `Cancelled pending publish ${later}`).waitFor();
+    await page.locator('#pending-match').waitFor({ state: 'hidden' });
+    expect(await d.wrkr.pending()).toEqual([]);
   });
 });

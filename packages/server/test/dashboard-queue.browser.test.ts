@@ -51,6 +51,14 @@ describeInBrowser('dashboard queue page in headless Chromium', () => {
     await page.reload();
     await page.locator('.pager .where', { hasText: '41–45 of 45' }).waitFor();
 
+    // Keys: [ turns back a page, 2 opens the second state's tab.
+    await page.keyboard.press('[');
+    await page.locator('.pager .where', { hasText: '21–40 of 45' }).waitFor();
+    await page.keyboard.press('2');
+    await page.waitForURL(/#\/queues\/bulk\/delayed$/);
+    await page.locator('.tabs a[aria-current="page"]', { hasText: 'Delayed' }).waitFor();
+    await page.locator('.tabs a[data-state="ready"]').click();
+    await page.waitForURL(/#\/queues\/bulk\/ready$/);
     await page.locator('.tabs a[data-state="delayed"]').click();
     await page.waitForURL(/#\/queues\/bulk\/delayed$/);
     await page.locator('#jobs tbody tr[data-job] td[data-label="Event"]', { hasText: 'bulk.later' }).waitFor();

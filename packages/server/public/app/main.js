@@ -71,6 +71,12 @@ async function refresh() {
   timer = setTimeout(refresh, POLL_MS);
 }
 
+// A hidden tab polls nothing; it catches up as soon as it is shown again.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) clearTimeout(timer);
+  else void refresh();
+});
+
 document.getElementById('search').addEventListener('submit', (e) => {
   e.preventDefault();
   const input = document.getElementById('search-id');
@@ -84,12 +90,17 @@ document.getElementById('search').addEventListener('submit', (e) => {
 
 document.addEventListener('keydown', (e) => {
   const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
-  if (e.key === '/' && !typing) {
+  if (typing) {
+    if (e.key === 'Escape') e.target.blur();
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === '/') {
     e.preventDefault();
     document.getElementById('search-id').focus();
-  } else if (e.key === 'Escape' && typing) e.target.blur();
+  } else view.key?.(e.key);
 });
 
 window.addEventListener('hashchange', show);
-document.body.append(h('footer', {}, 'Press / to find a job by id. Every page has its own address: bookmark or share it.'));
+document.body.append(h('footer', {}, 'Keys: / find a job by id · on a queue page 1–5 switch state, [ and ] turn pages. Every page has its own address: bookmark or share it.'));
 show();

@@ -146,6 +146,13 @@ export function queuePage(app, queue, state, page) {
   return {
     el,
     title: queue,
+    /** 1–5 open a state's tab, [ and ] the previous and next page (when there is one). */
+    key(k) {
+      const states = Object.keys(STATES);
+      if (k >= '1' && k <= String(states.length)) location.hash = `${base}/${states[Number(k) - 1]}`;
+      else if (k === '[' && !prev.hidden) location.hash = prev.getAttribute('href');
+      else if (k === ']' && !next.hidden) location.hash = next.getAttribute('href');
+    },
     async refresh({ queues }) {
       const mine = queues.find((x) => x.queue === queue);
       setText(patterns, mine ? (mine.patterns.length ? 'bound to ' + mine.patterns.join(', ') : 'no binding (sent to directly)') : 'no such queue yet');

@@ -1,6 +1,6 @@
-// Search by job id (#/search/<id>): asks every queue for the id; one match opens the job, several are listed.
+// Search by job id (#/search/<id>): asks every queue and the pending publishes for the id; one job opens, several are listed.
 import { api, ApiError, seg } from './api.js';
-import { h, setText, syncRows, table, td } from './dom.js';
+import { actionButton, h, relative, setText, syncRows, table, td, time } from './dom.js';
 import { STATES } from './queue.js';
 
 /** Look `id` up in every queue (an event published to several queues has the same id in each). */
@@ -8,9 +8,12 @@ export function searchPage(app, id) {
   const heading = h('h1', {}, 'Job ', h('code', {}, id));
   const note = h('p', { class: 'sub' }, 'searching every queue…');
   const results = table('results', ['Queue', 'State', 'Event', 'Attempt']);
+  const cancel = actionButton('Cancel', () => api('DELETE', '/api/pending/' + seg(id)), { done: () => 'Cancelled pending publish ' + id, after: app.refresh });
+  const pendingText = h('span');
+  const pending = h('p', { class: 'notice', id: 'pending-match', hidden: true }, pendingText, ' ', cancel);
   let opened = false;
   return {
-    el: h('section', { class: 'card' }, heading, note, results),
+    el: h('section', { class: 'card' }, heading, note, pending, results),
     title: 'search ' + id,
     async refresh({ queues }) {
       const found = (
@@ -23,13 +26,24 @@ export function searchPage(app, id) {
           ),
         )
       ).filter(Boolean);
+      // A delayed publish is in no queue until it is due; the pending list is where it waits.
+      const waiting = (await api('GET', '/api/pending?limit=1000').catch(() => [])).find((p) => p.id === id);
+      pending.hidden = waiting === undefined;
+      if (waiting) setText(pendingText, `A pending publish of ${waiting.name}, routed to its queues when due: ${time(waiting.dueAt)} (${relative(waiting.dueAt)}).`);
       // One match: go straight to it (replacing the search in the history, so Back returns to where the user was).
-      if (found.length === 1 && !opened) {
+      if (found.length === 1 && !waiting && !opened) {
         opened = true;
         location.replace(`#/jobs/${seg(found[0].queue)}/${seg(found[0].id)}`);
         return;
       }
-      setText(note, found.length === 0 ? `none: no queue holds a job with id ${id}` : `${found.length} queues hold this id (an event routed to several queues keeps its id in each)`);
+      setText(
+        note,
+        found.length === 0
+          ? `none: no queue holds a job with id ${id}`
+          : found.length === 1
+            ? 'one queue holds this id'
+            : `${found.length} queues hold this id (an event routed to several queues keeps its id in each)`,
+      );
       syncRows(
         results.tBodies[0],
         found,
