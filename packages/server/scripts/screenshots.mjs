@@ -58,7 +58,7 @@ try {
   clearInterval(publishing);
   await sleep(2500);
   await page.locator('#jobs tbody tr[data-job]').first().waitFor();
-  await page.screenshot({ path: join(DOCS, 'dashboard-queue.png'), fullPage: true });
+  await page.screenshot({ path: join(DOCS, 'dashboard-queue.png') });
 
   const failedId = await page.locator('#jobs tbody tr[data-job]').first().getAttribute('data-job');
   await page.goto(`${base}/#/jobs/mail/${encodeURIComponent(failedId)}`);

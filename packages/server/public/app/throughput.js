@@ -54,6 +54,13 @@ function series(queues) {
   return [xs, xs.map((t) => byTime.get(t).completed), xs.map((t) => byTime.get(t).failed)];
 }
 
+/** The time axis: from the oldest sample (at least a minute back, at most WINDOW_S) to now, so a fresh page's chart is not a sliver. */
+function span(queues) {
+  const now = Date.now() / 1000;
+  const oldest = Math.min(now - 60, ...queues.map((q) => samples.get(q)?.[0]?.t ?? now));
+  return [Math.max(now - WINDOW_S, oldest), now];
+}
+
 /** Jobs finished in the last `seconds` for `queues`, from the samples. */
 function recent(queues, seconds) {
   const now = Date.now() / 1000;
@@ -74,7 +81,7 @@ function recent(queues, seconds) {
 export function throughputChart(queues) {
   const summary = h('p', { class: 'chart-summary' }, 'collecting…');
   const box = h('div', { class: 'chart', role: 'img' });
-  const card = h('section', { class: 'card', id: 'throughput' }, h('h2', {}, 'Throughput ', h('small', {}, 'jobs per second, last 5 minutes, from the durable counters')), box, summary);
+  const card = h('section', { class: 'card', id: 'throughput' }, h('h2', {}, 'Throughput ', h('small', {}, 'jobs per second over the last minutes (up to 5), from the durable counters')), box, summary);
   let plot;
   const size = () => ({ width: Math.max(240, box.clientWidth || 600), height: 180 });
   const resize = () => plot?.setSize(size());
@@ -86,7 +93,7 @@ export function throughputChart(queues) {
         plot = new uPlot(
           {
             ...size(),
-            scales: { x: { time: true, range: () => [Date.now() / 1000 - WINDOW_S, Date.now() / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+            scales: { x: { time: true, range: () => span(queues()) }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
             axes: [{}, { label: 'jobs/s', size: 50 }],
             series: [{}, { label: 'completed/s', stroke: '#2a8', fill: 'rgba(34,170,136,0.12)', width: 2 }, { label: 'failed/s', stroke: '#d33', width: 2 }],
             legend: { live: false },
@@ -97,11 +104,11 @@ export function throughputChart(queues) {
       } else plot?.setData(series(queues()));
       const [xs, completed, failed] = series(queues());
       const clock = (s) => new Date(s * 1000).toLocaleTimeString();
-      const now = Date.now() / 1000;
+      const [from, to] = span(queues());
       const rate = (list) => (list.at(-1) ?? 0).toFixed(1);
       box.setAttribute(
         'aria-label',
-        `Jobs per second from ${clock(now - WINDOW_S)} to ${clock(now)}: ${xs.length ? `latest ${rate(completed)} completed/s, ${rate(failed)} failed/s` : 'no samples yet'}`,
+        `Jobs per second from ${clock(from)} to ${clock(to)}: ${xs.length ? `latest ${rate(completed)} completed/s, ${rate(failed)} failed/s` : 'no samples yet'}`,
       );
       const last = recent(queues(), 60);
       const all = totals(queues());
