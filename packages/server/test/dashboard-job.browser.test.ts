@@ -88,6 +88,17 @@ describeInBrowser('dashboard job page and search in headless Chromium', () => {
     expect(await page.locator('h1 .badge').textContent()).toBe('gone');
   });
 
+  test('a delayed job can be cancelled from its page, which then says it is gone', async () => {
+    const { id } = (await d.wrkr.send('later', { name: 'later.job', when: '1h' })) as { id: string };
+    await page.goto(`${d.base}/#/jobs/later/${id}`);
+    await page.locator('h1 .badge', { hasText: 'Delayed' }).waitFor();
+    expect(await page.locator('.facts').textContent()).toMatch(/Due.*\(in 1h\)/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await toast(page, `Cancelled job ${id}`).waitFor();
+    await page.locator('.notice', { hasText: 'no longer holds this job' }).waitFor();
+    expect(await d.wrkr.job('later', id)).toBeUndefined();
+  });
+
   test('search by id: "/" focuses the box, one match opens the job, several are listed, none says so', async () => {
     const { id } = (await d.wrkr.send('search-a', { name: 'find.me' })) as { id: string };
     await page.goto(d.base + '/');

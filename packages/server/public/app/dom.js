@@ -70,8 +70,8 @@ export function toast(message, kind = 'ok') {
  * A button running `action`: disabled while it runs, its outcome shown as a toast (`done` turns the
  * action's answer into the message), then `after` (usually a refresh).
  */
-export function actionButton(label, action, { done, after, confirmText, title } = {}) {
-  const b = h('button', { type: 'button', title });
+export function actionButton(label, action, { done, after, confirmText } = {}) {
+  const b = h('button', { type: 'button' });
   b.textContent = label;
   b.addEventListener('click', async () => {
     if (confirmText && !confirm(confirmText)) return;
@@ -105,3 +105,13 @@ export function relative(value) {
 
 /** A JSON value pretty-printed, or "none". */
 export const pretty = (value) => (value === undefined ? 'none' : JSON.stringify(value, null, 2));
+
+/** An error's message with its stack in a <details> the user may open (kept open across refreshes). */
+export function errorDetails() {
+  return h('details', { class: 'stack' }, h('summary'), h('pre'));
+}
+/** Fill an errorDetails element, leaving it open or closed as it is. */
+export function showError(details, error) {
+  setText(details.querySelector('summary'), (error.name && error.name !== 'Error' ? error.name + ': ' : '') + error.message);
+  setText(details.querySelector('pre'), error.stack || 'no stack recorded');
+}

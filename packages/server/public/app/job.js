@@ -1,10 +1,8 @@
 // A job's page (#/jobs/<queue>/<id>): state, payload, headers, attempts, error with stack, progress, times,
 // result; the actions its state allows.
 import { api, ApiError, seg } from './api.js';
-import { actionButton, h, relative, setText, time } from './dom.js';
-import { STATES, errorDetails, showError } from './queue.js';
-
-const pretty = (value) => JSON.stringify(value, null, 2);
+import { actionButton, errorDetails, h, pretty, relative, setText, showError, time } from './dom.js';
+import { STATES, cancelButton } from './queue.js';
 
 /** A progress value as a bar: a number is a percentage; an object's `percent` or `value` is used when numeric. */
 function percentOf(progress) {
@@ -51,7 +49,7 @@ export function jobPage(app, queue, id) {
     }),
     failedReplay: actionButton('Replay', () => api('POST', path + '/failed/replay', { ids: [id] }), { done: () => 'Replayed job ' + id, after }),
     failedDelete: actionButton('Delete', () => api('POST', path + '/failed/purge', { ids: [id] }), { done: () => 'Deleted job ' + id, after }),
-    delayed: actionButton('Cancel', () => api('DELETE', '/api/pending/' + seg(id)), { done: () => 'Cancelled job ' + id, after }),
+    delayed: cancelButton(id, after),
   };
   const toolbar = h('div', { class: 'toolbar' }, Object.values(actions));
 
@@ -111,8 +109,8 @@ export function jobPage(app, queue, id) {
 
       errorCard.hidden = job.error === undefined;
       if (job.error) showError(error, job.error);
-      setText(payload, 'data' in job ? pretty(job.data) : 'none');
-      setText(headers, job.headers && Object.keys(job.headers).length ? pretty(job.headers) : 'none');
+      setText(payload, pretty(job.data));
+      setText(headers, pretty(job.headers && Object.keys(job.headers).length ? job.headers : undefined));
       resultCard.hidden = job.result === undefined;
       if (job.result !== undefined) setText(result, pretty(job.result));
 

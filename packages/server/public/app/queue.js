@@ -1,11 +1,11 @@
 // A queue's page (#/queues/<queue>/<state>/<page>): counts, pause, throughput, one state's jobs in pages, actions.
 import { api, seg } from './api.js';
-import { actionButton, h, relative, setText, syncRows, td, time, toast } from './dom.js';
+import { actionButton, errorDetails, h, relative, setText, showError, syncRows, td, time, toast } from './dom.js';
 import { pauseButton, showPaused, stateBadge } from './queue-controls.js';
 import { throughputChart } from './throughput.js';
 
 /** Jobs per page. */
-export const PAGE_SIZE = 20;
+const PAGE_SIZE = 20;
 /** The states a queue's jobs are listed by, with their tab labels. */
 export const STATES = { ready: 'Ready', delayed: 'Delayed', inFlight: 'In flight', failed: 'Failed', completed: 'Completed' };
 // Which time each state is ordered by, and what that time means.
@@ -23,14 +23,14 @@ const short = (value, max = 80) => {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 };
 
-/** An error's message with its stack in a <details> the user may open (kept open across refreshes). */
-export function errorDetails() {
-  return h('details', { class: 'stack' }, h('summary'), h('pre'));
-}
-/** Fill an errorDetails element, leaving it open or closed as it is. */
-export function showError(details, error) {
-  setText(details.querySelector('summary'), (error.name && error.name !== 'Error' ? error.name + ': ' : '') + error.message);
-  setText(details.querySelector('pre'), error.stack || 'no stack recorded');
+/**
+ * Cancel of a delayed job. The API cancels by id (`DELETE /api/pending/:id`), so a delayed copy of the same
+ * event in another queue goes too: the button says so rather than pretend it is per queue.
+ */
+export function cancelButton(id, after) {
+  const b = actionButton('Cancel', () => api('DELETE', '/api/pending/' + seg(id)), { done: () => 'Cancelled job ' + id, after });
+  b.title = 'Cancels by id: a delayed copy of this event in another queue is cancelled too';
+  return b;
 }
 
 /** Build the page of `queue` showing `state`, page `page` (1-based). */
@@ -105,7 +105,7 @@ export function queuePage(app, queue, state, page) {
         actionButton('Replay', () => api('POST', path + '/failed/replay', { ids: [job.id] }), { done: () => 'Replayed job ' + job.id, after: app.refresh }),
         actionButton('Delete', () => api('POST', path + '/failed/purge', { ids: [job.id] }), { done: () => 'Deleted job ' + job.id, after: app.refresh }),
       ];
-    if (state === 'delayed') return [actionButton('Cancel', () => api('DELETE', '/api/pending/' + id), { done: () => 'Cancelled job ' + job.id, after: app.refresh })];
+    if (state === 'delayed') return [cancelButton(job.id, app.refresh)];
     if (state === 'inFlight')
       return [
         actionButton('Abort', () => api('POST', `${path}/jobs/${id}/abort`, { reason: 'aborted from the dashboard' }), {
