@@ -5,6 +5,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { createServer, listen, type AuthOptions } from '../src';
 
+// A browser test waits for the page's 2 s refreshes; on a busy 2-core machine a few of them take a while.
+jest.setTimeout(60_000);
+
 /** Debian's chromium (apt-get install chromium); override with CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** `describe`, or `describe.skip` outside CI when Chromium is missing (scripts/services.sh installs it for CI, so there a missing one fails). */

@@ -68,7 +68,7 @@ async function refresh() {
   })();
   await running;
   running = undefined;
-  timer = setTimeout(refresh, POLL_MS);
+  if (!document.hidden) timer = setTimeout(refresh, POLL_MS);
 }
 
 // A hidden tab polls nothing; it catches up as soon as it is shown again.
