@@ -67,3 +67,6 @@ export async function api(method, path, body) {
 
 /** Path segment of a name or id. */
 export const seg = encodeURIComponent;
+
+/** True when `err` says the backend lacks the capability a call needs (501 ERR_WRKR_NOT_SUPPORTED). */
+export const unsupported = (err) => err instanceof ApiError && err.code === 'ERR_WRKR_NOT_SUPPORTED';

@@ -23,7 +23,7 @@ export function setText(el, text) {
 /**
  * Make `tbody` show `items` in order, one row per `key(item)`: existing rows are kept and passed to
  * `update` (so an opened <details>, a ticked checkbox or a focused button survive a refresh), new ones
- * built by `create`, gone ones removed. An empty list shows one "none" row.
+ * built by `create`, gone ones removed. An empty list shows one row saying "none" (or `tbody.dataset.empty`).
  */
 export function syncRows(tbody, items, key, create, update) {
   const existing = new Map([...tbody.children].filter((tr) => tr.dataset.key !== undefined).map((tr) => [tr.dataset.key, tr]));
@@ -40,7 +40,8 @@ export function syncRows(tbody, items, key, create, update) {
   });
   if (rows.length === 0) {
     const columns = tbody.closest('table')?.querySelectorAll('thead th').length || 1;
-    const empty = tbody.querySelector('tr.empty') ?? h('tr', { class: 'empty' }, h('td', { colspan: columns }, 'none'));
+    const empty = tbody.querySelector('tr.empty') ?? h('tr', { class: 'empty' }, h('td', { colspan: columns }));
+    setText(empty.firstChild, tbody.dataset.empty ?? 'none');
     rows.push(empty);
   }
   rows.forEach((tr, i) => {

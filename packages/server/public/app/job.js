@@ -1,6 +1,6 @@
 // A job's page (#/jobs/<queue>/<id>): state, payload, headers, attempts, error with stack, progress, times,
 // result; the actions its state allows.
-import { api, ApiError, seg } from './api.js';
+import { api, ApiError, seg, unsupported } from './api.js';
 import { actionButton, errorDetails, h, pretty, relative, setText, showError, time } from './dom.js';
 import { STATES, cancelButton } from './queue.js';
 
@@ -73,6 +73,13 @@ export function jobPage(app, queue, id) {
       try {
         job = await api('GET', `${path}/jobs/${seg(id)}`);
       } catch (err) {
+        if (unsupported(err)) {
+          gone.hidden = false;
+          toolbar.hidden = true;
+          setText(stateBadge, 'unknown');
+          setText(gone, `This backend cannot look a job up by id (it lacks the jobLookup capability): ${err.message}.`);
+          return;
+        }
         if (!(err instanceof ApiError && err.status === 404)) throw err;
       }
       gone.hidden = job !== undefined;

@@ -1,5 +1,5 @@
 // The overview (#/): queues with live counts and pause, throughput, pending publishes, schedules, workers.
-import { api, seg } from './api.js';
+import { api, seg, unsupported } from './api.js';
 import { actionButton, h, relative, setText, syncRows, table, td, time } from './dom.js';
 import { throughputChart, totals } from './throughput.js';
 import { pauseButton, showPaused, stateBadge } from './queue-controls.js';
@@ -135,11 +135,20 @@ export function overview(app) {
     title: 'overview',
     async refresh({ queues: list }) {
       queueNames = list.map((q) => q.queue);
-      const [pend, scheds, ws] = await Promise.all([
-        api('GET', '/api/pending?limit=100').catch(() => []),
-        api('GET', '/api/schedules').catch(() => []),
-        api('GET', '/api/workers'),
-      ]);
+      // A list the backend cannot give shows as such, not as an empty one.
+      const orMissing = (path, table) =>
+        api('GET', path).then(
+          (list) => {
+            delete table.tBodies[0].dataset.empty;
+            return list;
+          },
+          (err) => {
+            if (!unsupported(err)) throw err;
+            table.tBodies[0].dataset.empty = 'none: this backend does not keep this list';
+            return [];
+          },
+        );
+      const [pend, scheds, ws] = await Promise.all([orMissing('/api/pending?limit=100', pending), orMissing('/api/schedules', schedules), api('GET', '/api/workers')]);
       syncRows(queues.tBodies[0], list, (q) => q.queue, queueRow, updateQueueRow);
       syncRows(pending.tBodies[0], pend, (p) => p.id, pendingRow, (tr, p) => setText(tr.cells[3], `${time(p.dueAt)} (${relative(p.dueAt)})`));
       syncRows(schedules.tBodies[0], scheds, (s) => s.name, scheduleRow, updateScheduleRow);

@@ -1,5 +1,5 @@
 // A queue's page (#/queues/<queue>/<state>/<page>): counts, pause, throughput, one state's jobs in pages, actions.
-import { api, seg } from './api.js';
+import { api, seg, unsupported } from './api.js';
 import { actionButton, errorDetails, h, relative, setText, showError, syncRows, td, time, toast } from './dom.js';
 import { pauseButton, showPaused, stateBadge } from './queue-controls.js';
 import { throughputChart } from './throughput.js';
@@ -95,7 +95,23 @@ export function queuePage(app, queue, state, page) {
   const where = h('span', { class: 'where' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, where, next);
 
-  const el = h('div', { class: 'queue-page' }, head, chart.card, h('section', { class: 'card' }, tabs, toolbar, jobs, pager));
+  const limitation = h('p', { class: 'notice', hidden: true });
+  const el = h('div', { class: 'queue-page' }, head, chart.card, h('section', { class: 'card' }, tabs, limitation, toolbar, jobs, pager));
+
+  /**
+   * This page of jobs, or null when the backend cannot list them. Failed jobs then come from the failed
+   * store (every backend with one lists it, oldest first), so Replay and Delete still work.
+   */
+  async function listJobs() {
+    try {
+      return await api('GET', `/api/queues/${q}/jobs?state=${state}&limit=${PAGE_SIZE}&offset=${offset}`);
+    } catch (err) {
+      if (!unsupported(err)) throw err;
+    }
+    if (state !== 'failed') return null;
+    const items = await api('GET', `/api/queues/${q}/failed?limit=${PAGE_SIZE}&offset=${offset}`);
+    return items.map((f) => ({ ...f, updatedAt: f.failedAt }));
+  }
 
   function jobActions(job) {
     const path = `/api/queues/${q}`;
@@ -156,17 +172,20 @@ export function queuePage(app, queue, state, page) {
     async refresh({ queues }) {
       const mine = queues.find((x) => x.queue === queue);
       setText(patterns, mine ? (mine.patterns.length ? 'bound to ' + mine.patterns.join(', ') : 'no binding (sent to directly)') : 'no such queue yet');
-      const [stats, list] = await Promise.all([api('GET', `/api/queues/${q}/stats`), api('GET', `/api/queues/${q}/jobs?state=${state}&limit=${PAGE_SIZE}&offset=${offset}`)]);
+      const [stats, list] = await Promise.all([api('GET', `/api/queues/${q}/stats`), listJobs()]);
+      setText(limitation, list === null ? `This backend cannot list ${STATES[state].toLowerCase()} jobs (it lacks the listings capability); the counts above are exact.` : '');
+      limitation.hidden = list !== null;
       showPaused(head, stats.paused);
       setText(counts, `${stats.ready} ready · ${stats.delayed} delayed · ${stats.inFlight} in flight · ${stats.failed} failed`);
       for (const a of tabs.children) setText(a.querySelector('.count'), a.dataset.state in stats ? stats[a.dataset.state] : '');
-      syncRows(tbody, list, (j) => j.id, jobRow, updateJobRow);
+      const rows = list ?? [];
+      syncRows(tbody, rows, (j) => j.id, jobRow, updateJobRow);
       const total = stats[state];
-      const last = offset + list.length;
-      setText(where, list.length === 0 ? (page === 1 ? 'none' : `page ${page}: none`) : `${offset + 1}–${last}` + (total !== undefined ? ` of ${total}` : ''));
+      const last = offset + rows.length;
+      setText(where, rows.length === 0 ? (page === 1 ? 'none' : `page ${page}: none`) : `${offset + 1}–${last}` + (total !== undefined ? ` of ${total}` : ''));
       prev.toggleAttribute('hidden', page <= 1);
-      next.toggleAttribute('hidden', total !== undefined ? last >= total : list.length < PAGE_SIZE);
-      if (toolbar) toolbar.hidden = list.length === 0;
+      next.toggleAttribute('hidden', total !== undefined ? last >= total : rows.length < PAGE_SIZE);
+      if (toolbar) toolbar.hidden = rows.length === 0;
       chart.update();
     },
     destroy: () => chart.destroy(),

@@ -1,5 +1,5 @@
 // Search by job id (#/search/<id>): asks every queue and the pending publishes for the id; one job opens, several are listed.
-import { api, ApiError, seg } from './api.js';
+import { api, ApiError, seg, unsupported } from './api.js';
 import { actionButton, h, relative, setText, syncRows, table, td, time } from './dom.js';
 import { STATES } from './queue.js';
 
@@ -16,10 +16,15 @@ export function searchPage(app, id) {
     el: h('section', { class: 'card' }, heading, note, pending, results),
     title: 'search ' + id,
     async refresh({ queues }) {
+      let cannot = false;
       const found = (
         await Promise.all(
           queues.map((q) =>
             api('GET', `/api/queues/${seg(q.queue)}/jobs/${seg(id)}`).catch((err) => {
+              if (unsupported(err)) {
+                cannot = true;
+                return undefined;
+              }
               if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return undefined;
               throw err;
             }),
@@ -38,7 +43,9 @@ export function searchPage(app, id) {
       }
       setText(
         note,
-        found.length === 0
+        cannot
+          ? 'This backend cannot look a job up by id (it lacks the jobLookup capability).'
+          : found.length === 0
           ? `none: no queue holds a job with id ${id}`
           : found.length === 1
             ? 'one queue holds this id'
