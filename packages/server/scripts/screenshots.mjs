@@ -14,6 +14,27 @@ import { createServer, listen } from '../dist/index.js';
 const DOCS = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'docs');
 const WARMUP_MS = Number(process.env.SCREENSHOT_WARMUP_MS ?? 30_000);
 
+const PACKAGE_URL = new URL('..', import.meta.url).href;
+
+/** A stand-in SMTP client whose server sometimes answers 421, so failed jobs carry a stack of a few frames. */
+class SmtpClient {
+  async deliver(message) {
+    await this.#command('MAIL FROM', message.from);
+    await this.#command('RCPT TO', message.to);
+  }
+  async #command(verb, arg) {
+    await sleep(20 + Math.random() * 40);
+    if (verb === 'RCPT TO' && Math.random() < 0.3) {
+      const err = new Error(`SMTP 421 4.7.0 mx.example.net: try again later (${verb} ${arg})`);
+      err.name = 'SmtpTransientError';
+      // Paths relative to the package, so the picture shows no machine's folders.
+      err.stack = err.stack.replaceAll(PACKAGE_URL, '');
+      throw err;
+    }
+  }
+}
+const smtp = new SmtpClient();
+
 const wrkr = new Wrkr({ backend: new MemoryBackend(), worker: { id: 'worker-eu-1', meta: { region: 'eu' } } });
 await wrkr.start();
 await wrkr.subscribe(
@@ -21,12 +42,8 @@ await wrkr.subscribe(
   'user.*',
   async (event, ctx) => {
     ctx.progress(50);
-    await sleep(40 + Math.random() * 80, undefined, { signal: ctx.signal });
-    if (event.data.plan === 'trial' && Math.random() < 0.3) {
-      const err = new Error('SMTP 421 4.7.0 mx.example.net: try again later');
-      err.name = 'SmtpTransientError';
-      throw err;
-    }
+    if (event.data.plan === 'trial') await smtp.deliver({ from: 'hello@example.com', to: event.data.email });
+    else await sleep(40 + Math.random() * 80, undefined, { signal: ctx.signal });
     return { messageId: `<${event.id}@mail.example.net>` };
   },
   { concurrency: 4, retry: { attempts: 2, delay: '200ms' }, keepCompleted: { count: 200, age: '1h' } },

@@ -50,6 +50,11 @@ export function syncRows(tbody, items, key, create, update) {
   while (tbody.children.length > rows.length) tbody.lastElementChild.remove();
 }
 
+/** `text` with break opportunities after dots and dashes, so a narrow column wraps `user.signed-up` between words. */
+export function breakable(text) {
+  return text.split(/(?<=[.\-_])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 /** A table with labelled cells (the labels head each cell on a narrow screen). */
 export function table(id, labels) {
   return h('table', { id, class: 'rows' }, h('thead', {}, h('tr', {}, labels.map((l) => h('th', { scope: 'col' }, l)))), h('tbody'));

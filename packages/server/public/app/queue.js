@@ -1,6 +1,6 @@
 // A queue's page (#/queues/<queue>/<state>/<page>): counts, pause, throughput, one state's jobs in pages, actions.
 import { api, seg, unsupported } from './api.js';
-import { actionButton, errorDetails, h, relative, setText, showError, syncRows, td, time, toast } from './dom.js';
+import { actionButton, breakable, errorDetails, h, relative, setText, showError, syncRows, td, time, toast } from './dom.js';
 import { pauseButton, showPaused, stateBadge } from './queue-controls.js';
 import { throughputChart } from './throughput.js';
 
@@ -139,7 +139,7 @@ export function queuePage(app, queue, state, page) {
       { dataset: { job: job.id } },
       failed ? h('td', { class: 'pick' }, h('input', { type: 'checkbox', class: 'pick', 'aria-label': 'Select job ' + job.id })) : null,
       td('Id', h('a', { href: `#/jobs/${q}/${seg(job.id)}` }, job.id)),
-      td('Event', job.name),
+      td('Event', breakable(job.name)),
       td('Attempt'),
       td(timeLabel),
       td(labels[1], detail),
