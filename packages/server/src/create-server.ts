@@ -6,7 +6,7 @@ import { authHook, checkAuth, markSecured, type AuthOptions } from './auth';
 import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH, notFoundHandler, paramTooLong } from './error-handler';
 import { openApiDocument } from './openapi';
 import { parseQueryIntegers } from './query-integers';
-import { dashboardRoutes } from './routes/dashboard';
+import { DASHBOARD_PATHS, dashboardRoutes } from './routes/dashboard';
 import { eventRoutes } from './routes/events';
 import { jobRoutes } from './routes/jobs';
 import { metricsRoutes } from './routes/metrics';
@@ -29,8 +29,8 @@ export interface ServerOptions {
   logger?: FastifyBaseLogger;
 }
 
-/** Paths reachable without credentials: the dashboard shell (it asks for them), the OpenAPI document and health. */
-const PUBLIC_PATHS = new Set(['/', '/dashboard.js', '/dashboard.css', '/openapi.json', '/health']);
+/** Paths reachable without credentials: the dashboard's files (it asks for them), the OpenAPI document and health. */
+const PUBLIC_PATHS = new Set([...DASHBOARD_PATHS, '/openapi.json', '/health']);
 
 /** Build the fastify app: the JSON API under `/api`, Prometheus metrics at `/metrics`, its OpenAPI document at `/openapi.json`, the dashboard at `/`. */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {

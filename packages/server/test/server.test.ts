@@ -131,8 +131,8 @@ test('OpenAPI document lists every API route; the dashboard is served at /', asy
   expect(doc.paths['/api/publish'].post.requestBody.content['application/json'].schema.required).toEqual(['name']);
   const page = await fetch(base + '/');
   expect(page.headers.get('content-type')).toMatch(/text\/html/);
-  expect(await page.text()).toContain('<script src="/dashboard.js">');
-  expect((await fetch(base + '/dashboard.js')).status).toBe(200);
+  expect(await page.text()).toContain('<script type="module" src="/app/main.js">');
+  expect((await fetch(base + '/app/main.js')).status).toBe(200);
 });
 
 test('auth: bearer or basic required on /api when configured; refuses to listen beyond loopback without it', async () => {
