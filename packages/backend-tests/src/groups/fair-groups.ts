@@ -263,6 +263,34 @@ export const fairGroupTests = defineGroup('32. fair groups', ({ h, timing, test 
     await expectNothing(b, 'q', timing.settleMs, 'every group is full');
   });
 
+  test('delayed, retried, released and debounced items of a grouped queue join their group; counts and listings stay exact', ['fairGroups', 'jobKeys'], async () => {
+    const b = await h.client();
+    await b.setQueueLimits('q', { group: { by: 'tenant', concurrency: 1 } });
+    const [a0, a1] = tenantItems('a', 2);
+    const [late] = tenantItems('b', 1);
+    const [first, last] = [message('fair.job', { headers: { tenant: 'c' }, body: JSON.stringify('c-first') }), message('fair.job', { headers: { tenant: 'c' }, body: JSON.stringify('c-last') })];
+    await b.send('q', [a0!, a1!, { ...late!, dueAt: Date.now() + timing.settleMs }, { message: first, key: 'k', keyMode: 'debounce' }]);
+    await b.send('q', [{ message: last, key: 'k', keyMode: 'debounce' }]);
+    assert.equal((await b.stats('q')).ready, 3, 'a0, a1 and the debounced c are ready');
+    assert.deepEqual((await b.jobs('q', { state: 'ready' })).map((r) => JSON.parse(r.message.body!) as string).sort(), ['a0', 'a1', 'c-last']);
+    await sleep(timing.settleMs + timing.dueToleranceMs);
+    const got = await claimNow(b);
+    assert.deepEqual(got.map(label).sort(), ['a0', 'b0', 'c-last'], 'one of each group: the due delayed item joined b, the debounce replaced c');
+    const a = got.find((d) => tenantOf(d) === 'a')!;
+    assert.equal(await b.nack(ref(a), { kind: 'release' }), true);
+    const again = await claimNow(b);
+    assert.deepEqual(again.map(tenantOf), ['a'], 'the release gave group a its slot back: one item of a, no more');
+    const retried = label(again[0]!);
+    assert.equal(await b.nack(ref(again[0]!), { kind: 'retry', dueAt: Date.now() + timing.settleMs }), true);
+    const other = await claimNow(b);
+    assert.deepEqual(other.map(tenantOf), ['a'], 'while one item of a waits for its retry, the other takes the slot');
+    assert.notEqual(label(other[0]!), retried);
+    await expectNothing(b, 'q', timing.settleMs + timing.dueToleranceMs, 'the retried item is due again, but group a is full');
+    const stats = await b.stats('q');
+    assert.equal(stats.ready + stats.delayed, 1, 'the retried item waits');
+    assert.equal(stats.inFlight, 3);
+  });
+
   test('group limits are stored for a new client, shown by queueLimits, and removed with {}', ['fairGroups'], async () => {
     const a = await h.client();
     const limits = { concurrency: 50, group: { by: 'tenant', concurrency: 1, rate: { max: 100, per: 60_000 } } };
