@@ -171,7 +171,7 @@ export const COMMANDS = {
       'group-rate': { type: 'string', value: 'MAX/PER', help: 'at most MAX starts of one group in any window of PER (with --group-by)' },
       remove: { type: 'boolean', help: 'remove the limits' },
     },
-    ['limits mailer --concurrency 10 --rate 100/1m --backend redis://127.0.0.1:6379', 'limits reports --group-by tenant --group-concurrency 2 --backend redis://127.0.0.1:6379'],
+    ['limits mailer --concurrency 10 --rate 100/1m --group-by tenant --group-concurrency 2 --backend redis://127.0.0.1:6379'],
   ),
   abort: operator(
     'abort the handler running a job, in whichever process (exit 1 when it is not in flight)',
