@@ -97,26 +97,45 @@ if limits[4] then
     local some = redis.call('SRANDMEMBER', qk(queue, 'gwins'))
     if some and redis.call('EXISTS', gwin(queue, some)) == 0 then redis.call('SREM', qk(queue, 'gwins'), some) end
   end
+  -- Each turn rotates the ring (LMOVE head → tail) and takes the group's next item; a group that ran
+  -- dry, filled its concurrency or its rate window leaves the ring again from the tail.
+  local group_conc, group_max = tonumber(limits[5]), tonumber(limits[6])
+  local taken = 0
   while #ids < max do
-    local g = redis.call('LPOP', ring)
+    local g = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
     if not g then break end
-    redis.call('SREM', queued, g)
-    local popped = redis.call('ZPOPMIN', gkey(queue, g))
+    local gz = gkey(queue, g)
+    local popped = redis.call('ZPOPMIN', gz)
+    local left, stay = 0, false
     if popped[1] then
       local id = popped[1]
       ids[#ids + 1] = id
+      taken = taken + 1
       redis.call('HSET', lgrp, id, g)
-      redis.call('HINCRBY', gin, g, 1)
-      redis.call('DECR', qk(queue, 'gready'))
-      if limits[6] then
-        redis.call('ZADD', gwin(queue, g), server_now(), prefix .. 'g' .. #ids)
-        redis.call('PEXPIRE', gwin(queue, g), group_per)
+      local held = redis.call('HINCRBY', gin, g, 1)
+      left = redis.call('ZCARD', gz)
+      stay = left > 0 and not (group_conc and held >= group_conc)
+      if group_max then
+        local win = gwin(queue, g)
+        redis.call('ZADD', win, server_now(), prefix .. 'g' .. #ids)
+        redis.call('PEXPIRE', win, group_per)
         redis.call('SADD', qk(queue, 'gwins'), g)
+        if stay then
+          redis.call('ZREMRANGEBYSCORE', win, '-inf', server_now() - group_per)
+          if redis.call('ZCARD', win) >= group_max then
+            stay = false
+            redis.call('ZADD', qk(queue, 'gparked'), tonumber(redis.call('ZRANGE', win, 0, 0, 'WITHSCORES')[2]) + group_per, g)
+          end
+        end
       end
-      requeue(queue, g, limits)
     end
-    if redis.call('EXISTS', gkey(queue, g)) == 0 then redis.call('SREM', qk(queue, 'ggroups'), g) end
+    if not stay then
+      redis.call('RPOP', ring)
+      redis.call('SREM', queued, g)
+      if left == 0 then redis.call('SREM', qk(queue, 'ggroups'), g) end
+    end
   end
+  if taken > 0 then redis.call('DECRBY', qk(queue, 'gready'), taken) end
 else
   -- Expired leases first (they have waited longest), then the oldest ready items of the highest level.
   ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)

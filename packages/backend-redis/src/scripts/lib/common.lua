@@ -182,7 +182,7 @@ end
 local GBAND, GMID = 1e14, 5e13
 local function gpush(queue, p, front, ids, l)
   local seq = redis.call('INCRBY', qk(queue, 'gseq'), #ids) - #ids
-  local groups, added = {}, 0
+  local groups, adds, added = {}, {}, 0
   for i = 1, #ids, CHUNK do
     local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
     local jsons = redis.call('HMGET', qk(queue, 'msg'), unpack(slice))
@@ -190,19 +190,23 @@ local function gpush(queue, p, front, ids, l)
       if jsons[k] then
         local g = group_of(jsons[k], l[4])
         seq = seq + 1
-        redis.call('ZADD', gkey(queue, g), (9 - p) * GBAND + (front and GMID - seq or GMID + seq), id)
-        if not groups[g] then
-          groups[g] = true
+        local z = adds[g]
+        if not z then
+          z = {}
+          adds[g] = z
           groups[#groups + 1] = g
         end
+        z[#z + 1] = (9 - p) * GBAND + (front and GMID - seq or GMID + seq)
+        z[#z + 1] = id
         added = added + 1
       end
     end
   end
   if added == 0 then return end
   redis.call('INCRBY', qk(queue, 'gready'), added)
+  chunked('SADD', qk(queue, 'ggroups'), groups)
   for _, g in ipairs(groups) do
-    redis.call('SADD', qk(queue, 'ggroups'), g)
+    chunked('ZADD', gkey(queue, g), adds[g])
     requeue(queue, g, l)
   end
   touch(queue)
@@ -213,16 +217,23 @@ end
 local function gended(queue, ids)
   local l, lgrp = limits_of(queue), qk(queue, 'lgrp')
   if #ids == 0 or not (l[4] or l[8]) then return end
+  local ended, groups = {}, {}
   for i = 1, #ids, CHUNK do
     local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
-    local groups = redis.call('HMGET', lgrp, unpack(slice))
-    redis.call('HDEL', lgrp, unpack(slice))
-    for _, g in ipairs(groups) do
+    for _, g in ipairs(redis.call('HMGET', lgrp, unpack(slice))) do
       if g then
-        if redis.call('HINCRBY', qk(queue, 'gin'), g, -1) <= 0 then redis.call('HDEL', qk(queue, 'gin'), g) end
-        if l[4] then requeue(queue, g, l) end
+        if not ended[g] then
+          ended[g] = 0
+          groups[#groups + 1] = g
+        end
+        ended[g] = ended[g] + 1
       end
     end
+    redis.call('HDEL', lgrp, unpack(slice))
+  end
+  for _, g in ipairs(groups) do
+    if redis.call('HINCRBY', qk(queue, 'gin'), g, -ended[g]) <= 0 then redis.call('HDEL', qk(queue, 'gin'), g) end
+    if l[4] then requeue(queue, g, l) end
   end
   if not l[4] and redis.call('EXISTS', lgrp) == 0 then
     redis.call('HDEL', qk(queue, 'limits'), 'group_leases')
