@@ -58,7 +58,7 @@ export const fairGroupTests = defineGroup('32. fair groups', ({ h, timing, test 
         for (const d of got) {
           const t = tenantOf(d);
           inFlight[t] = inFlight[t]! + 1;
-          most[t] = Math.max(most[t]!, inFlight[t]!);
+          most[t] = Math.max(most[t]!, inFlight[t]);
           attempts.add(d.attempt);
         }
         total += got.length;
