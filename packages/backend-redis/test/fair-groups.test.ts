@@ -33,6 +33,19 @@ describe('RedisBackend fair groups: keys', () => {
     return n;
   };
 
+  it('a publish fanning out to queues grouped by different keys groups each item by its own queue\'s key, delayed publishes when routed', async () => {
+    await b.bind('by-tid', 'x.#');
+    await b.bind('by-tenant', 'x.#');
+    await b.setQueueLimits('by-tid', { group: { by: 'tid', concurrency: 1 } });
+    await b.setQueueLimits('by-tenant', { group: { by: 'tenant', concurrency: 1 } });
+    // Same tid, two tenants: one group by tid, two by tenant.
+    const items = ['a', 'b'].map((tenant) => ({ message: message('x.a', { tid: 'same', headers: { tenant } }) }));
+    await b.publish([items[0]!, { ...items[1]!, dueAt: Date.now() + 100 }]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await b.claim('by-tid', { max: 10, leaseMs: 60_000, waitMs: 0 })).length).toBe(1);
+    expect((await b.claim('by-tenant', { max: 10, leaseMs: 60_000, waitMs: 0 })).map((d) => d.message.headers?.tenant).sort()).toEqual(['a', 'b']);
+  });
+
   it('a queue that never had groups gets no group key from send, publish, claim, ack and nack', async () => {
     await b.setQueueLimits('plain', { concurrency: 5 });
     await b.bind('plain', 'x.#');
