@@ -4,7 +4,8 @@
 // claim loop (claim+ack throughput of a queue while another queue of the namespace is paused, against
 // none paused), what keepCompleted costs the same loop (every ack keeps its item with a small result,
 // the queue trimmed to the newest 1,000; where the backend keeps completed items), what queue limits
-// cost it (a concurrency limit and a rate limit, each far above the load, against none), and how long
+// cost it (a concurrency limit and a rate limit, each far above the load, against none), what fair groups
+// cost it (100 groups by tid, a group concurrency far above the load), and how long
 // abort and progress take to find an item's lease in another client. Run after `tsc -b`:
 // `node bench/steering.js [memory|redis|rabbitmq]`. Not part of the tests.
 const { Wrkr } = require('@wrkr/core');
@@ -96,7 +97,7 @@ async function lookupLatency(make) {
 const KEEP = { count: 1000, ageMs: 3_600_000, result: '{"ok":true,"rows":42}' };
 
 // Limits the loop never reaches (it holds at most 50 in flight), so what is measured is their bookkeeping.
-const LIMITS = { concurrency: { concurrency: 1000 }, rate: { rate: { max: 1_000_000, per: 1000 } } };
+const LIMITS = { concurrency: { concurrency: 1000 }, rate: { rate: { max: 1_000_000, per: 1000 } }, groups: { group: { by: 'tid', concurrency: 1000 } } };
 
 async function claimRate(make, pauseOther, keep, limits) {
   const b = make();
@@ -104,7 +105,9 @@ async function claimRate(make, pauseOther, keep, limits) {
   if (pauseOther) await b.pause('other');
   if (limits) await b.setQueueLimits('q', limits);
   for (let i = 0; i < CLAIMS; i += 500) {
-    await b.send('q', Array.from({ length: 500 }, (_, j) => ({ message: { id: `c${i + j}`, name: 'x', publishedAt: Date.now() } })));
+    // Grouped runs spread the items over 100 tids, taken in turn.
+    const tid = (n) => (limits?.group ? { tid: `t${n % 100}` } : {});
+    await b.send('q', Array.from({ length: 500 }, (_, j) => ({ message: { id: `c${i + j}`, name: 'x', publishedAt: Date.now(), ...tid(i + j) } })));
   }
   const t0 = performance.now();
   for (let left = CLAIMS; left > 0; ) {
@@ -131,7 +134,8 @@ async function main() {
     let kept = 0;
     let concurrent = 0;
     let rated = 0;
-    const { keepCompleted: keeps, queueLimits: limits } = make().capabilities;
+    let grouped = 0;
+    const { keepCompleted: keeps, queueLimits: limits, fairGroups: groups } = make().capabilities;
     // Best of three, alternating, so warm-up and neighbours' load do not favour one side.
     for (let i = 0; i < 3; i++) {
       plain = Math.max(plain, await claimRate(make, false));
@@ -139,9 +143,10 @@ async function main() {
       if (keeps) kept = Math.max(kept, await claimRate(make, false, KEEP));
       if (limits) concurrent = Math.max(concurrent, await claimRate(make, false, undefined, LIMITS.concurrency));
       if (limits) rated = Math.max(rated, await claimRate(make, false, undefined, LIMITS.rate));
+      if (groups) grouped = Math.max(grouped, await claimRate(make, false, undefined, LIMITS.groups));
     }
     console.log(`${kind}: claim+ack ${plain}/s, with another queue paused ${paused}/s, with keepCompleted (count ${KEEP.count}) ${keeps ? `${kept}/s` : 'not offered'}`);
-    console.log(`${kind}: claim+ack with a concurrency limit (1000) ${limits ? `${concurrent}/s` : 'not offered'}, with a rate limit (1,000,000 per 1 s) ${limits ? `${rated}/s` : 'not offered'}`);
+    console.log(`${kind}: claim+ack with a concurrency limit (1000) ${limits ? `${concurrent}/s` : 'not offered'}, with a rate limit (1,000,000 per 1 s) ${limits ? `${rated}/s` : 'not offered'}, with fair groups (100 tids, group concurrency 1000) ${groups ? `${grouped}/s` : 'not offered'}`);
     console.log(`${kind}: resume → waiting claim in another client (ms)`, await resumeLatency(make));
     console.log(`${kind}: abort → signal in another process (ms)`, await abortLatency(make));
     console.log(`${kind}: abort / progress of a lease held in another client, and progress of an item nobody holds (ms per call)`, await lookupLatency(make));

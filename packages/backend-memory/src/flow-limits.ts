@@ -2,17 +2,21 @@ import type { QueueLimits } from '@wrkr/core/backend';
 import { Deque } from './deque';
 
 /**
- * A queue's limits and what they need to know: the start times of its recent leases, for the sliding
+ * A queue's limits (group limits are applied by FairGroups) and what they need to know: the start times of its recent leases, for the sliding
  * rate window (kept only while a rate is set, and never more than `rate.max` of them).
  */
 export class FlowLimits {
   #limits: QueueLimits = {};
   readonly #starts = new Deque<number>();
 
-  /** The stored limits (a copy). */
+  /** The stored limits (a copy), group limits included. */
   get limits(): QueueLimits {
-    const { concurrency, rate } = this.#limits;
-    return { ...(concurrency !== undefined && { concurrency }), ...(rate !== undefined && { rate: { ...rate } }) };
+    const { concurrency, rate, group } = this.#limits;
+    return {
+      ...(concurrency !== undefined && { concurrency }),
+      ...(rate !== undefined && { rate: { ...rate } }),
+      ...(group !== undefined && { group: { ...group, ...(group.rate !== undefined && { rate: { ...group.rate } }) } }),
+    };
   }
 
   /** Replace the limits (`{}` for none); the starts are kept while a rate is set, so setting it again does not reopen a full window. */

@@ -53,7 +53,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class MemoryBackend extends BaseBackend {
   readonly name = 'memory';
-  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
+  readonly capabilities: BackendCapabilities = ALL_CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
   /** The store this client talks to. */

@@ -5,6 +5,7 @@ import { BinaryHeap } from './binary-heap';
 import type { ClaimWaiter } from './claim-waiter';
 import { CompletedItems } from './completed-items';
 import { copyFailure, copyMessage } from './copy';
+import { FairGroups } from './fair-groups';
 import { FlowLimits } from './flow-limits';
 import { PriorityReady } from './priority-ready';
 
@@ -35,6 +36,10 @@ interface Entry {
   updatedAt: number;
   /** The job key it holds (dedupe or debounce), released when it leaves the queue. */
   key?: string;
+  /** With group limits: the group it was claimed in, while leased. */
+  group: string | undefined;
+  /** With group limits: the order in which it became ready. */
+  seq: number;
 }
 
 /** A heap node: `entry` has something to do at `at`, if it is still at `version`. */
@@ -84,6 +89,8 @@ export class QueueState {
   #seq = 0;
   #paused = false;
   readonly #flow = new FlowLimits();
+  /** With group limits, the ready items live here instead of `#ready`. */
+  #groups: FairGroups<Entry> | undefined;
 
   constructor(
     /** Queue name. */
@@ -107,7 +114,7 @@ export class QueueState {
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
   add(message: Message, dueAt: number | undefined, now: number, priority = 0): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, priority, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now };
+    const entry: Entry = { message, priority, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now, group: undefined, seq: 0 };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
@@ -158,7 +165,7 @@ export class QueueState {
     }
     const budget = this.#flow.budget(max, this.#leasedCount, now);
     while (out.length < budget) {
-      const entry = this.#ready.shift();
+      const entry = this.#groups === undefined ? this.#ready.shift() : this.#groups.shift(now);
       if (entry === undefined) break;
       entry.state = 'leased';
       this.#leasedCount++;
@@ -197,11 +204,11 @@ export class QueueState {
     if (this.#waiters.size === 0 || this.#paused) return;
     this.#promote(now);
     for (const waiter of this.#waiters) {
-      if (this.#ready.length === 0 || this.#flow.budget(1, this.#leasedCount, now) === 0) break;
+      if (!this.#claimable(now) || this.#flow.budget(1, this.#leasedCount, now) === 0) break;
       waiter.settle(this.take(waiter.max, waiter.leaseMs, now, waiter.holder));
     }
     if (this.#waiters.size === 0) return;
-    const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases), this.#flow.nextFreeAt(now));
+    const next = Math.min(this.#nextAt(this.#delayed), this.#nextAt(this.#leases), this.#flow.nextFreeAt(now), this.#groups?.nextFreeAt() ?? Number.POSITIVE_INFINITY);
     this.#alarm.set(Number.isFinite(next) ? next : undefined);
   }
 
@@ -211,7 +218,7 @@ export class QueueState {
     if (entry === undefined) return false;
     this.#entries.delete(ref.id);
     entry.version++;
-    this.#leasedCount--;
+    this.#leaseEnded(entry, now);
     if (keep !== undefined) this.#completed.keep(entry.message, entry.attempt, keep, now);
     this.#unhold(entry);
     this.#releaseKey(entry);
@@ -222,7 +229,7 @@ export class QueueState {
   nack(ref: LeaseRef, outcome: NackOutcome, now: number): boolean {
     const entry = this.#held(ref, now);
     if (entry === undefined) return false;
-    this.#leasedCount--;
+    this.#leaseEnded(entry, now);
     entry.token = '';
     this.#unhold(entry);
     switch (outcome.kind) {
@@ -295,12 +302,13 @@ export class QueueState {
   /** Exact counts. */
   stats(now: number): QueueStats {
     this.#promote(now);
-    return { ready: this.#ready.length, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size, ...(this.#paused && { paused: true }) };
+    return { ready: this.#readyCount, delayed: this.#delayedCount, inFlight: this.#leasedCount, failed: this.#failed.size, ...(this.#paused && { paused: true }) };
   }
 
   /** Replace the limits (`{}` for none); waiting claims take what they now allow. */
   setLimits(limits: QueueLimits, now: number): void {
     this.#flow.set(limits);
+    this.#regroup(limits, now);
     this.drain(now);
   }
 
@@ -331,6 +339,7 @@ export class QueueState {
     if (state === 'failed') return [...this.#failed.values()].reverse().slice(offset, end).map((f) => this.#failedRecord(f));
     if (state === 'completed') return this.#completed.page(offset, limit, now);
     if (state === 'ready') {
+      if (this.#groups !== undefined) return this.#groups.ordered().slice(offset, end).map((e) => this.#record(e));
       const out: JobRecord[] = [];
       for (let i = offset; i < end && i < this.#ready.length; i++) out.push(this.#record(this.#ready.at(i)!));
       return out;
@@ -411,6 +420,7 @@ export class QueueState {
     this.#throttled.clear();
     this.#delayedCount = 0;
     this.#leasedCount = 0;
+    if (this.#groups !== undefined) this.#groups = new FairGroups(this.#groups.limits);
     this.#alarm.clear();
   }
 
@@ -431,7 +441,8 @@ export class QueueState {
     this.#entries.delete(entry.message.id);
     entry.version++;
     if (entry.state === 'delayed') this.#delayedCount--;
-    else this.#ready.remove(entry);
+    else if (this.#groups === undefined) this.#ready.remove(entry);
+    else this.#groups.remove(entry);
     this.#releaseKey(entry);
   }
 
@@ -451,8 +462,52 @@ export class QueueState {
       this.#delayed.push({ at: dueAt, seq: this.#seq++, entry, version: entry.version });
     } else {
       entry.state = 'ready';
-      this.#ready.push(entry);
+      if (this.#groups === undefined) this.#ready.push(entry);
+      else this.#groups.push(entry, now);
     }
+  }
+
+  get #readyCount(): number {
+    return this.#groups === undefined ? this.#ready.length : this.#groups.length;
+  }
+
+  #claimable(now: number): boolean {
+    return this.#groups === undefined ? this.#ready.length > 0 : this.#groups.claimable(now);
+  }
+
+  /** A lease of `entry` ended (ack, nack, expiry): one slot of the queue, and of the group it was claimed in, is free. */
+  #leaseEnded(entry: Entry, now: number): void {
+    this.#leasedCount--;
+    if (entry.group === undefined) return;
+    this.#groups?.ended(entry.group, now);
+    entry.group = undefined;
+  }
+
+  /**
+   * Rebuild the groups for new limits: the ready items move to the groups of the new `by` (or back to
+   * one queue without a group) in the queue's order, leases count toward the group they were claimed
+   * in, and the rate windows of groups of the same names are kept.
+   */
+  #regroup(limits: QueueLimits, now: number): void {
+    const old = this.#groups;
+    if (old === undefined && limits.group === undefined) return;
+    let ready: Entry[];
+    if (old !== undefined) ready = old.ordered();
+    else {
+      ready = [];
+      for (let entry = this.#ready.shift(); entry !== undefined; entry = this.#ready.shift()) ready.push(entry);
+    }
+    this.#ready.clear();
+    if (limits.group === undefined) {
+      this.#groups = undefined;
+      for (const entry of ready) this.#ready.push(entry);
+      return;
+    }
+    const groups = new FairGroups<Entry>(limits.group);
+    for (const entry of this.#entries.values()) if (entry.state === 'leased' && entry.group !== undefined) groups.counted(entry.group, now);
+    if (old !== undefined) groups.keepWindows(old, now);
+    for (const entry of ready) groups.push(entry, now);
+    this.#groups = groups;
   }
 
   /** Move due delayed items and items whose lease ran out to ready. */
@@ -464,7 +519,7 @@ export class QueueState {
     }
     for (let top = this.#live(this.#leases); top !== undefined && top.at <= now; top = this.#live(this.#leases)) {
       this.#leases.pop();
-      this.#leasedCount--;
+      this.#leaseEnded(top.entry, now);
       top.entry.token = '';
       this.#unhold(top.entry);
       this.#schedule(top.entry, undefined, now);

@@ -21,7 +21,7 @@ export class Keys {
     return `${this.prefix}s:${name}`;
   }
 
-  /** Hash of one queue's limits (`concurrency`, `rate_max`, `rate_per`), read by the claim script. */
+  /** Hash of one queue's limits (`concurrency`, `rate_max`, `rate_per`, `group_by`, `group_concurrency`, `group_rate_max`, `group_rate_per`), read by the scripts. */
   limits(queue: string): string {
     return `${this.prefix}q:${queue}:limits`;
   }

@@ -78,7 +78,7 @@ export class RedisBackend extends BaseBackend {
   /** @inheritdoc */
   readonly name = 'redis';
   /** @inheritdoc */
-  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
+  readonly capabilities: BackendCapabilities = ALL_CAPABILITIES;
   /** The namespace every key lives under. */
   readonly namespace: string;
 
@@ -432,7 +432,11 @@ export class RedisBackend extends BaseBackend {
 
   /** @inheritdoc */
   protected async _setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
-    await this.run('set_limits', [queue, limits.concurrency ?? '', limits.rate?.max ?? '', limits.rate?.per ?? '']);
+    const { group } = limits;
+    await this.run('set_limits', [
+      queue, limits.concurrency ?? '', limits.rate?.max ?? '', limits.rate?.per ?? '',
+      group?.by ?? '', group?.concurrency ?? '', group?.rate?.max ?? '', group?.rate?.per ?? '',
+    ]);
   }
 
   /** @inheritdoc */
@@ -447,6 +451,13 @@ export class RedisBackend extends BaseBackend {
     return {
       ...(stored.concurrency !== undefined && { concurrency: Number(stored.concurrency) }),
       ...(stored.rate_max !== undefined && { rate: { max: Number(stored.rate_max), per: Number(stored.rate_per) } }),
+      ...(stored.group_by !== undefined && {
+        group: {
+          by: stored.group_by,
+          ...(stored.group_concurrency !== undefined && { concurrency: Number(stored.group_concurrency) }),
+          ...(stored.group_rate_max !== undefined && { rate: { max: Number(stored.group_rate_max), per: Number(stored.group_rate_per) } }),
+        },
+      }),
     };
   }
 

@@ -450,3 +450,49 @@ export class StickinessOutlivesTheLease extends DelegatingBackend {
     return got;
   }
 }
+
+/** Group limits stored with one part missing (`drop`); a group left with neither concurrency nor rate is dropped whole. */
+function groupWithout(limits: QueueLimits | null, drop: 'concurrency' | 'rate'): QueueLimits | null {
+  if (limits?.group === undefined) return limits;
+  const { [drop]: _dropped, ...group } = limits.group;
+  const { group: _group, ...rest } = limits;
+  return group.concurrency === undefined && group.rate === undefined ? rest : { ...rest, group };
+}
+
+/** Stores `limits` after the backend's own checks passed on them as given (so bad input is still refused). */
+async function storeAltered(inner: Backend, queue: string, limits: QueueLimits | null, altered: QueueLimits | null): Promise<void> {
+  await inner.setQueueLimits(queue, limits);
+  await inner.setQueueLimits(queue, altered);
+}
+
+/** Group concurrency ignored: the group's in-flight cap is never stored, so clients together hold any number of a group. */
+export class IgnoresGroupConcurrency extends DelegatingBackend {
+  override setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    return storeAltered(this.inner, queue, limits, groupWithout(limits, 'concurrency'));
+  }
+}
+
+/** Group rate ignored: the group's window is never stored, so a group starts as fast as it is claimed. */
+export class IgnoresGroupRate extends DelegatingBackend {
+  override setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    return storeAltered(this.inner, queue, limits, groupWithout(limits, 'rate'));
+  }
+}
+
+// A header no item carries: grouped by it, every item falls in the one group ''.
+const NO_HEADER = 'x-broken-no-such-header:';
+
+/**
+ * Groups served FIFO: every item is put in one group (the limits hold, stricter than asked), so the
+ * queue is served in arrival order and one group's backlog starves the rest. Reported as set.
+ */
+export class ServesGroupsFifo extends DelegatingBackend {
+  override setQueueLimits(queue: string, limits: QueueLimits | null): Promise<void> {
+    const group = limits?.group;
+    return storeAltered(this.inner, queue, limits, group === undefined ? limits : { ...limits, group: { ...group, by: NO_HEADER + group.by } });
+  }
+  override async queueLimits(queue: string): Promise<QueueLimits> {
+    const limits = await this.inner.queueLimits(queue);
+    return limits.group === undefined ? limits : { ...limits, group: { ...limits.group, by: limits.group.by.slice(NO_HEADER.length) } };
+  }
+}

@@ -21,6 +21,7 @@ import {
   lifecycleTests,
   jobKeyTests,
   queueLimitTests,
+  fairGroupTests,
   type ConformanceGroup,
   type ConformanceOptions,
 } from '@wrkr/backend-tests';
@@ -37,6 +38,9 @@ import {
   IgnoresKeepCount,
   KeepsFirstResult,
   LimitsOnlyInClient,
+  IgnoresGroupConcurrency,
+  IgnoresGroupRate,
+  ServesGroupsFifo,
   ForgetsTheHolder,
   LifecycleOnlyInClient,
   SendRoutesByName,
@@ -95,6 +99,9 @@ const BROKEN: ReadonlyArray<{ what: string; groups: ConformanceGroup[]; group: R
   { what: 'admits a dedupe key twice', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new AdmitsDuplicateKeys(b) },
   { what: 'keeps the first payload of a debounce', groups: [jobKeyTests], group: /job keys/, wrap: (b) => new DebounceKeepsFirst(b) },
   { what: 'honours queue limits only in the client that set them', groups: [queueLimitTests], group: /queue limits/, wrap: (b) => new LimitsOnlyInClient(b) },
+  { what: 'ignores the group concurrency (clients together hold any number of a group)', groups: [fairGroupTests], group: /fair groups/, wrap: (b) => new IgnoresGroupConcurrency(b) },
+  { what: 'serves groups FIFO instead of in turn (one group starves the rest)', groups: [fairGroupTests], group: /fair groups/, wrap: (b) => new ServesGroupsFifo(b) },
+  { what: 'ignores the group rate', groups: [fairGroupTests], group: /fair groups/, wrap: (b) => new IgnoresGroupRate(b) },
   { what: 'hands a worker its old item again after its lease ended', groups: [stickyPullTests], group: /sticky pull/, wrap: (b) => new StickinessOutlivesTheLease(b) },
 ];
 

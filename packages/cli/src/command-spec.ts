@@ -166,9 +166,12 @@ export const COMMANDS = {
     {
       concurrency: { type: 'string', value: 'N', help: 'at most N items of the queue in flight at once, across every process' },
       rate: { type: 'string', value: 'MAX/PER', help: 'at most MAX starts in any window of PER (sliding), e.g. 100/1m or 5/1s' },
+      'group-by': { type: 'string', value: 'KEY', help: "fair groups: group items by 'tid' or the header KEY (none: group ''), served in turn" },
+      'group-concurrency': { type: 'string', value: 'N', help: 'at most N items of one group in flight at once, across every process (with --group-by)' },
+      'group-rate': { type: 'string', value: 'MAX/PER', help: 'at most MAX starts of one group in any window of PER (with --group-by)' },
       remove: { type: 'boolean', help: 'remove the limits' },
     },
-    ['limits mailer --concurrency 10 --rate 100/1m --backend redis://127.0.0.1:6379'],
+    ['limits mailer --concurrency 10 --rate 100/1m --group-by tenant --group-concurrency 2 --backend redis://127.0.0.1:6379'],
   ),
   abort: operator(
     'abort the handler running a job, in whichever process (exit 1 when it is not in flight)',

@@ -43,3 +43,23 @@ test('wrkr limits refuses a malformed rate or concurrency with exit 2, changing 
   }
   expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 4 });
 });
+
+test('wrkr limits sets and shows fair groups: by a header or tid, with a group concurrency and rate', async () => {
+  const set = await run(['limits', 'mailer', '--concurrency', '20', '--group-by', 'tenant', '--group-concurrency', '2', '--group-rate', '30/1m']);
+  expect(set).toMatchObject({ code: 0, stdout: 'mailer: concurrency 20, per header tenant: concurrency 2, rate 30 per 60000 ms\n' });
+  expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 20, group: { by: 'tenant', concurrency: 2, rate: { max: 30, per: 60_000 } } });
+  expect(await run(['limits', 'mailer', '--group-by', 'tid', '--group-rate', '5/1s'])).toMatchObject({ code: 0, stdout: 'mailer: per tid: rate 5 per 1000 ms\n' });
+  expect(JSON.parse((await run(['limits', 'mailer', '--json'])).stdout)).toEqual({ queue: 'mailer', limits: { group: { by: 'tid', rate: { max: 5, per: 1000 } } } });
+  expect(await run(['limits', 'mailer', '--remove'])).toMatchObject({ code: 0, stdout: 'mailer: no limits\n' });
+});
+
+test('wrkr limits refuses group flags without --group-by, a group without a limit, or malformed values, with exit 2, changing nothing', async () => {
+  await wrkr.setQueueLimits('mailer', { concurrency: 4 });
+  const bad = [['--group-concurrency', '2'], ['--group-rate', '5/1s'], ['--group-by', 'tenant'], ['--group-by', 'tenant', '--group-concurrency', 'two'], ['--group-by', 'tenant', '--group-rate', '5'], ['--remove', '--group-by', 'tid']];
+  for (const flags of bad) {
+    const res = await run(['limits', 'mailer', ...flags]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^wrkr limits: /);
+  }
+  expect(await wrkr.queueLimits('mailer')).toEqual({ concurrency: 4 });
+});

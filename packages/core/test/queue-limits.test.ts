@@ -79,6 +79,75 @@ describe('queue limits', () => {
     expect(await w.queueLimits('mail')).toEqual({ concurrency: 4 });
   });
 
+  it('takes the group rate window as a duration and reports the group in ms; limits without a group drop it', async () => {
+    const w = await make();
+    await w.setQueueLimits('mail', { concurrency: 10, group: { by: 'tid', concurrency: 2, rate: { max: 30, per: '1 minute' } } });
+    expect(await w.queueLimits('mail')).toEqual({ concurrency: 10, group: { by: 'tid', concurrency: 2, rate: { max: 30, per: 60_000 } } });
+    await w.setQueueLimits('mail', { group: { by: 'x-tenant', rate: { max: 5, per: '2s' } } });
+    expect(await w.queueLimits('mail')).toEqual({ group: { by: 'x-tenant', rate: { max: 5, per: 2000 } } });
+    await w.setQueueLimits('mail', { concurrency: 3 });
+    expect(await w.queueLimits('mail')).toEqual({ concurrency: 3 });
+  });
+
+  it('caps the handlers running per tid across two processes at the group concurrency, other tids running beside', async () => {
+    const [a, b] = [await make(), await make()];
+    await a.setQueueLimits('sync', { group: { by: 'tid', concurrency: 1 } });
+    const running = new Map<string, number>();
+    const most = new Map<string, number>();
+    let done = 0;
+    const handler = async (e: { tid?: string }): Promise<void> => {
+      const tid = e.tid ?? '';
+      running.set(tid, (running.get(tid) ?? 0) + 1);
+      most.set(tid, Math.max(most.get(tid) ?? 0, running.get(tid)!));
+      await sleep(5);
+      running.set(tid, running.get(tid)! - 1);
+      done++;
+    };
+    await a.subscribe('sync', 'account.sync', handler, { concurrency: 4 });
+    await b.subscribe('sync', null, handler, { concurrency: 4 });
+    await a.publish(Array.from({ length: 24 }, (_, i) => ({ name: 'account.sync', tid: `acct-${i % 3}` })));
+    await eventually(() => done === 24);
+    expect([...most.values()]).toEqual([1, 1, 1]);
+  });
+
+  it('refuses bad group limits with a ValidationError naming the field, and keeps the stored ones', async () => {
+    const w = await make();
+    await w.setQueueLimits('mail', { group: { by: 'tid', concurrency: 1 } });
+    const bad: Array<[unknown, RegExp]> = [
+      [{ group: { by: '', concurrency: 1 } }, /limits\.group\.by/],
+      [{ group: { by: 7, concurrency: 1 } }, /limits\.group\.by/],
+      [{ group: { by: 'x'.repeat(201), concurrency: 1 } }, /limits\.group\.by/],
+      [{ group: { by: 'tid' } }, /limits\.group/],
+      [{ group: { by: 'tid', concurrency: 0 } }, /limits\.group\.concurrency/],
+      [{ group: { by: 'tid', rate: { max: 5, per: 'soon' } } }, /limits\.group\.rate\.per/],
+      [{ group: { by: 'tid', rate: { max: 5, per: '2 days' } } }, /limits\.group\.rate\.per/],
+      [{ group: { by: 'tid', rate: { per: '1s' } } }, /limits\.group\.rate\.max/],
+      [{ group: { by: 'tid', concurrency: 1, weight: 2 } }, /limits\.group/],
+      [{ group: 'tid' }, /limits\.group/],
+    ];
+    for (const [limits, field] of bad) {
+      const err = await w.setQueueLimits('mail', limits as never).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(field);
+    }
+    expect(await w.queueLimits('mail')).toEqual({ group: { by: 'tid', concurrency: 1 } });
+  });
+
+  it('refuses group limits on a backend without fairGroups (NotSupportedError), keeping queue limits usable', async () => {
+    const backend = new MemoryBackend();
+    Object.defineProperty(backend, 'capabilities', { value: { ...backend.capabilities, fairGroups: false } });
+    const w = new Wrkr({ backend, worker: false });
+    await w.start();
+    try {
+      await expect(w.setQueueLimits('q', { group: { by: 'tid', concurrency: 1 } })).rejects.toBeInstanceOf(NotSupportedError);
+      await expect(backend.setQueueLimits('q', { group: { by: 'tid', concurrency: 1 } })).rejects.toBeInstanceOf(NotSupportedError);
+      await w.setQueueLimits('q', { concurrency: 1 });
+      expect(await w.queueLimits('q')).toEqual({ concurrency: 1 });
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('refuses limits on a backend without queueLimits (NotSupportedError), in Wrkr and in the backend itself', async () => {
     const backend = new MemoryBackend();
     Object.defineProperty(backend, 'capabilities', { value: { ...backend.capabilities, queueLimits: false } });

@@ -163,13 +163,21 @@ export const publishedReply = {
 
 const limitCount = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const;
 
+const rateReply = { type: 'object', required: ['max', 'per'], additionalProperties: false, properties: { max: limitCount, per: { type: 'integer', minimum: 1 } } } as const;
+
 /** A queue's stored limits (`rate.per` in ms; `{}` when none). */
 const storedLimits = {
   type: 'object',
   additionalProperties: false,
   properties: {
     concurrency: limitCount,
-    rate: { type: 'object', required: ['max', 'per'], additionalProperties: false, properties: { max: limitCount, per: { type: 'integer', minimum: 1 } } },
+    rate: rateReply,
+    group: {
+      type: 'object',
+      required: ['by'],
+      additionalProperties: false,
+      properties: { by: { type: 'string' }, concurrency: limitCount, rate: rateReply },
+    },
   },
 } as const;
 
@@ -327,21 +335,37 @@ export const pausedReply = {
   properties: { queue: { type: 'string' }, paused: { type: 'boolean' } },
 } as const;
 
+/** A rate in a PUT limits body: `per` a duration. */
+const rateBody = (description: string) =>
+  ({
+    type: 'object',
+    required: ['max', 'per'],
+    additionalProperties: false,
+    description,
+    properties: { max: limitCount, per: { ...duration, description: "window: ms (at most a day), or a string like '1 minute'" } },
+  }) as const;
+
 /** Body of PUT limits: the queue's new limits; `{}` or null removes them. */
 export const queueLimitsBody = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
     concurrency: { ...limitCount, description: 'at most this many items of the queue in flight at once, across every process' },
-    rate: {
+    rate: rateBody('at most `max` starts in any window of `per` (sliding), across every process'),
+    group: {
       type: 'object',
-      required: ['max', 'per'],
+      required: ['by'],
       additionalProperties: false,
-      description: 'at most `max` starts in any window of `per` (sliding), across every process',
-      properties: { max: limitCount, per: { ...duration, description: "window: ms (at most a day), or a string like '1 minute'" } },
+      description: "fair groups: items grouped by `tid` or a header (none: group ''), each group held to its own concurrency and/or rate, groups served in turn",
+      properties: {
+        by: { type: 'string', minLength: 1, maxLength: 200, description: "'tid', or the name of the header whose value is the group" },
+        concurrency: { ...limitCount, description: 'at most this many items of one group in flight at once, across every process' },
+        rate: rateBody('at most `max` starts of one group in any window of `per` (sliding), across every process'),
+      },
     },
   },
 } as const;
+
 
 /** Answer of GET and PUT limits: the queue's stored limits (`rate.per` in ms; `{}` when none). */
 export const queueLimitsReply = {

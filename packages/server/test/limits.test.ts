@@ -37,3 +37,27 @@ test('bad limits are refused with a 400 naming the field, and change nothing', a
   }
   expect((await api.call('GET', '/api/queues/jobs/limits')).body.limits).toEqual({ concurrency: 3 });
 });
+
+test('group limits over HTTP: stored with the window in ms, one item per tenant in flight, other tenants served beside it', async () => {
+  const set = await api.call('PUT', '/api/queues/mail/limits', { concurrency: 10, group: { by: 'tenant', concurrency: 1, rate: { max: 50, per: '1m' } } });
+  const limits = { concurrency: 10, group: { by: 'tenant', concurrency: 1, rate: { max: 50, per: 60_000 } } };
+  expect(set).toEqual({ status: 200, body: { queue: 'mail', limits } });
+  expect((await api.call('GET', '/api/queues/mail/limits')).body.limits).toEqual(limits);
+  for (const tenant of ['a', 'a', 'b']) await api.call('POST', '/api/queues/mail/send', { name: 'mail.send', headers: { tenant } });
+  const first = (await api.call('POST', '/api/queues/mail/fetch', {})).body.item;
+  const second = (await api.call('POST', '/api/queues/mail/fetch', {})).body.item;
+  expect([first.event.headers.tenant, second.event.headers.tenant].sort()).toEqual(['a', 'b']);
+  expect((await api.call('POST', '/api/queues/mail/fetch', {})).body.item).toBeNull();
+  expect((await api.call('PUT', '/api/queues/mail/limits', { concurrency: 10 })).body.limits).toEqual({ concurrency: 10 });
+});
+
+test('bad group limits are refused with a 400, and change nothing', async () => {
+  await api.call('PUT', '/api/queues/jobs/limits', { group: { by: 'tid', concurrency: 2 } });
+  const bad = [{ group: { by: 'tid' } }, { group: { by: '', concurrency: 1 } }, { group: { concurrency: 1 } }, { group: { by: 'tid', concurrency: 0 } }, { group: { by: 'tid', rate: { max: 5, per: 'soon' } } }, { group: { by: 'tid', concurrency: 1, weight: 2 } }, { group: 'tid' }];
+  for (const body of bad) {
+    const res = await api.call('PUT', '/api/queues/jobs/limits', body);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('ERR_WRKR_VALIDATION');
+  }
+  expect((await api.call('GET', '/api/queues/jobs/limits')).body.limits).toEqual({ group: { by: 'tid', concurrency: 2 } });
+});

@@ -88,6 +88,7 @@ for _, queue in ipairs(order) do
     redis.call('HDEL', qk(queue, 'err'), unpack(acked))
     redis.call('HDEL', qk(queue, 'pri'), unpack(acked))
     unhold(queue, acked)
+    gended(queue, acked)
     freed_slot(queue)
   end
   if last_keep then trim_completed(queue, last_keep[1], last_keep[2]) end

@@ -9,6 +9,9 @@
 -- time) within the last `per` ms. Start times are the server's clock (TIME), so clients whose clocks
 -- disagree still share one window. Held back entirely, nextCheck is when that changes at the latest (the
 -- window's oldest start leaving it, or the first lease ending; an ack or nack announces a freed slot).
+-- In a grouped queue (see common's fair groups) leases that ran out go back to the front of their
+-- groups, and the groups with a claimable item take turns, one item per turn; nextCheck then also
+-- covers the first rate-parked group's window freeing.
 local now = tonumber(ARGV[2])
 local queue = ARGV[3]
 local max = tonumber(ARGV[4])
@@ -47,12 +50,9 @@ if holder ~= '' then
   end
 end
 
-local limits = redis.call('HMGET', qk(queue, 'limits'), 'concurrency', 'rate_max', 'rate_per')
+local limits = limits_of(queue)
 local starts_key, rate_per, started = qk(queue, 'starts'), tonumber(limits[3]), 0
-if limits[2] then
-  local t = redis.call('TIME')
-  started = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+if limits[2] then started = server_now() end
 if limits[1] or limits[2] then
   local free_at = -1
   if limits[1] then
@@ -72,21 +72,88 @@ if limits[1] or limits[2] then
   end
 end
 
--- Expired leases first (they have waited longest), then the oldest ready items of the highest level.
-local ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)
--- Their leases ended: whoever held them holds them no more.
-unhold(queue, ids)
-local levels_key = qk(queue, 'levels')
-local levels = #ids < max and redis.call('ZREVRANGE', levels_key, 0, -1) or {}
-levels[#levels + 1] = '0'
-for _, p in ipairs(levels) do
-  local want = max - #ids
-  if want == 0 then break end
-  local popped = redis.call('RPOP', ready_key(queue, tonumber(p)), want)
-  local n = popped and #popped or 0
-  for k = 1, n do ids[#ids + 1] = popped[k] end
-  -- A level that ran dry leaves the set, so plain claims stop looking at it.
-  if n < want and p ~= '0' then redis.call('ZREM', levels_key, p) end
+local ids = {}
+if limits[4] then
+  -- Leases that ran out end here and their items rejoin the front of their groups (they have waited
+  -- longest), so they take their group's turn like any other item.
+  local expired = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, limit)
+  if #expired > 0 then
+    unhold(queue, expired)
+    chunked('HDEL', lease_key, expired)
+    chunked('ZREM', inflight_key, expired)
+    gended(queue, expired)
+    for _, id in ipairs(expired) do push_ready(queue, priority_of(queue, id), 'RPUSH', { id }) end
+  end
+  local ring, queued, lgrp, gin = qk(queue, 'gring'), qk(queue, 'gqueued'), qk(queue, 'lgrp'), qk(queue, 'gin')
+  local due = redis.call('ZRANGEBYSCORE', qk(queue, 'gparked'), '-inf', server_now())
+  if #due > 0 then
+    chunked('ZREM', qk(queue, 'gparked'), due)
+    for _, g in ipairs(due) do requeue(queue, g, limits) end
+  end
+  local group_per = tonumber(limits[7])
+  if limits[6] then
+    -- `gwins` names the groups that may have a window (for deleteQueue); one member per claim is
+    -- checked and dropped once its window expired, so the set follows the live windows.
+    local some = redis.call('SRANDMEMBER', qk(queue, 'gwins'))
+    if some and redis.call('EXISTS', gwin(queue, some)) == 0 then redis.call('SREM', qk(queue, 'gwins'), some) end
+  end
+  -- Each turn rotates the ring (LMOVE head → tail) and takes the group's next item; a group that ran
+  -- dry, filled its concurrency or its rate window leaves the ring again from the tail.
+  local group_conc, group_max = tonumber(limits[5]), tonumber(limits[6])
+  local taken = 0
+  while #ids < max do
+    local g = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+    if not g then break end
+    local gz = gkey(queue, g)
+    local popped = redis.call('ZPOPMIN', gz)
+    local left, stay = 0, false
+    if popped[1] then
+      local id = popped[1]
+      ids[#ids + 1] = id
+      taken = taken + 1
+      redis.call('HSET', lgrp, id, g)
+      local held = redis.call('HINCRBY', gin, g, 1)
+      left = redis.call('ZCARD', gz)
+      stay = left > 0 and not (group_conc and held >= group_conc)
+      if group_max then
+        local win = gwin(queue, g)
+        redis.call('ZADD', win, server_now(), prefix .. 'g' .. #ids)
+        redis.call('PEXPIRE', win, group_per)
+        redis.call('SADD', qk(queue, 'gwins'), g)
+        if stay then
+          redis.call('ZREMRANGEBYSCORE', win, '-inf', server_now() - group_per)
+          if redis.call('ZCARD', win) >= group_max then
+            stay = false
+            redis.call('ZADD', qk(queue, 'gparked'), tonumber(redis.call('ZRANGE', win, 0, 0, 'WITHSCORES')[2]) + group_per, g)
+          end
+        end
+      end
+    end
+    if not stay then
+      redis.call('RPOP', ring)
+      redis.call('SREM', queued, g)
+      if left == 0 then redis.call('SREM', qk(queue, 'ggroups'), g) end
+    end
+  end
+  if taken > 0 then redis.call('DECRBY', qk(queue, 'gready'), taken) end
+else
+  -- Expired leases first (they have waited longest), then the oldest ready items of the highest level.
+  ids = redis.call('ZRANGEBYSCORE', inflight_key, '-inf', '(' .. ARGV[2], 'LIMIT', 0, max)
+  -- Their leases ended: whoever held them holds them no more, nor the group they were claimed in.
+  unhold(queue, ids)
+  gended(queue, ids)
+  local levels_key = qk(queue, 'levels')
+  local levels = #ids < max and redis.call('ZREVRANGE', levels_key, 0, -1) or {}
+  levels[#levels + 1] = '0'
+  for _, p in ipairs(levels) do
+    local want = max - #ids
+    if want == 0 then break end
+    local popped = redis.call('RPOP', ready_key(queue, tonumber(p)), want)
+    local n = popped and #popped or 0
+    for k = 1, n do ids[#ids + 1] = popped[k] end
+    -- A level that ran dry leaves the set, so plain claims stop looking at it.
+    if n < want and p ~= '0' then redis.call('ZREM', levels_key, p) end
+  end
 end
 
 local out = { -1 }
@@ -132,6 +199,7 @@ end
 if #gone > 0 then
   chunked('ZREM', inflight_key, gone)
   chunked('HDEL', lease_key, gone)
+  gended(queue, gone)
 end
 
 -- Other consumers need waking only if this caller left promoted work behind.
@@ -143,6 +211,11 @@ if #out == 1 then
   for _, key in ipairs({ qk(queue, 'delayed'), NS .. 'delayed', inflight_key }) do
     local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     if first[2] and tonumber(first[2]) < next_check then next_check = tonumber(first[2]) end
+  end
+  if limits[4] then
+    -- A parked group's window frees on the server's clock; the caller waits on its own.
+    local first = redis.call('ZRANGE', qk(queue, 'gparked'), 0, 0, 'WITHSCORES')
+    if first[2] and now + tonumber(first[2]) - server_now() < next_check then next_check = now + tonumber(first[2]) - server_now() end
   end
   if next_check ~= math.huge then out[1] = next_check end
 end

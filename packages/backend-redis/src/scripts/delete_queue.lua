@@ -1,6 +1,6 @@
 --@include common
 -- Delete a queue with its bindings, items, leases, failed and kept completed items and its lifecycle
--- counters and limits: ARGV = ns, queue.
+-- counters, limits and fair-group state: ARGV = ns, queue.
 local queue = ARGV[2]
 for _, pattern in ipairs(redis.call('SMEMBERS', NS .. 'qp:' .. queue)) do
   redis.call('SREM', NS .. 'pq:' .. pattern, queue)
@@ -13,6 +13,10 @@ for _, suffix in ipairs({ 'msg', 'att', 'err', 'ready', 'delayed', 'inflight', '
   redis.call('UNLINK', qk(queue, suffix))
 end
 for p = 1, 9 do redis.call('UNLINK', ready_key(queue, p)) end
+-- Fair groups: each group's items and rate window.
+for _, g in ipairs(redis.call('SMEMBERS', qk(queue, 'ggroups'))) do redis.call('UNLINK', gkey(queue, g)) end
+for _, g in ipairs(redis.call('SMEMBERS', qk(queue, 'gwins'))) do redis.call('UNLINK', gwin(queue, g)) end
+for _, suffix in ipairs({ 'ggroups', 'gring', 'gqueued', 'gparked', 'gready', 'gseq', 'lgrp', 'gin', 'gwins' }) do redis.call('UNLINK', qk(queue, suffix)) end
 redis.call('SREM', NS .. 'queues', queue)
 redis.call('SREM', NS .. 'paused', queue)
 return 1

@@ -5,7 +5,7 @@
 -- left out, priority ''); priority is '' for level 0.
 -- Ready is in claim order: expired leases by lease end, then per priority level (highest first) its
 -- ready list from the tail (RPOP end) and its due delayed items by due time (the next claim pushes
--- those behind the list).
+-- those behind the list); in a grouped queue every group's items by priority, then arrival.
 local queue, state = ARGV[2], ARGV[3]
 local offset, limit, now = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local out = {}
@@ -70,7 +70,22 @@ else
       return redis.call('ZRANGEBYSCORE', qk(queue, 'inflight'), '-inf', '(' .. now, 'LIMIT', skip, take)
     end },
   }
-  if redis.call('EXISTS', qk(queue, 'pri')) == 0 then
+  if limits_of(queue)[4] then
+    -- A grouped queue: every group's items in the queue's order (priority, then arrival; the claims
+    -- interleave the groups), then due delayed items.
+    local all = {}
+    for _, g in ipairs(redis.call('SMEMBERS', qk(queue, 'ggroups'))) do
+      local z = redis.call('ZRANGE', gkey(queue, g), 0, -1, 'WITHSCORES')
+      for i = 1, #z, 2 do all[#all + 1] = { z[i], tonumber(z[i + 1]) } end
+    end
+    table.sort(all, function(x, y) return x[2] < y[2] end)
+    local ids = {}
+    for _, e in ipairs(all) do ids[#ids + 1] = e[1] end
+    sources[#sources + 1] = array_source(ids)
+    sources[#sources + 1] = { redis.call('ZCOUNT', qk(queue, 'delayed'), '-inf', now), function(skip, take)
+      return redis.call('ZRANGEBYSCORE', qk(queue, 'delayed'), '-inf', now, 'LIMIT', skip, take)
+    end }
+  elseif redis.call('EXISTS', qk(queue, 'pri')) == 0 then
     -- Nothing pending is prioritised: level 0's list, then due delayed items (the claim queues them behind it).
     sources[#sources + 1] = list_source(qk(queue, 'ready'))
     sources[#sources + 1] = { redis.call('ZCOUNT', qk(queue, 'delayed'), '-inf', now), function(skip, take)

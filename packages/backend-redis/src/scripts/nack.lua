@@ -7,6 +7,7 @@ if redis.call('HGET', qk(queue, 'lease'), id) ~= token then return 0 end
 redis.call('HDEL', qk(queue, 'lease'), id)
 redis.call('ZREM', qk(queue, 'inflight'), id)
 unhold(queue, { id })
+gended(queue, { id })
 freed_slot(queue)
 if kind == 'fail' then
   local json = redis.call('HGET', qk(queue, 'msg'), id)

@@ -1,4 +1,4 @@
-import { ValidationError, type EventInput, type JobInfo, type KeyMode, type Published, type QueueLimits, type ScheduleInfo, type Wrkr } from '@wrkr/core';
+import { ValidationError, type EventInput, type JobInfo, type KeyMode, type Published, type QueueLimits, type QueueLimitsInput, type RateInput, type ScheduleInfo, type Wrkr } from '@wrkr/core';
 import type { CommandName } from '../command-spec';
 import { emit, table, type CommandIo } from '../output';
 
@@ -27,6 +27,9 @@ export interface OperatorFlags {
   concurrency?: string;
   rate?: string;
   remove?: boolean;
+  'group-by'?: string;
+  'group-concurrency'?: string;
+  'group-rate'?: string;
 }
 
 /** A command that runs once against a started Wrkr (every one but `worker`, `serve` and `watch`). */
@@ -208,28 +211,52 @@ export async function operatorCommand(command: OperatorCommand, wrkr: Wrkr, args
 }
 
 /** The limits the flags ask for: undefined to only show them, `{}` to remove them. */
-function limitsFromFlags(flags: OperatorFlags): { concurrency?: number; rate?: { max: number; per: string } } | undefined {
+function limitsFromFlags(flags: OperatorFlags): QueueLimitsInput | undefined {
+  const groupBy = flags['group-by'];
+  const groupFlags = groupBy !== undefined || flags['group-concurrency'] !== undefined || flags['group-rate'] !== undefined;
   if (flags.remove) {
-    if (flags.concurrency !== undefined || flags.rate !== undefined) throw new ValidationError('--remove', 'cannot go with --concurrency or --rate');
+    if (flags.concurrency !== undefined || flags.rate !== undefined || groupFlags) throw new ValidationError('--remove', 'cannot go with other limit flags');
     return {};
   }
-  if (flags.concurrency === undefined && flags.rate === undefined) return undefined;
-  let rate: { max: number; per: string } | undefined;
-  if (flags.rate !== undefined) {
-    const m = /^\s*(\d+)\s*\/\s*(\S.*)$/.exec(flags.rate);
-    if (m === null) throw new ValidationError('--rate', `must be MAX/PER, e.g. 100/1m (got ${JSON.stringify(flags.rate)})`);
-    rate = { max: Number(m[1]), per: m[2]! };
-  }
-  if (flags.concurrency !== undefined && !/^\d+$/.test(flags.concurrency.trim())) throw new ValidationError('--concurrency', `must be a whole number (got ${JSON.stringify(flags.concurrency)})`);
-  return { ...(flags.concurrency !== undefined && { concurrency: Number(flags.concurrency) }), ...(rate !== undefined && { rate }) };
+  if (flags.concurrency === undefined && flags.rate === undefined && !groupFlags) return undefined;
+  if (groupFlags && groupBy === undefined) throw new ValidationError('--group-by', "is needed with --group-concurrency and --group-rate ('tid' or a header name)");
+  const concurrency = wholeNumber(flags.concurrency, '--concurrency');
+  const rate = rateFlag(flags.rate, '--rate');
+  const groupConcurrency = wholeNumber(flags['group-concurrency'], '--group-concurrency');
+  const groupRate = rateFlag(flags['group-rate'], '--group-rate');
+  return {
+    ...(concurrency !== undefined && { concurrency }),
+    ...(rate !== undefined && { rate }),
+    ...(groupBy !== undefined && { group: { by: groupBy, ...(groupConcurrency !== undefined && { concurrency: groupConcurrency }), ...(groupRate !== undefined && { rate: groupRate }) } }),
+  };
+}
+
+/** A whole-number flag, undefined when not given. */
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new ValidationError(flag, `must be a whole number (got ${JSON.stringify(value)})`);
+  return Number(value);
+}
+
+/** A MAX/PER rate flag (PER a duration), undefined when not given. */
+function rateFlag(value: string | undefined, flag: string): RateInput | undefined {
+  if (value === undefined) return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(\S.*)$/.exec(value);
+  if (m === null) throw new ValidationError(flag, `must be MAX/PER, e.g. 100/1m (got ${JSON.stringify(value)})`);
+  return { max: Number(m[1]), per: m[2]! as RateInput['per'] };
 }
 
 function limitsText(limits: QueueLimits): string {
-  const parts = [
+  const parts = flowParts(limits);
+  if (limits.group !== undefined) parts.push(`per ${limits.group.by === 'tid' ? 'tid' : `header ${limits.group.by}`}: ${flowParts(limits.group).join(', ')}`);
+  return parts.length > 0 ? parts.join(', ') : 'no limits';
+}
+
+function flowParts(limits: Pick<QueueLimits, 'concurrency' | 'rate'>): string[] {
+  return [
     ...(limits.concurrency !== undefined ? [`concurrency ${limits.concurrency}`] : []),
     ...(limits.rate !== undefined ? [`rate ${limits.rate.max} per ${limits.rate.per} ms`] : []),
   ];
-  return parts.length > 0 ? parts.join(', ') : 'no limits';
 }
 
 const FAILED_PAGE = 10_000;

@@ -1,12 +1,12 @@
-import type { Wrkr } from '@wrkr/core';
+import type { QueueLimitsInput, Wrkr } from '@wrkr/core';
 import type { FastifyInstance } from 'fastify';
 import { operation } from '../route-schema';
 import { queueLimitsBody, queueLimitsReply, queueParams } from '../schemas';
 
 type Q = { Params: { queue: string } };
-type Limits = { concurrency?: number; rate?: { max: number; per: number | string } } | null;
+type Limits = QueueLimitsInput | null;
 
-/** A queue's limits shared by every process: concurrency and a sliding-window rate. */
+/** A queue's limits shared by every process: concurrency, a sliding-window rate, and fair groups. */
 export function limitsRoutes(app: FastifyInstance, wrkr: Wrkr): void {
   app.get<Q>(
     '/api/queues/:queue/limits',
@@ -19,7 +19,7 @@ export function limitsRoutes(app: FastifyInstance, wrkr: Wrkr): void {
       schema: operation(
         'setQueueLimits',
         'queues',
-        'Replace the queue\'s limits for every process: at most `concurrency` items in flight, at most `rate.max` starts in any `rate.per` window; `{}` or null removes them',
+        'Replace the queue\'s limits for every process: at most `concurrency` items in flight, at most `rate.max` starts in any `rate.per` window, and with `group` the same per group of items (by `tid` or a header), groups served in turn; `{}` or null removes them',
         { params: queueParams, body: queueLimitsBody },
         queueLimitsReply,
         'The limits now stored',

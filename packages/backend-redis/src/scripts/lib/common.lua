@@ -33,10 +33,6 @@ local function announce()
   end
 end
 
--- A lease ended: under a concurrency limit its slot is what claims of the queue may be waiting for.
-local function freed_slot(queue)
-  if redis.call('HEXISTS', qk(queue, 'limits'), 'concurrency') == 1 then touch(queue) end
-end
 
 local function split_words(s)
   local t = {}
@@ -114,20 +110,173 @@ local function ready_key(queue, p)
   return qk(queue, 'ready:' .. p)
 end
 
--- Push ids onto one level's list (`LPUSH` = back of the line, `RPUSH` = front) and record the level.
+-- A queue's limits (see set_limits), read once per call: { concurrency, rate_max, rate_per, group_by,
+-- group_concurrency, group_rate_max, group_rate_per, group_leases }, false where not set (group_leases:
+-- set while leases claimed in groups outlive the groups). A script that changes them drops the cached copy.
+local limits_cache = {}
+local function limits_of(queue)
+  local l = limits_cache[queue]
+  if not l then
+    l = redis.call('HMGET', qk(queue, 'limits'), 'concurrency', 'rate_max', 'rate_per', 'group_by', 'group_concurrency', 'group_rate_max', 'group_rate_per', 'group_leases')
+    limits_cache[queue] = l
+  end
+  return l
+end
+
+-- The server's clock in ms, read once per call: rate windows are kept on it, so clients whose clocks
+-- disagree still share one window.
+local server_ms = nil
+local function server_now()
+  if not server_ms then
+    local t = redis.call('TIME')
+    server_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return server_ms
+end
+
+-- Fair groups. A grouped queue (`group_by` set) keeps its ready items in one zset per group (`g:<group>`,
+-- score = priority band + arrival order, so ZPOPMIN takes the highest priority, then the oldest) instead
+-- of the level lists; `ggroups` lists the groups whose zset may be non-empty, `gready` counts their items.
+-- `gring` is the round-robin list of groups that may start a lease now (their names also in the set
+-- `gqueued`); a group whose rate window (`gs:<group>`, member = token, score = server ms, named in the set
+-- `gwins` while it may exist) is full waits in
+-- the zset `gparked` (score = server ms its window frees); a group full to its concurrency is in neither
+-- and comes back when one of its leases ends. `gin` counts the leases per group they were claimed in,
+-- and `lgrp` maps a leased id to that group until its lease ends.
+local function gkey(queue, g)
+  return qk(queue, 'g:' .. g)
+end
+local function gwin(queue, g)
+  return qk(queue, 'gs:' .. g)
+end
+
+-- The group of a stored message under `by`: its tid or a header, '' when it has none.
+local function group_of(json, by)
+  local ok, m = pcall(cjson.decode, json)
+  if not ok then return '' end
+  local v
+  if by == 'tid' then v = m.tid elseif type(m.headers) == 'table' then v = m.headers[by] end
+  if type(v) ~= 'string' then return '' end
+  return v
+end
+
+-- Put group g in the ring if it has ready items and may start a lease now, or park it until its rate
+-- window lets it; a group full to its concurrency stays out (its next ended lease requeues it).
+local function requeue(queue, g, l)
+  if redis.call('SISMEMBER', qk(queue, 'gqueued'), g) == 1 or redis.call('ZSCORE', qk(queue, 'gparked'), g) then return end
+  if redis.call('ZCARD', gkey(queue, g)) == 0 then return end
+  if l[5] and tonumber(redis.call('HGET', qk(queue, 'gin'), g) or '0') >= tonumber(l[5]) then return end
+  if l[6] then
+    local win, per = gwin(queue, g), tonumber(l[7])
+    redis.call('ZREMRANGEBYSCORE', win, '-inf', server_now() - per)
+    if redis.call('ZCARD', win) >= tonumber(l[6]) then
+      redis.call('ZADD', qk(queue, 'gparked'), tonumber(redis.call('ZRANGE', win, 0, 0, 'WITHSCORES')[2]) + per, g)
+      return
+    end
+  end
+  redis.call('RPUSH', qk(queue, 'gring'), g)
+  redis.call('SADD', qk(queue, 'gqueued'), g)
+end
+
+-- Add ready ids of priority p to their groups (at the back, or the front for `front`), in the given order.
+local GBAND, GMID = 1e14, 5e13
+local function gpush(queue, p, front, ids, l)
+  local seq = redis.call('INCRBY', qk(queue, 'gseq'), #ids) - #ids
+  local groups, adds, added = {}, {}, 0
+  for i = 1, #ids, CHUNK do
+    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+    local jsons = redis.call('HMGET', qk(queue, 'msg'), unpack(slice))
+    for k, id in ipairs(slice) do
+      if jsons[k] then
+        local g = group_of(jsons[k], l[4])
+        seq = seq + 1
+        local z = adds[g]
+        if not z then
+          z = {}
+          adds[g] = z
+          groups[#groups + 1] = g
+        end
+        z[#z + 1] = (9 - p) * GBAND + (front and GMID - seq or GMID + seq)
+        z[#z + 1] = id
+        added = added + 1
+      end
+    end
+  end
+  if added == 0 then return end
+  redis.call('INCRBY', qk(queue, 'gready'), added)
+  chunked('SADD', qk(queue, 'ggroups'), groups)
+  for _, g in ipairs(groups) do
+    chunked('ZADD', gkey(queue, g), adds[g])
+    requeue(queue, g, l)
+  end
+  touch(queue)
+end
+
+-- Leases of ids ended (ack, nack, expiry): each gives its slot back to the group it was claimed in.
+-- A queue that never had groups pays nothing here: the counts exist only with groups or group_leases.
+local function gended(queue, ids)
+  local l, lgrp = limits_of(queue), qk(queue, 'lgrp')
+  if #ids == 0 or not (l[4] or l[8]) then return end
+  local ended, groups = {}, {}
+  for i = 1, #ids, CHUNK do
+    local slice = { unpack(ids, i, math.min(i + CHUNK - 1, #ids)) }
+    for _, g in ipairs(redis.call('HMGET', lgrp, unpack(slice))) do
+      if g then
+        if not ended[g] then
+          ended[g] = 0
+          groups[#groups + 1] = g
+        end
+        ended[g] = ended[g] + 1
+      end
+    end
+    redis.call('HDEL', lgrp, unpack(slice))
+  end
+  for _, g in ipairs(groups) do
+    if redis.call('HINCRBY', qk(queue, 'gin'), g, -ended[g]) <= 0 then redis.call('HDEL', qk(queue, 'gin'), g) end
+    if l[4] then requeue(queue, g, l) end
+  end
+  if not l[4] and redis.call('EXISTS', lgrp) == 0 then
+    redis.call('HDEL', qk(queue, 'limits'), 'group_leases')
+    limits_cache[queue] = nil
+  end
+end
+
+-- Push ids onto one level's list (`LPUSH` = back of the line, `RPUSH` = front) and record the level;
+-- in a grouped queue onto their groups instead.
 local function push_ready(queue, p, cmd, ids)
+  local l = limits_of(queue)
+  if l[4] then return gpush(queue, p, cmd == 'RPUSH', ids, l) end
   if p > 0 then redis.call('ZADD', qk(queue, 'levels'), p, p) end
   chunked(cmd, ready_key(queue, p), ids)
   touch(queue)
 end
 
--- Ready items of a queue over every level (stale levels are LLEN 0).
+-- A lease ended: under a concurrency limit (the queue's or its groups') its slot is what claims of the
+-- queue may be waiting for.
+local function freed_slot(queue)
+  local l = limits_of(queue)
+  if l[1] or l[5] then touch(queue) end
+end
+
+-- Ready items of a queue over every level (stale levels are LLEN 0) and every group.
 local function ready_count(queue)
   local n = redis.call('LLEN', qk(queue, 'ready'))
   for _, p in ipairs(redis.call('ZRANGE', qk(queue, 'levels'), 0, -1)) do
     n = n + redis.call('LLEN', qk(queue, 'ready:' .. p))
   end
+  if limits_of(queue)[4] then n = n + tonumber(redis.call('GET', qk(queue, 'gready')) or '0') end
   return n
+end
+
+-- Take a ready item out of the line (a debounce replacing it): O(n) in its level list, O(log n) in a group.
+local function remove_ready(queue, id)
+  local l = limits_of(queue)
+  if l[4] then
+    local json = redis.call('HGET', qk(queue, 'msg'), id)
+    if json and redis.call('ZREM', gkey(queue, group_of(json, l[4])), id) == 1 then redis.call('DECR', qk(queue, 'gready')) end
+    return
+  end
+  redis.call('LREM', ready_key(queue, tonumber(redis.call('HGET', qk(queue, 'pri'), id) or '0')), 1, id)
 end
 
 -- Priority of a pending item of a queue (the `pri` hash holds only levels above 0).
@@ -312,9 +461,7 @@ local function enqueue_keyed(index, queue, id, json, due, now, p, key, mode, ttl
     if redis.call('HEXISTS', qk(queue, 'lease'), holder) == 0 then
       -- Earlier items of this call may still wait in ready_adds: push them first so LREM sees them.
       flush_ready()
-      if redis.call('ZREM', qk(queue, 'delayed'), holder) == 0 then
-        redis.call('LREM', ready_key(queue, priority_of(queue, holder)), 1, holder)
-      end
+      if redis.call('ZREM', qk(queue, 'delayed'), holder) == 0 then remove_ready(queue, holder) end
       forget(queue, holder)
       replaced = holder
     end
