@@ -162,9 +162,17 @@ export class QueueConsumer {
     if (this.#channel) return Promise.resolve(this.#channel);
     this.#opening ??= (async () => {
       try {
-        await this.declare();
-        const model = await this.conn.ready();
-        const ch = await model.createChannel();
+        // The channel opens while the coordinator declares the queue (a round trip saved on a first claim);
+        // if the declaration is refused, the unused channel is closed.
+        const opening = this.conn.ready().then((model) => model.createChannel());
+        opening.catch(() => undefined);
+        try {
+          await this.declare();
+        } catch (err) {
+          void opening.then((c) => c.close()).catch(() => undefined);
+          throw err;
+        }
+        const ch = await opening;
         ch.on('error', (err: Error) => this.log.debug({ err: err.message, queue: this.queue }, 'consumer channel error'));
         // amqplib drops (and reports as handler errors) deliveries to consumers it no longer knows; a
         // quorum queue sends those when a delivery crosses our cancel. Catch them first and hand them back.
