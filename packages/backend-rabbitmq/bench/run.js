@@ -161,8 +161,10 @@ async function main() {
     // without (priorities: false), with mixed priorities, and the broker's own cost in raw amqplib.
     const total = quick ? 10_000 : 100_000;
     console.log(`\n## priorities: ${fmt(total)} events as end-to-end, queues with and without x-max-priority 9`);
-    // Unmeasured: the first run of a process pays for connecting and warming up, which would count against the plain queue.
+    // Unmeasured: the first run of each kind in a process pays for connecting and warming up (JIT), which
+    // would count against whichever variant runs first.
     await rawEndToEnd(2000, 1000);
+    await wrkrEndToEnd(2000, 1000, { priorities: false });
     const raw = await rawEndToEnd(total, 1000);
     console.log(`raw amqplib, plain queue            ${fmt(raw).padStart(8)} events/s`);
     const rawPrio = await rawEndToEnd(total, 1000, { 'x-max-priority': 9 });
