@@ -4,7 +4,7 @@
  * wrkr (RabbitMQ backend, through the public `Wrkr` API) vs raw amqplib on the same broker, same run
  * (issue 4). Not part of the tests.
  *
- *   npm run build && node packages/backend-rabbitmq/bench/run.js [--only e2e,delayed] [--quick]
+ *   npm run build && node packages/backend-rabbitmq/bench/run.js [--only e2e,priorities,delayed] [--quick]
  *
  * AMQP_URL (default amqp://guest:guest@127.0.0.1:5672) picks the broker; every run uses its own
  * namespace / queue names and deletes them afterwards.
@@ -19,9 +19,9 @@ const results = require('../../../bench/results').benchResults('rabbitmq');
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const { quick, enabled } = benchArgs();
 
-async function openWrkr() {
+async function openWrkr(options = {}) {
   const namespace = `bench_${randomBytes(4).toString('hex')}`;
-  const backend = new RabbitMqBackend({ url, namespace });
+  const backend = new RabbitMqBackend({ url, namespace, ...options });
   const wrkr = new Wrkr({ backend, worker: false, scheduler: false });
   await wrkr.start();
   return {
@@ -35,9 +35,12 @@ async function openWrkr() {
   };
 }
 
-/** wrkr: publish `total` events in batches (fan-out through the topic exchange), handle each with concurrency 100. */
-async function wrkrEndToEnd(total, batch) {
-  const { wrkr, close } = await openWrkr();
+/**
+ * wrkr: publish `total` events in batches (fan-out through the topic exchange), handle each with
+ * concurrency 100. `options` go to the backend; `priority(i)` gives event i a priority.
+ */
+async function wrkrEndToEnd(total, batch, options = {}, priority = () => 0) {
+  const { wrkr, close } = await openWrkr(options);
   try {
     const c = counter(total);
     wrkr.on('completed', () => c.tick());
@@ -45,7 +48,7 @@ async function wrkrEndToEnd(total, batch) {
     await sleep(200);
     const t0 = Date.now();
     for (let i = 0; i < total; i += batch) {
-      await wrkr.publish(Array.from({ length: Math.min(batch, total - i) }, (_, k) => ({ name: 'bench.e2e', data: { i: i + k } })));
+      await wrkr.publish(Array.from({ length: Math.min(batch, total - i) }, (_, k) => ({ name: 'bench.e2e', data: { i: i + k }, priority: priority(i + k) })));
     }
     const t1 = await within(c.done, 600_000, 'wrkr end-to-end');
     return (total * 1000) / (t1 - t0);
@@ -54,14 +57,17 @@ async function wrkrEndToEnd(total, batch) {
   }
 }
 
-/** Raw amqplib doing the same work: durable queue, persistent messages, confirms, prefetch 100, ack each. */
-async function rawEndToEnd(total, batch) {
+/**
+ * Raw amqplib doing the same work: durable queue, persistent messages, confirms, prefetch 100, ack each.
+ * `args` are the queue's arguments (`x-max-priority` for the broker's own cost of a priority queue).
+ */
+async function rawEndToEnd(total, batch, args = {}) {
   const conn = await amqp.connect(url);
   const queue = `bench.raw.${randomBytes(4).toString('hex')}`;
   try {
     const pub = await conn.createConfirmChannel();
     const sub = await conn.createChannel();
-    await pub.assertQueue(queue, { durable: true });
+    await pub.assertQueue(queue, { durable: true, arguments: args });
     await sub.prefetch(100);
     const c = counter(total);
     await sub.consume(queue, (msg) => {
@@ -151,6 +157,26 @@ async function main() {
     console.log(`wrkr        ${fmt(w).padStart(8)} events/s`);
     console.log(`ratio wrkr/raw ${(w / raw).toFixed(2)}   (target ≥ 0.80)`);
     results.add('end to end, prefetch 100, ack each', { unit: 'events/s', values: { wrkr: w, 'raw amqplib': raw }, target: '≥ 0.9× raw amqplib' });
+  }
+  if (enabled('priorities')) {
+    // What priorities cost: wrkr declares classic queues with x-max-priority 9 by default; the same work
+    // without (priorities: false), with mixed priorities, and the broker's own cost in raw amqplib.
+    const total = quick ? 10_000 : 100_000;
+    console.log(`\n## priorities: ${fmt(total)} events as end-to-end, queues with and without x-max-priority 9`);
+    // Unmeasured: the first run of each kind in a process pays for connecting and warming up (JIT), which
+    // would count against whichever variant runs first.
+    await rawEndToEnd(2000, 1000);
+    await wrkrEndToEnd(2000, 1000, { priorities: false });
+    const raw = await rawEndToEnd(total, 1000);
+    console.log(`raw amqplib, plain queue            ${fmt(raw).padStart(8)} events/s`);
+    const rawPrio = await rawEndToEnd(total, 1000, { 'x-max-priority': 9 });
+    console.log(`raw amqplib, x-max-priority 9       ${fmt(rawPrio).padStart(8)} events/s   (${(rawPrio / raw).toFixed(2)}× plain)`);
+    const off = await wrkrEndToEnd(total, 1000, { priorities: false });
+    console.log(`wrkr, priorities: false             ${fmt(off).padStart(8)} events/s   (${(off / raw).toFixed(2)}× raw plain)`);
+    const on = await wrkrEndToEnd(total, 1000);
+    console.log(`wrkr, priorities on, all 0          ${fmt(on).padStart(8)} events/s   (${(on / raw).toFixed(2)}× raw plain, ${(on / off).toFixed(2)}× off)`);
+    const mixed = await wrkrEndToEnd(total, 1000, {}, (i) => i % 10);
+    console.log(`wrkr, priorities on, 0–9 mixed      ${fmt(mixed).padStart(8)} events/s   (${(mixed / raw).toFixed(2)}× raw plain, ${(mixed / off).toFixed(2)}× off)`);
   }
   if (enabled('delayed')) {
     const n = quick ? 1000 : 5000;

@@ -1,4 +1,4 @@
-import type { Message } from '@wrkr/core/backend';
+import { MAX_PRIORITY, type Message } from '@wrkr/core/backend';
 import type { MessageProperties, Options } from 'amqplib';
 import { newMessageId } from './ids';
 
@@ -29,8 +29,9 @@ export const APP_ID = 'wrkr';
  * AMQP publish options and body for a message; `extra` carries wrkr's internal headers. The name and the
  * publish time travel in the `type` and `timestamp` properties, and the header table is left out when
  * the event has no headers or tid: the broker handles messages without a header table markedly faster.
+ * `priority` (0–9) is the AMQP `priority` property, left out at 0 (the broker's default for none).
  */
-export function toAmqp(message: Message, extra: Record<string, string | number> = {}): { content: Buffer; options: Options.Publish } {
+export function toAmqp(message: Message, extra: Record<string, string | number> = {}, priority = 0): { content: Buffer; options: Options.Publish } {
   const headers: Record<string, string | number> = { ...(message.headers ?? {}), ...extra };
   if (message.tid !== undefined) headers[H.tid] = message.tid;
   return {
@@ -43,8 +44,19 @@ export function toAmqp(message: Message, extra: Record<string, string | number> 
       type: message.name,
       timestamp: message.publishedAt,
       ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(priority > 0 ? { priority } : {}),
     },
   };
+}
+
+/**
+ * The wrkr priority of a delivered AMQP message: its `priority` property, 0 when absent. A plain AMQP
+ * producer may set up to 255; the broker treats anything above the queue's maximum as the maximum, so
+ * this does too.
+ */
+export function priorityOf(properties: MessageProperties): number {
+  const p = numberHeader(properties.priority);
+  return p === undefined || p < 0 ? 0 : Math.min(Math.floor(p), MAX_PRIORITY);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Channel } from 'amqplib';
 import { BackendError, ClosedError, type Logger } from '@wrkr/core/backend';
+import { QueueArgumentsError, type QueueArgumentsInfo } from './queue-arguments-error';
 import { COMMAND_TYPE, type Command } from './commands';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';
@@ -84,8 +85,9 @@ export class CommandClient {
     const p = this.#pending.get(correlationId);
     if (!p) return;
     this.#pending.delete(correlationId);
-    const body = JSON.parse(content.toString('utf8')) as { ok?: unknown; error?: string };
-    if (body.error !== undefined) p.reject(new BackendError(`coordinator: ${body.error}`));
+    const body = JSON.parse(content.toString('utf8')) as { ok?: unknown; error?: string; queueArguments?: QueueArgumentsInfo };
+    if (body.queueArguments !== undefined) p.reject(new QueueArgumentsError(body.queueArguments));
+    else if (body.error !== undefined) p.reject(new BackendError(`coordinator: ${body.error}`));
     else p.resolve(body.ok);
   }
 

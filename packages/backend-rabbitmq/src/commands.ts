@@ -11,12 +11,15 @@ export interface DelayedItem {
   readonly queue?: string;
   /** A lease handed over by a closing client: counted as in flight, not delayed, and not cancellable. */
   readonly lease?: boolean;
+  /** 1–9 (absent: 0); rides the carrier as its AMQP `priority` property, so the item lands at its level. */
+  readonly priority?: number;
 }
 
 /** Commands the coordinator executes, one at a time, in the order it receives them. */
 export type Command =
-  | { op: 'ensureQueue'; queue: string; unlisted?: boolean }
-  | { op: 'bind'; queue: string; pattern: string }
+  // `maxPriority`: the asking client's declaration of the queue (absent from clients older than priorities: the coordinator's own).
+  | { op: 'ensureQueue'; queue: string; unlisted?: boolean; maxPriority?: number }
+  | { op: 'bind'; queue: string; pattern: string; maxPriority?: number }
   | { op: 'unbind'; queue: string; pattern: string }
   | { op: 'bindings'; queue?: string }
   | { op: 'queues' }

@@ -32,14 +32,14 @@ type Handler<C extends Command> = (state: CoordinatorState, cmd: C, ctx: Command
 /** One handler per command op; the answer (or the error thrown) becomes the reply. */
 const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op: Op }>> } = {
   async ensureQueue(state, cmd, ctx) {
-    await ctx.declarer.queue(cmd.queue);
+    await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
     const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
     if (!list.includes(cmd.queue)) list.push(cmd.queue);
     return true;
   },
 
   async bind(state, cmd, ctx) {
-    await ctx.declarer.queue(cmd.queue);
+    await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
     await ctx.declarer.run((t) => t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
     if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
     const list = (state.bindings[cmd.queue] ??= []);
@@ -201,6 +201,6 @@ function delay(state: CoordinatorState, item: DelayedItem, ctx: CommandContext):
   ctx.journal.setDelayed(state, key, { id: item.message.id, nonce: item.nonce, dueAt: item.dueAt, name: item.message.name, ...(item.message.tid !== undefined ? { tid: item.message.tid } : {}), ...(item.queue !== undefined ? { queue: item.queue } : {}), ...(item.lease ? { lease: true } : {}) });
   const extra: Record<string, string | number> = { [H.dueAt]: item.dueAt, [H.nonce]: item.nonce, [H.prior]: item.prior };
   if (item.queue !== undefined) extra[H.target] = item.queue;
-  const { content, options } = toAmqp(item.message, extra);
+  const { content, options } = toAmqp(item.message, extra, item.priority);
   ctx.publishes.push({ ...ctx.carrierRoute(item.dueAt - ctx.now), content, options });
 }

@@ -8,6 +8,7 @@ import { PAUSED_TYPE } from './census';
 import { delayKey, pausedSet, type CoordinatorState, type DelayedEntry } from './coordinator-state';
 import type { DelayLadder } from './delay-ladder';
 import type { Names } from './names';
+import { QueueArgumentsError } from './queue-arguments-error';
 import type { QueueDeclarer } from './queue-declarer';
 import { StateJournal } from './state-journal';
 
@@ -247,12 +248,12 @@ export class Coordinator {
     for (const m of acks) ch.ack(m);
   }
 
-  /** Apply one command; its answer, or the error it threw, is the reply body. */
+  /** Apply one command; its answer, or the error it threw, is the reply body (a QueueArgumentsError with its details, so the client throws it typed). */
   async #settle(state: CoordinatorState, cmd: Command, publishes: Publish[]): Promise<unknown> {
     try {
       return { ok: await applyCommand(state, cmd, this.#context(publishes)) };
     } catch (err) {
-      return { error: (err as Error).message };
+      return { error: (err as Error).message, ...(err instanceof QueueArgumentsError && { queueArguments: err.info }) };
     }
   }
 

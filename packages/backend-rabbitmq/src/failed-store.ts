@@ -1,6 +1,6 @@
 import type { Channel, GetMessage } from 'amqplib';
 import type { FailedItem, FailureInfo, ListOptions, Message } from '@wrkr/core/backend';
-import { fromAmqp, H, numberHeader, toAmqp } from './amqp-message';
+import { fromAmqp, H, numberHeader, priorityOf, toAmqp } from './amqp-message';
 import type { ConfirmPublisher } from './confirm-publisher';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
@@ -18,9 +18,9 @@ export class FailedStore {
     private readonly names: Names,
   ) {}
 
-  /** The AMQP message that stores a failed item. */
-  entry(queue: string, message: Message, attempt: number, error: FailureInfo): { content: Buffer; options: import('amqplib').Options.Publish } {
-    return toAmqp(message, { [H.error]: JSON.stringify(error), [H.attempt]: attempt, [H.failedAt]: Date.now(), [H.target]: queue });
+  /** The AMQP message that stores a failed item; its `priority` property keeps the item's priority for a replay. */
+  entry(queue: string, message: Message, attempt: number, error: FailureInfo, priority: number): { content: Buffer; options: import('amqplib').Options.Publish } {
+    return toAmqp(message, { [H.error]: JSON.stringify(error), [H.attempt]: attempt, [H.failedAt]: Date.now(), [H.target]: queue }, priority);
   }
 
   /** Failed items, oldest first. */
@@ -30,14 +30,14 @@ export class FailedStore {
     return this.#withAll(queue, offset + limit, (items) => Promise.resolve(items.slice(offset, offset + limit).map((i) => i.item)));
   }
 
-  /** Move failed items back to the queue with attempt 0; returns how many moved. */
+  /** Move failed items back to the queue with attempt 0 and their priority; returns how many moved. */
   replay(queue: string, ids?: readonly string[]): Promise<number> {
     const wanted = ids ? new Set(ids) : undefined;
     return this.#withAll(queue, Number.POSITIVE_INFINITY, async (items, ch) => {
       const chosen = items.filter((i) => !wanted || wanted.has(i.item.message.id));
       await this.publisher.publish(
         chosen.map((i) => {
-          const { content, options } = toAmqp(i.item.message);
+          const { content, options } = toAmqp(i.item.message, {}, priorityOf(i.raw.properties));
           return { exchange: '', routingKey: this.names.queue(queue), content, options };
         }),
       );

@@ -15,6 +15,14 @@ export interface RabbitMqBackendOptions {
    */
   readonly queueType?: QueueType;
   /**
+   * Declare wrkr queues as RabbitMQ priority queues (`x-max-priority: 9`), so `publish`/`send` take
+   * `priority` 0–9. Default: on with `classic` queues; quorum queues have no ten levels, so `quorum`
+   * leaves it off (and `true` with `quorum` is refused). RabbitMQ fixes a queue's arguments when it is
+   * created: `false` keeps a namespace whose queues an earlier wrkr version declared (see the README,
+   * "Priorities"). Every client of a namespace must use the same setting.
+   */
+  readonly priorities?: boolean;
+  /**
    * Cap of the consumer prefetch per wrkr queue on this client (leased + buffered deliveries). The
    * prefetch is 4× the claim that starts a consumer (so 400 for a subscription of concurrency 100), up
    * to this. Default 500.

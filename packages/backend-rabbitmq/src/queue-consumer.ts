@@ -1,6 +1,6 @@
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
 import type { ClaimOptions, Delivery, Logger } from '@wrkr/core/backend';
-import { fromAmqp, H, numberHeader } from './amqp-message';
+import { fromAmqp, H, numberHeader, priorityOf } from './amqp-message';
 import type { ConnectionManager } from './connection';
 import type { LeaseTable } from './leases';
 
@@ -162,9 +162,17 @@ export class QueueConsumer {
     if (this.#channel) return Promise.resolve(this.#channel);
     this.#opening ??= (async () => {
       try {
-        await this.declare();
-        const model = await this.conn.ready();
-        const ch = await model.createChannel();
+        // The channel opens while the coordinator declares the queue (a round trip saved on a first claim);
+        // if the declaration is refused, the unused channel is closed.
+        const opening = this.conn.ready().then((model) => model.createChannel());
+        opening.catch(() => undefined);
+        try {
+          await this.declare();
+        } catch (err) {
+          void opening.then((c) => c.close()).catch(() => undefined);
+          throw err;
+        }
+        const ch = await opening;
         ch.on('error', (err: Error) => this.log.debug({ err: err.message, queue: this.queue }, 'consumer channel error'));
         // amqplib drops (and reports as handler errors) deliveries to consumers it no longer knows; a
         // quorum queue sends those when a delivery crosses our cancel. Catch them first and hand them back.
@@ -267,7 +275,7 @@ export class QueueConsumer {
       return;
     }
     if (ch !== this.#channel) return;
-    this.#buffer.push(msg);
+    this.#buffer.splice(this.#insertAt(priorityOf(msg.properties)), 0, msg);
     // amqplib hands over every delivery of one socket read in a row: serve waiting claims once after
     // them, so a claim gets the whole burst instead of one item each.
     if (this.#serving) return;
@@ -276,6 +284,18 @@ export class QueueConsumer {
       this.#serving = false;
       if (ch === this.#channel) this.#serve(ch);
     });
+  }
+
+  /**
+   * Where a delivery of `priority` goes in the buffer: after every buffered one of its level or higher.
+   * The broker sends in priority order only what is in the queue at once, so an item that arrives later
+   * (a release or a due retry) may come behind lower ones already delivered: it overtakes them here.
+   * Plain traffic is all level 0, where this is an append.
+   */
+  #insertAt(priority: number): number {
+    let i = this.#buffer.length;
+    while (i > 0 && priorityOf(this.#buffer[i - 1]!.properties) < priority) i--;
+    return i;
   }
 
   /** Hand buffered deliveries to waiting claims (none while paused: the buffer is on its way back). */

@@ -2,6 +2,7 @@ import type { Channel } from 'amqplib';
 import type { Logger } from '@wrkr/core/backend';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
+import { QueueArgumentsError } from './queue-arguments-error';
 
 /** AMQP type of the queues holding wrkr queues' items. */
 export type QueueType = 'quorum' | 'classic';
@@ -19,6 +20,8 @@ export class QueueDeclarer {
     private readonly conn: ConnectionManager,
     private readonly names: Names,
     private readonly queueType: QueueType,
+    /** `x-max-priority` of the wrkr queues this client declares (0: none, as before priorities existed). */
+    readonly maxPriority: number,
     private readonly log: Logger,
   ) {
     conn.on('lost', () => (this.#channel = undefined));
@@ -31,10 +34,23 @@ export class QueueDeclarer {
     return next;
   }
 
-  /** Declare a wrkr queue and its failed-items queue (idempotent). */
-  queue(queue: string): Promise<void> {
+  /**
+   * Declare a wrkr queue and its failed-items queue (idempotent), the wrkr queue with `maxPriority` (the
+   * asking client's, when the coordinator declares for it). A queue that exists with another
+   * `x-max-priority` throws QueueArgumentsError (the broker closed this channel; the next call opens one).
+   */
+  queue(queue: string, maxPriority = this.maxPriority): Promise<void> {
+    const amqpQueue = this.names.queue(queue);
+    const args: Record<string, unknown> = { 'x-queue-type': this.queueType };
+    if (maxPriority > 0) args['x-max-priority'] = maxPriority;
     return this.run(async (ch) => {
-      await ch.assertQueue(this.names.queue(queue), { durable: true, arguments: { 'x-queue-type': this.queueType } });
+      try {
+        await ch.assertQueue(amqpQueue, { durable: true, arguments: args });
+      } catch (err) {
+        const e = err as { code?: number; message?: string };
+        if (e.code === 406 && e.message?.includes('x-max-priority')) throw new QueueArgumentsError({ queue, amqpQueue, wanted: maxPriority }, { cause: err });
+        throw err;
+      }
       await ch.assertQueue(this.names.failed(queue), { durable: true, arguments: { 'x-queue-type': 'classic' } });
     });
   }

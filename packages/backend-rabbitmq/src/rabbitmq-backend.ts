@@ -2,11 +2,13 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   assertInt,
   BackendError,
+  MAX_PRIORITY,
   BaseBackend,
   ClosedError,
   NotStartedError,
   NotSupportedError,
   silentLogger,
+  ValidationError,
   type AbortRequest,
   ALL_CAPABILITIES,
   type BackendCapabilities,
@@ -30,7 +32,7 @@ import {
   type ScheduleRecord,
   type WorkerInfo,
 } from '@wrkr/core/backend';
-import { fromAmqp, H, toAmqp } from './amqp-message';
+import { fromAmqp, H, priorityOf, toAmqp } from './amqp-message';
 import { CommandClient } from './command-client';
 import type { Command, DelayedItem } from './commands';
 import { ConfirmPublisher, type Outbound } from './confirm-publisher';
@@ -50,8 +52,9 @@ import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 
-// What it lacks, and why, is in the README ("Declared missing").
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, priorities: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false, fairGroups: false });
+// What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false, fairGroups: false });
+const WITHOUT_PRIORITIES: BackendCapabilities = Object.freeze({ ...CAPABILITIES, priorities: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
 const STATS_ROUNDS = 20;
@@ -64,8 +67,8 @@ const STATS_ROUNDS = 20;
 export class RabbitMqBackend extends BaseBackend {
   /** Backend name. */
   readonly name = 'rabbitmq';
-  /** Every capability but those the README lists as declared missing. */
-  readonly capabilities = CAPABILITIES;
+  /** Every capability but those the README lists as declared missing; `priorities` with classic queues unless turned off. */
+  readonly capabilities: BackendCapabilities;
   /** Broker object names of this namespace. */
   readonly names: Names;
   /** This client's AMQP connection name (`wrkr:<namespace>:<random>`), as `rabbitmqctl list_connections name` shows it. */
@@ -100,10 +103,16 @@ export class RabbitMqBackend extends BaseBackend {
     assertInt(this.#prefetch, 'prefetch', 1, 65_535);
     const holdMs = options.delayHoldMs ?? DEFAULT_HOLD_MS;
     assertInt(holdMs, 'delayHoldMs', 4, 600_000);
+    const queueType = options.queueType ?? 'classic';
+    if (options.priorities === true && queueType === 'quorum') {
+      throw new ValidationError('priorities', 'needs classic queues: RabbitMQ quorum queues have no 0–9 priority levels (see the README, "Priorities")');
+    }
+    const priorities = queueType === 'classic' && options.priorities !== false;
+    this.capabilities = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
     this.connectionName = `${this.names.connectionName}:${randomToken()}`;
     this.#conn = new ConnectionManager(options.url ?? DEFAULT_URL, this.connectionName, this.#log);
     this.#publisher = new ConfirmPublisher(this.#conn, this.#log);
-    this.#declarer = new QueueDeclarer(this.#conn, this.names, options.queueType ?? 'classic', this.#log);
+    this.#declarer = new QueueDeclarer(this.#conn, this.names, queueType, priorities ? MAX_PRIORITY : 0, this.#log);
     this.#commands = new CommandClient(this.#conn, this.names, this.#log);
     this.#ladder = new DelayLadder(this.names, Math.max(0, Math.floor(Math.log2(holdMs / 4))));
     this.#coordinator = new Coordinator(this.#conn, this.#declarer, this.names, this.#ladder, { holdMs }, this.#log);
@@ -182,7 +191,7 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _bind(queue: string, pattern: string): Promise<void> {
     this.names.queue(queue);
     this.#ready();
-    await this.#call({ op: 'bind', queue, pattern });
+    await this.#call({ op: 'bind', queue, pattern, maxPriority: this.#declarer.maxPriority });
     this.#known.add(queue);
   }
 
@@ -219,12 +228,12 @@ export class RabbitMqBackend extends BaseBackend {
     await Promise.all([
       direct.length > 0 &&
         this.#publisher.publish(
-          direct.map(({ message }) => {
-            const { content, options } = toAmqp(message);
+          direct.map(({ message, priority }) => {
+            const { content, options } = toAmqp(message, {}, priority);
             return { exchange: this.names.exchange, routingKey: message.name, content, options };
           }),
         ),
-      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0 }))),
+      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0, ...withPriority(i.priority) }))),
     ]);
   }
 
@@ -236,8 +245,8 @@ export class RabbitMqBackend extends BaseBackend {
     const delayed = items.filter((i) => isDelayed(i, now));
     await this.#ensureQueue(queue);
     await Promise.all([
-      direct.length > 0 && this.#sendDirect(queue, direct.map((i) => this.#toQueue(queue, i.message, 0))),
-      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0, queue }))),
+      direct.length > 0 && this.#sendDirect(queue, direct.map((i) => this.#toQueue(queue, i.message, 0, i.priority))),
+      delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0, queue, ...withPriority(i.priority) }))),
     ]);
   }
 
@@ -264,20 +273,22 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const lease = this.#leases.take(ref);
     if (!lease) return false;
+    // Every copy written back keeps the delivery's priority (the broker kept it in the AMQP property).
+    const priority = priorityOf(lease.raw.properties);
     try {
       switch (outcome.kind) {
         case 'retry':
           if (outcome.dueAt > Date.now()) {
-            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue }]);
+            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }]);
           } else {
-            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt)]);
+            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)]);
           }
           break;
         case 'release':
-          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1)]);
+          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)]);
           break;
         case 'fail': {
-          const { content, options } = this.#failed.entry(lease.queue, lease.message, lease.attempt, outcome.error);
+          const { content, options } = this.#failed.entry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
           await this.#publisher.publish([{ exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
           break;
         }
@@ -514,12 +525,12 @@ export class RabbitMqBackend extends BaseBackend {
   /** Declare a queue through the coordinator once per connection: listed (sent to), or unlisted (only claimed from). */
   async #ensureQueue(queue: string, unlisted = false): Promise<void> {
     if (this.#known.has(queue) || (unlisted && this.#declared.has(queue))) return;
-    await this.#call({ op: 'ensureQueue', queue, ...(unlisted ? { unlisted } : {}) });
+    await this.#call({ op: 'ensureQueue', queue, maxPriority: this.#declarer.maxPriority, ...(unlisted ? { unlisted } : {}) });
     (unlisted ? this.#declared : this.#known).add(queue);
   }
 
-  #toQueue(queue: string, message: Message, prior: number): Outbound {
-    const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : {});
+  #toQueue(queue: string, message: Message, prior: number, priority?: number): Outbound {
+    const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : {}, priority);
     return { exchange: '', routingKey: this.names.queue(queue), content, options: { ...options, mandatory: true } };
   }
 
@@ -542,7 +553,7 @@ export class RabbitMqBackend extends BaseBackend {
   /** An expired lease: the item goes back to its queue, and this delivery counts as an attempt. */
   async #expire(lease: Lease): Promise<void> {
     try {
-      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt)]);
+      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))]);
       settle(lease.channel, lease.raw);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message, queue: lease.queue }, 'expired item not written back; the broker requeues it');
@@ -552,7 +563,7 @@ export class RabbitMqBackend extends BaseBackend {
 
   async #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
     const message = fromAmqp(raw.content, raw.properties, raw.fields.routingKey);
-    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior)]);
+    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))]);
     settle(ch, raw);
   }
 
@@ -564,8 +575,8 @@ export class RabbitMqBackend extends BaseBackend {
     const later = leases.filter((l) => l.leaseUntil > now);
     const due = leases.filter((l) => l.leaseUntil <= now);
     await Promise.all([
-      later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true }))),
-      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt)])),
+      later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true, ...withPriority(priorityOf(l.raw.properties)) }))),
+      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))])),
     ]);
     for (const l of leases) settle(l.channel, l.raw);
   }
@@ -585,6 +596,11 @@ function settle(ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/** The `priority` field of a delayed item: left out at 0, so commands stay as small as before priorities. */
+function withPriority(priority: number | undefined): { priority?: number } {
+  return priority ? { priority } : {};
 }
 
 function isDelayed(item: Outgoing, now: number): boolean {

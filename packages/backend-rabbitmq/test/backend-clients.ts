@@ -9,8 +9,8 @@ export interface BackendClients {
   readonly url: string;
   /** The namespace of the current test. */
   readonly namespace: string;
-  /** Start another client on the current test's namespace. */
-  client(): Promise<RabbitMqBackend>;
+  /** Start another client on the current test's namespace (`extra` options on top of the shared ones). */
+  client(extra?: Partial<RabbitMqBackendOptions>): Promise<RabbitMqBackend>;
 }
 
 /** Register the hooks that give each test of the enclosing `describe` its own namespace and clients. */
@@ -19,8 +19,8 @@ export function backendClients(options: Partial<RabbitMqBackendOptions> = {}): B
   const state = {
     url: '',
     namespace: '',
-    async client(): Promise<RabbitMqBackend> {
-      const b = new RabbitMqBackend({ ...options, url: state.url, namespace: state.namespace });
+    async client(extra: Partial<RabbitMqBackendOptions> = {}): Promise<RabbitMqBackend> {
+      const b = new RabbitMqBackend({ ...options, ...extra, url: state.url, namespace: state.namespace });
       started.push(b);
       await b.start();
       return b;

@@ -29,10 +29,12 @@ describe('interop with plain AMQP clients', () => {
   });
 
   it('a plain producer publishing JSON to the namespace exchange, routing key = event name, reaches wrkr subscribers', async () => {
+    // Bound before the plain publish (a loaded broker can take longer than any fixed pause to declare the
+    // queue, and a publish that finds no binding is dropped).
+    await wrkr.bind('interop.in', 'shop.order.*');
     const got = new Promise<WrkrEvent>((resolve) => {
       void wrkr.subscribe('interop.in', 'shop.order.*', async (event) => resolve(event));
     });
-    await new Promise((r) => setTimeout(r, 200));
     const ch = await plain.createConfirmChannel();
     ch.publish(`wrkr.${namespace}`, 'shop.order.placed', Buffer.from(JSON.stringify({ order: 42, note: 'ünïcode' })), {
       persistent: true,
@@ -61,5 +63,29 @@ describe('interop with plain AMQP clients', () => {
     });
     const [published] = (await wrkr.publish([{ name: 'billing.invoice.sent', tid: 'inv-7', data: { amount: 12.5 } }])) as Array<{ id: string }>;
     expect(await received).toEqual({ body: { amount: 12.5 }, key: 'billing.invoice.sent', id: published!.id, tid: 'inv-7' });
+  });
+
+  it("a plain producer's AMQP priority is the wrkr priority (above 9 counts as 9), and wrkr's priority reaches a plain consumer", async () => {
+    await wrkr.bind('interop.prio', 'prio.#');
+    const ch = await plain.createConfirmChannel();
+    for (const [id, priority] of [['p0', 0], ['p200', 200], ['p4', 4]] as const) {
+      ch.publish(`wrkr.${namespace}`, 'prio.job', Buffer.from('{}'), { persistent: true, messageId: id, priority });
+    }
+    await ch.waitForConfirms();
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [d] = await backend.claim('interop.prio', { max: 1, leaseMs: 10_000, waitMs: 2000 });
+      order.push(d!.message.id);
+      await backend.ack({ queue: 'interop.prio', id: d!.message.id, token: d!.token });
+    }
+    expect(order).toEqual(['p200', 'p4', 'p0']);
+
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(queue, `wrkr.${namespace}`, 'prio.#');
+    const priority = new Promise<unknown>((resolve) => {
+      void ch.consume(queue, (msg) => msg && resolve(msg.properties.priority), { noAck: true });
+    });
+    await wrkr.publish([{ name: 'prio.job', priority: 6 }]);
+    expect(await priority).toBe(6);
   });
 });

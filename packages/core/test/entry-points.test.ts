@@ -18,7 +18,7 @@ const USER = [
 ];
 /** What `@wrkr/core/backend` exports at run time: the implementor API. */
 const BACKEND = [
-  'ALL_CAPABILITIES', 'BACKEND_CONTRACT_VERSION', 'BackendError', 'BaseBackend', 'ClosedError', 'DEFAULT_JOBS_PAGE', 'MAX_JOBS_PAGE', 'MAX_LIMIT', 'MAX_RATE_WINDOW_MS', 'NotStartedError', 'NotSupportedError', 'ValidationError',
+  'ALL_CAPABILITIES', 'BACKEND_CONTRACT_VERSION', 'BackendError', 'BaseBackend', 'ClosedError', 'DEFAULT_JOBS_PAGE', 'MAX_JOBS_PAGE', 'MAX_LIMIT', 'MAX_PRIORITY', 'MAX_RATE_WINDOW_MS', 'NotStartedError', 'NotSupportedError', 'ValidationError',
   'WakeTickets', 'WrkrError', 'assertEventName', 'assertHeaders', 'assertId', 'assertInt', 'assertKnownKeys', 'assertPattern',
   'assertQueueName', 'isPlainObject', 'isWrkrError', 'maskUrl', 'matchPattern', 'silentLogger',
 ];
