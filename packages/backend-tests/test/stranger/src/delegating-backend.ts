@@ -49,7 +49,7 @@ export class DelegatingBackend extends BaseBackend {
   protected _abortRequests(refs: readonly LeaseRef[]) { return this.#inner.abortRequests(refs); }
   protected _setProgress(ref: LeaseRef, value: string) { return this.#inner.setProgress(ref, value); }
   protected _progress(queue: string, id: string) { return this.#inner.progress(queue, id); }
-  protected _publishLifecycle(event: LifecycleEvent) { return this.#inner.publishLifecycle(event); }
+  protected _publishLifecycle(events: readonly LifecycleEvent[]) { return this.#inner.publishLifecycle(events); }
   protected _watchLifecycle(queue: string, listener: LifecycleListener) { return this.#inner.watchLifecycle(queue, listener); }
   protected _counters(queue: string) { return this.#inner.counters(queue); }
   protected _setQueueLimits(queue: string, limits: QueueLimits) { return this.#inner.setQueueLimits(queue, limits); }
