@@ -473,7 +473,7 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
     this.#ready();
     // The notices go out first (best-effort); the counts with the next coordinator batch.
-    for (const event of events) await this.#events.publish(event);
+    await this.#events.publish(events);
     const counted = events.filter((event) => CountBatcher.counts(event));
     if (counted.length > 0) await this.#counts.add(counted, Date.now());
   }
