@@ -22,6 +22,8 @@ export const H = {
 // Headers the broker adds (dead-lettering, quorum delivery counts) are not the event's.
 const BROKER_HEADER = /^x-(wrkr-|death$|first-death-|last-death-|delivery-count$|received-from$)/;
 
+const EMPTY = Buffer.alloc(0);
+
 /** `appId` of messages wrkr writes: their `type` is the event name and `timestamp` is in milliseconds. */
 export const APP_ID = 'wrkr';
 
@@ -31,22 +33,23 @@ export const APP_ID = 'wrkr';
  * the event has no headers or tid: the broker handles messages without a header table markedly faster.
  * `priority` (0–9) is the AMQP `priority` property, left out at 0 (the broker's default for none).
  */
-export function toAmqp(message: Message, extra: Record<string, string | number> = {}, priority = 0): { content: Buffer; options: Options.Publish } {
-  const headers: Record<string, string | number> = { ...(message.headers ?? {}), ...extra };
-  if (message.tid !== undefined) headers[H.tid] = message.tid;
-  return {
-    content: message.body === undefined ? Buffer.alloc(0) : Buffer.from(message.body, 'utf8'),
-    options: {
-      persistent: true,
-      messageId: message.id,
-      contentType: 'application/json',
-      appId: APP_ID,
-      type: message.name,
-      timestamp: message.publishedAt,
-      ...(Object.keys(headers).length > 0 ? { headers } : {}),
-      ...(priority > 0 ? { priority } : {}),
-    },
+export function toAmqp(message: Message, extra?: Record<string, string | number>, priority = 0): { content: Buffer; options: Options.Publish } {
+  const options: Options.Publish = {
+    persistent: true,
+    messageId: message.id,
+    contentType: 'application/json',
+    appId: APP_ID,
+    type: message.name,
+    timestamp: message.publishedAt,
   };
+  // Built only when there is something to put in it: most events have no headers (the hot path).
+  if (message.headers !== undefined || extra !== undefined || message.tid !== undefined) {
+    const headers: Record<string, string | number> = { ...message.headers, ...extra };
+    if (message.tid !== undefined) headers[H.tid] = message.tid;
+    if (Object.keys(headers).length > 0) options.headers = headers;
+  }
+  if (priority > 0) options.priority = priority;
+  return { content: message.body === undefined ? EMPTY : Buffer.from(message.body, 'utf8'), options };
 }
 
 /**
@@ -65,26 +68,27 @@ export function priorityOf(properties: MessageProperties): number {
  * has it) the publish time.
  */
 export function fromAmqp(content: Buffer, properties: MessageProperties, routingKey: string): Message {
-  const raw = (properties.headers ?? {}) as Record<string, unknown>;
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (BROKER_HEADER.test(k)) continue;
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') headers[k] = `${v}`;
-  }
+  const raw: Record<string, unknown> | undefined = properties.headers;
   const ours = properties.appId === APP_ID;
-  const tid = raw[H.tid];
   const timestamp = numberHeader(properties.timestamp);
-  const name = ours && typeof properties.type === 'string' ? properties.type : routingKey;
-  const publishedAt = timestamp === undefined ? Date.now() : ours ? timestamp : timestamp * 1000;
-  const id = typeof properties.messageId === 'string' && properties.messageId.length > 0 ? properties.messageId : newMessageId();
-  return {
-    id,
-    name,
-    ...(typeof tid === 'string' ? { tid } : {}),
-    ...(Object.keys(headers).length > 0 ? { headers } : {}),
-    ...(content.length > 0 ? { body: content.toString('utf8') } : {}),
-    publishedAt,
+  const message: { -readonly [K in keyof Message]: Message[K] } = {
+    id: typeof properties.messageId === 'string' && properties.messageId.length > 0 ? properties.messageId : newMessageId(),
+    name: ours && typeof properties.type === 'string' ? properties.type : routingKey,
+    publishedAt: timestamp === undefined ? Date.now() : ours ? timestamp : timestamp * 1000,
   };
+  if (raw !== undefined) {
+    const tid = raw[H.tid];
+    if (typeof tid === 'string') message.tid = tid;
+    let headers: Record<string, string> | undefined;
+    for (const k in raw) {
+      if (BROKER_HEADER.test(k)) continue;
+      const v = raw[k];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') (headers ??= {})[k] = `${v}`;
+    }
+    if (headers !== undefined) message.headers = headers;
+  }
+  if (content.length > 0) message.body = content.toString('utf8');
+  return message;
 }
 
 /** A numeric header value (AMQP tables may carry numbers as numbers or strings). */

@@ -42,7 +42,7 @@ export class ConfirmPublisher {
         await delay(50);
         continue;
       }
-      const results = await Promise.all(pending.map((m) => this.#publishOne(ch, m)));
+      const results = await publishConfirmed(ch, pending);
       const failed: Outbound[] = [];
       results.forEach((ok, i) => {
         const m = pending[i]!;
@@ -71,16 +71,6 @@ export class ConfirmPublisher {
     return true;
   }
 
-  #publishOne(ch: ConfirmChannel, m: Outbound): Promise<boolean> {
-    return new Promise((resolve) => {
-      try {
-        ch.publish(m.exchange, m.routingKey, m.content, m.options, (err) => resolve(!err));
-      } catch {
-        resolve(false);
-      }
-    });
-  }
-
   #open(): Promise<ConfirmChannel> {
     if (this.#channel) return this.#channel;
     const p = (async () => {
@@ -102,6 +92,32 @@ export class ConfirmPublisher {
     });
     return p;
   }
+}
+
+/**
+ * Publish every message on `ch`; resolves once the broker answered each, with whether it confirmed it
+ * (false for a nack, or a publish the closed channel refused). One promise for the whole batch, not
+ * one per message: the batch is what the caller waits for.
+ */
+function publishConfirmed(ch: ConfirmChannel, messages: readonly Outbound[]): Promise<boolean[]> {
+  return new Promise((resolve) => {
+    const ok = new Array<boolean>(messages.length);
+    let left = messages.length;
+    const answer = (i: number, confirmed: boolean): void => {
+      // A publish that threw may still have its callback called when the channel closes: count it once.
+      if (ok[i] !== undefined) return;
+      ok[i] = confirmed;
+      if (--left === 0) resolve(ok);
+    };
+    if (left === 0) resolve(ok);
+    messages.forEach((m, i) => {
+      try {
+        ch.publish(m.exchange, m.routingKey, m.content, m.options, (err) => answer(i, !err));
+      } catch {
+        answer(i, false);
+      }
+    });
+  });
 }
 
 /** Resolve after `ms`. */

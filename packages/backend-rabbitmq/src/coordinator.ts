@@ -53,7 +53,8 @@ export class Coordinator {
   #inbox: Inbound[] = [];
   /** Entries whose carrier was released and published but not yet confirmed: still pending in the journal. */
   #dispatching = new Map<string, DelayedEntry>();
-  #held = new Set<NodeJS.Timeout>();
+  /** Held carriers by due ms: one timer per ms, so a burst due at one instant is released in one go. */
+  #held = new Map<number, { readonly timer: NodeJS.Timeout; readonly msgs: ConsumeMessage[] }>();
   #draining = false;
   #closed = false;
   #ladder: Promise<void> | undefined;
@@ -125,7 +126,7 @@ export class Coordinator {
   }
 
   #reset(): void {
-    for (const t of this.#held) clearTimeout(t);
+    for (const g of this.#held.values()) clearTimeout(g.timer);
     this.#held.clear();
     this.#inbox = [];
     this.#dispatching.clear();
@@ -304,19 +305,30 @@ export class Coordinator {
       return 'relayed';
     }
     if (remaining > 0) {
-      const ch = this.#channel;
-      const t = setTimeout(() => {
-        this.#held.delete(t);
-        if (this.#channel !== ch || !ch) return;
-        this.#inbox.push(this.#release(ch, msg));
-        void this.#drain();
-      }, remaining);
-      this.#held.add(t);
+      this.#hold(msg, dueAt, remaining);
       return 'hold';
     }
     this.#journal!.deleteDelayed(state, key);
     publishes.push(this.#routed(msg, entry, target));
     return 'dispatched';
+  }
+
+  /** Keep a carrier until its ms (`#reset` clears every group, so a group never outlives the channel it came on). */
+  #hold(msg: ConsumeMessage, dueAt: number, remaining: number): void {
+    const group = this.#held.get(dueAt);
+    if (group) {
+      group.msgs.push(msg);
+      return;
+    }
+    const ch = this.#channel;
+    const msgs = [msg];
+    const timer = setTimeout(() => {
+      this.#held.delete(dueAt);
+      if (this.#channel !== ch || !ch) return;
+      for (const m of msgs) this.#inbox.push(this.#release(ch, m));
+      void this.#drain();
+    }, remaining);
+    this.#held.set(dueAt, { timer, msgs });
   }
 
   /** The publish that delivers a carrier's message: by name to the exchange, or straight to its queue. */
@@ -325,7 +337,12 @@ export class Coordinator {
     delete headers[H.dueAt];
     delete headers[H.nonce];
     delete headers[H.target];
-    const options = { ...msg.properties, headers, persistent: true } as Options.Publish;
+    // A first attempt's count of 0 reads the same absent; without it a plain event has no header table
+    // left, which the broker routes and stores markedly faster (as `toAmqp` leaves it out for direct publishes).
+    if (headers[H.prior] === 0) delete headers[H.prior];
+    const options = { ...msg.properties, persistent: true } as Options.Publish;
+    if (Object.keys(headers).length > 0) options.headers = headers;
+    else delete options.headers;
     return target === undefined
       ? { exchange: this.names.exchange, routingKey: entry.name, content: msg.content, options }
       : { exchange: '', routingKey: this.names.queue(target), content: msg.content, options };

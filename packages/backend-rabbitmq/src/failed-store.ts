@@ -37,7 +37,7 @@ export class FailedStore {
       const chosen = items.filter((i) => !wanted || wanted.has(i.item.message.id));
       await this.publisher.publish(
         chosen.map((i) => {
-          const { content, options } = toAmqp(i.item.message, {}, priorityOf(i.raw.properties));
+          const { content, options } = toAmqp(i.item.message, undefined, priorityOf(i.raw.properties));
           return { exchange: '', routingKey: this.names.queue(queue), content, options };
         }),
       );

@@ -18,8 +18,8 @@ interface Watcher {
 
 /**
  * Lifecycle events over the namespace's direct exchange `wrkr.<ns>.events`: a publish is one unconfirmed,
- * transient `basic.publish` with the wrkr queue as routing key, which the broker drops at once when no
- * watcher's queue is bound to it, so unwatched queues cost one frame per event. Each watcher has a
+ * transient `basic.publish` per queue and batch with the wrkr queue as routing key, which the broker drops
+ * at once when no watcher's queue is bound to it, so unwatched queues cost one message per batch. Each watcher has a
  * server-named exclusive queue (gone with its channel) bound with its queue's name; after a lost channel
  * or connection the watchers bind again, and what was published meanwhile is missed, as the contract allows.
  */
@@ -36,10 +36,20 @@ export class LifecycleExchange {
     conn.on('connected', () => this.#reopen());
   }
 
-  /** Send `event` to the queue's watchers (best-effort: no confirm, not persistent). */
-  async publish(event: LifecycleEvent): Promise<void> {
+  /**
+   * Send `events` to their queues' watchers (best-effort: no confirm, not persistent): one message per
+   * queue carrying that queue's events as a JSON array, in order. A message per event would make the
+   * broker route two extra publishes per job (`active`, `completed`), more than the job's own.
+   */
+  async publish(events: readonly LifecycleEvent[]): Promise<void> {
     const ch = await this.#open();
-    ch.publish(this.names.events, event.queue, Buffer.from(JSON.stringify(event)), { contentType: 'application/json', persistent: false });
+    const byQueue = new Map<string, LifecycleEvent[]>();
+    for (const event of events) {
+      const list = byQueue.get(event.queue);
+      if (list) list.push(event);
+      else byQueue.set(event.queue, [event]);
+    }
+    for (const [queue, list] of byQueue) ch.publish(this.names.events, queue, Buffer.from(JSON.stringify(list)), { contentType: 'application/json', persistent: false });
   }
 
   /** Bind a new watcher; resolves once its queue is bound and consumed. */
@@ -83,12 +93,23 @@ export class LifecycleExchange {
   }
 
   #deliver(w: Watcher, msg: ConsumeMessage): void {
-    if (!this.#watchers.has(w)) return;
+    let events: LifecycleEvent[];
     try {
-      w.listener(JSON.parse(msg.content.toString('utf8')) as LifecycleEvent);
+      const body = JSON.parse(msg.content.toString('utf8')) as LifecycleEvent | LifecycleEvent[];
+      // One event per message is what a client before batching sent.
+      events = Array.isArray(body) ? body : [body];
     } catch (err) {
-      // A listener's error (or a stranger's bad message) must not take the channel's other watchers down.
-      this.log.warn({ err }, 'lifecycle event not delivered');
+      this.log.warn({ err }, 'lifecycle message not readable');
+      return;
+    }
+    for (const event of events) {
+      if (!this.#watchers.has(w)) return;
+      try {
+        w.listener(event);
+      } catch (err) {
+        // A listener's error must not take the channel's other watchers (or the batch's other events) down.
+        this.log.warn({ err }, 'lifecycle event not delivered');
+      }
     }
   }
 

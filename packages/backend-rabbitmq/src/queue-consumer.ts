@@ -275,7 +275,9 @@ export class QueueConsumer {
       return;
     }
     if (ch !== this.#channel) return;
-    this.#buffer.splice(this.#insertAt(priorityOf(msg.properties)), 0, msg);
+    const at = this.#insertAt(priorityOf(msg.properties));
+    if (at === this.#buffer.length) this.#buffer.push(msg);
+    else this.#buffer.splice(at, 0, msg);
     // amqplib hands over every delivery of one socket read in a row: serve waiting claims once after
     // them, so a claim gets the whole burst instead of one item each.
     if (this.#serving) return;

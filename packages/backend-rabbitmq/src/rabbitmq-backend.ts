@@ -223,16 +223,18 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _publish(items: readonly Outgoing[]): Promise<void> {
     this.#ready();
     const now = Date.now();
-    const direct = items.filter((i) => !isDelayed(i, now));
-    const delayed = items.filter((i) => isDelayed(i, now));
+    const direct: Outbound[] = [];
+    const delayed: Outgoing[] = [];
+    for (const item of items) {
+      if (isDelayed(item, now)) {
+        delayed.push(item);
+        continue;
+      }
+      const { content, options } = toAmqp(item.message, undefined, item.priority);
+      direct.push({ exchange: this.names.exchange, routingKey: item.message.name, content, options });
+    }
     await Promise.all([
-      direct.length > 0 &&
-        this.#publisher.publish(
-          direct.map(({ message, priority }) => {
-            const { content, options } = toAmqp(message, {}, priority);
-            return { exchange: this.names.exchange, routingKey: message.name, content, options };
-          }),
-        ),
+      direct.length > 0 && this.#publisher.publish(direct),
       delayed.length > 0 && this.#delay(delayed.map((i) => ({ message: i.message, dueAt: i.dueAt!, nonce: randomToken(), prior: 0, ...withPriority(i.priority) }))),
     ]);
   }
@@ -473,7 +475,7 @@ export class RabbitMqBackend extends BaseBackend {
   protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
     this.#ready();
     // The notices go out first (best-effort); the counts with the next coordinator batch.
-    for (const event of events) await this.#events.publish(event);
+    await this.#events.publish(events);
     const counted = events.filter((event) => CountBatcher.counts(event));
     if (counted.length > 0) await this.#counts.add(counted, Date.now());
   }
@@ -530,7 +532,7 @@ export class RabbitMqBackend extends BaseBackend {
   }
 
   #toQueue(queue: string, message: Message, prior: number, priority?: number): Outbound {
-    const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : {}, priority);
+    const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : undefined, priority);
     return { exchange: '', routingKey: this.names.queue(queue), content, options: { ...options, mandatory: true } };
   }
 
