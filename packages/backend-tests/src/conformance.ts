@@ -29,6 +29,7 @@ import { stickyPullTests } from './groups/sticky-pull';
 import { lifecycleTests } from './groups/lifecycle';
 import { jobKeyTests } from './groups/job-keys';
 import { queueLimitTests } from './groups/queue-limits';
+import { fairGroupTests } from './groups/fair-groups';
 import type { ConformanceOptions, TestApi } from './options';
 import { runGroups, type ConformanceGroup } from './suite';
 
@@ -65,6 +66,7 @@ export const ALL_GROUPS: readonly ConformanceGroup[] = [
   lifecycleTests,
   jobKeyTests,
   queueLimitTests,
+  fairGroupTests,
 ];
 
 /**

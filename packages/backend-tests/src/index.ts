@@ -38,3 +38,4 @@ export { stickyPullTests } from './groups/sticky-pull';
 export { lifecycleTests } from './groups/lifecycle';
 export { jobKeyTests } from './groups/job-keys';
 export { queueLimitTests } from './groups/queue-limits';
+export { fairGroupTests } from './groups/fair-groups';

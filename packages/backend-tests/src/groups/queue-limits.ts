@@ -1,32 +1,10 @@
 import assert from 'node:assert/strict';
 import { isWrkrError, type Backend } from '@wrkr/core/backend';
-import { CLOCK_SLACK_MS } from '../assertions';
 import { expectNothing, LONG_LEASE_MS, mustClaim, ref } from '../consume';
 import { sleep } from '../eventually';
 import { messages } from '../fixtures';
+import { mostStartsWithin, type Start } from '../starts';
 import { defineGroup } from '../suite';
-
-/** One claim's delivery seen by a test: when its claim call was made and when it returned. */
-interface Start {
-  readonly before: number;
-  readonly after: number;
-}
-
-/**
- * The most starts whose claim calls lie wholly inside one window shorter than `per`: each such start
- * happened inside that window, so more than the rate's `max` is a violation whatever the latencies were.
- */
-function mostStartsWithin(starts: readonly Start[], per: number): number {
-  const sorted = [...starts].sort((x, y) => x.before - y.before);
-  let most = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const from = sorted[i]!.before;
-    let n = 0;
-    for (let j = i; j < sorted.length; j++) if (sorted[j]!.after < from + per - CLOCK_SLACK_MS) n++;
-    most = Math.max(most, n);
-  }
-  return most;
-}
 
 /**
  * 31. Queue limits: a concurrency limit and a sliding-window rate limit, stored once and honoured by the
