@@ -69,7 +69,7 @@ export interface LeaseDoc {
   h?: string;
   /** held: the job key the item holds (copied from the item by the claim), so its ack or fail can release it without reading the item. */
   y?: string;
-  /** held, by a grouped claim: the group the item was claimed in; it counts toward that group's concurrency until the lease ends. */
+  /** held: the group of the item when claimed (its `g`); it counts toward that group's concurrency until the lease ends. */
   g?: string;
   /** Epoch ms of the change. */
   ts: number;

@@ -42,6 +42,8 @@ function staleFilter(by: string): Filter<ItemDoc> {
  */
 export class FairGroups {
   readonly #adopting = new Map<string, Promise<void>>();
+  /** The last turn this client stamped: stamps only grow here, so two claims in one millisecond keep their order. */
+  #lastTurn = 0;
 
   constructor(private readonly turns: Collection<TurnDoc>) {}
 
@@ -88,9 +90,10 @@ export class FairGroups {
   /** Stamp the groups a claim served, in the order served (so the next claim goes on from the one after). */
   async served(queue: string, groups: readonly string[], now: number): Promise<void> {
     if (groups.length === 0) return;
-    const ops: Array<AnyBulkWriteOperation<TurnDoc>> = groups.map((g, i) => ({
-      replaceOne: { filter: { _id: `${queue}\n${g}` }, replacement: { q: queue, t: now + i / 1_000 }, upsert: true },
-    }));
+    const ops: Array<AnyBulkWriteOperation<TurnDoc>> = groups.map((g) => {
+      this.#lastTurn = Math.max(now, this.#lastTurn + 0.001);
+      return { replaceOne: { filter: { _id: `${queue}\n${g}` }, replacement: { q: queue, t: this.#lastTurn }, upsert: true } };
+    });
     try {
       await this.turns.bulkWrite(ops, { ordered: false });
     } catch (err) {

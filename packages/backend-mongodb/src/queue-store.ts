@@ -266,7 +266,7 @@ export class QueueStore {
       const docs = batch.map((item): LeaseDoc => {
         const prev = latest.get(incarnation(item._id, item.c));
         const n = (prev?.n ?? 0) + 1;
-        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ...(caps !== undefined && { g: item.g! }), ts: now };
+        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ...(item.g !== undefined && { g: item.g }), ts: now };
       });
       let lost = new Set<number>();
       try {
