@@ -133,14 +133,23 @@ export interface LimitsDoc {
   concurrency?: number;
   rate?: { max: number; per: number };
   group?: { by: string; concurrency?: number; rate?: { max: number; per: number } };
+  /** When `group.by` last changed (epoch ms): items added by clients that had not seen it yet are adopted for a while after. */
+  gs?: number;
 }
 
-/** When a group of a queue was last served (`_id` = `<queue>\n<group>`): the round-robin order of grouped claims. */
-export interface TurnDoc {
+/**
+ * One group of a grouped queue (`_id` = `<queue>\n<group>`): the registry grouped claims read instead of
+ * scanning items, with the group's turn and hints of whether it may have a ready item (see FairGroups).
+ */
+export interface GroupDoc {
   _id: string;
   q: string;
-  /** Epoch ms (plus a fraction for the order within one claim) of its last served claim. */
+  /** Its turn: epoch ms (fractions keep one client's order) of the last claim that served it; 0 never served. */
   t: number;
+  /** From when its latest added or released item is ready (the add, nack or give-back writes it). */
+  a?: number;
+  /** When a claim last found no ready item in it. */
+  e?: number;
 }
 
 /** One lease start of a rate-limited queue: inserted by the claim, deleted again when the claim gives it back. */

@@ -66,22 +66,31 @@ export class FlowLimits {
    * again does not reopen a full window; likewise its groups' starts while a group rate is set.
    */
   async set(queue: string, limits: QueueLimits): Promise<void> {
-    if (limits.concurrency === undefined && limits.rate === undefined && limits.group === undefined) await this.limits.deleteOne({ _id: queue });
-    else await this.limits.replaceOne({ _id: queue }, { ...limits }, { upsert: true });
-    this.#seen.set(queue, { by: limits.group?.by, at: Date.now() });
+    const by = limits.group?.by;
+    const before = by === undefined ? null : await this.limits.findOne({ _id: queue }, { projection: { group: 1, gs: 1 } });
+    const gs = before?.group?.by === by ? before?.gs : Date.now();
+    if (limits.concurrency === undefined && limits.rate === undefined && by === undefined) await this.limits.deleteOne({ _id: queue });
+    else await this.limits.replaceOne({ _id: queue }, { ...limits, ...(by !== undefined && { gs: gs ?? Date.now() }) }, { upsert: true });
+    this.#seen.set(queue, { by, at: Date.now() });
     if (limits.rate === undefined) await this.starts.deleteMany({ q: queue });
     if (limits.group?.rate === undefined) await this.starts.deleteMany({ q: groupStarts(queue) });
   }
 
   /** A queue's limits (`{}` when none). */
   async get(queue: string): Promise<QueueLimits> {
+    return (await this.read(queue)).limits;
+  }
+
+  /** A queue's limits, and when its group `by` last changed (0 when not grouped). */
+  async read(queue: string): Promise<{ limits: QueueLimits; groupSince: number }> {
     const doc = await this.limits.findOne({ _id: queue });
     this.#seen.set(queue, { by: doc?.group?.by, at: Date.now() });
     const group = doc?.group;
-    return {
+    const limits = {
       ...concurrencyAndRate(doc ?? {}),
       ...(group !== undefined && { group: { by: group.by, ...concurrencyAndRate(group) } }),
     };
+    return { limits, groupSince: doc?.gs ?? 0 };
   }
 
   /**

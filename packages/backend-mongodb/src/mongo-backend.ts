@@ -49,7 +49,7 @@ import {
   type ScheduleDoc,
   type StartDoc,
   type StoredMessage,
-  type TurnDoc,
+  type GroupDoc,
   type WorkerDoc,
 } from './documents';
 import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
@@ -146,7 +146,7 @@ export class MongoBackend extends BaseBackend {
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
     this.#limits = new FlowLimits(this.#db.collection<LimitsDoc>(this.#names.limits), this.#db.collection<StartDoc>(this.#names.starts));
-    this.#groups = new FairGroups(this.#db.collection<TurnDoc>(this.#names.turns));
+    this.#groups = new FairGroups(this.#db.collection<GroupDoc>(this.#names.groups), (err, queue) => this.#log.warn({ err, queue }, 'adopting items into their groups failed; a later claim will'));
     this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
     this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
@@ -202,7 +202,7 @@ export class MongoBackend extends BaseBackend {
       ensureIndexes(this.#db.collection(n.events), [{ key: { q: 1, _id: 1 } }, { key: { at: 1 } }]),
       ensureIndexes(this.#db.collection(n.counters), [{ key: { q: 1, at: 1 } }]),
       ensureIndexes(this.#db.collection(n.starts), [{ key: { q: 1, t: 1 } }]),
-      ensureIndexes(this.#db.collection(n.turns), [{ key: { q: 1 } }, { key: { t: 1 } }]),
+      ensureIndexes(this.#db.collection(n.groups), [{ key: { q: 1 } }]),
       ensureIndexes(this.#db.collection(n.keys), [{ key: { q: 1 } }, { key: { exp: 1 }, options: { sparse: true } }]),
     ]);
     this.#started = true;
@@ -494,11 +494,11 @@ export class MongoBackend extends BaseBackend {
    * given back.
    */
   async #claimOnce(store: QueueStore, max: number, leaseMs: number, holder?: string): Promise<{ deliveries: Delivery[]; nextAt: number }> {
-    const [flags, limits] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.get(store.queue)]);
+    const [flags, { limits, groupSince }] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.read(store.queue)]);
     if (limits.concurrency === undefined && limits.group?.concurrency === undefined) this.#slotted.delete(store.queue);
     else this.#slotted.add(store.queue);
     if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
-    if (limits.group !== undefined) return this.#claimFair(store, max, leaseMs, flags.prioritised, holder, limits, limits.group);
+    if (limits.group !== undefined) return this.#claimFair(store, max, leaseMs, flags.prioritised, holder, limits, limits.group, groupSince);
     const { rate } = limits;
     if (rate === undefined) return store.claim(max, leaseMs, flags.prioritised, holder, limits.concurrency);
     const { room, freeAt } = await this.#limits.room(store.queue, rate, Date.now());
@@ -512,17 +512,17 @@ export class MongoBackend extends BaseBackend {
 
   /**
    * One claim attempt on a grouped queue. Items added before `by` was set (or changed) are adopted into
-   * their groups first; then the groups are read in turn order with the room their rate windows leave,
-   * the store leases from them one of each in turn (keeping both concurrencies), the queue's rate and then
-   * each group's rate admit the starts, what they refuse is given back, and the groups served get a new
-   * turn, so the next claim goes on from the group after them.
+   * their groups first; then the registered groups are read in turn order with the room their rate
+   * windows leave, the store leases from them one of each in turn (keeping both concurrencies), the
+   * queue's rate and then each group's rate admit the starts, what they refuse is given back, and the
+   * groups served get a new turn, so the next claim goes on from the group after them.
    */
-  async #claimFair(store: QueueStore, max: number, leaseMs: number, prioritised: boolean, holder: string | undefined, limits: QueueLimits, group: GroupLimits): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+  async #claimFair(store: QueueStore, max: number, leaseMs: number, prioritised: boolean, holder: string | undefined, limits: QueueLimits, group: GroupLimits, groupSince: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
     await store.ensureGroupIndex();
-    await this.#groups.adopt(store.queue, store.items, group.by);
+    await this.#groups.adopt(store.queue, store.items, group.by, groupSince, Date.now());
     const now = Date.now();
     const [order, queueRoom, groupRoom] = await Promise.all([
-      this.#groups.order(store.queue, store.items, group.by),
+      this.#groups.order(store.queue, now),
       limits.rate && this.#limits.room(store.queue, limits.rate, now),
       group.rate && this.#limits.groupRoom(store.queue, group.rate, now),
     ]);
@@ -535,6 +535,8 @@ export class MongoBackend extends BaseBackend {
     }
     const got = await store.claim(Math.min(max, queueRoom?.room ?? max), leaseMs, prioritised, holder, limits.concurrency, { order, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), ...(room !== undefined && { room }) });
     if (got.again) return got;
+    // A hint: lost, those groups are only read again by the next claims.
+    if (got.empty !== undefined && got.empty.length > 0) await this.#groups.foundEmpty(store.queue, got.empty, now).catch((err: unknown) => this.#log.warn({ err, queue: store.queue }, 'marking groups found empty failed'));
     let deliveries = got.deliveries;
     let groups = got.groups ?? [];
     nextAt = Math.min(nextAt, got.nextAt);
@@ -818,6 +820,7 @@ export class MongoBackend extends BaseBackend {
         (q, items) => this.#reaper.finished(q, items),
         (q) => this.#pauses.markPrioritised(q),
         (q) => this.#limits.groupBy(q),
+        (q, from, needed) => (needed ? this.#groups.ready(q, from) : this.#groups.ready(q, from).catch((err: unknown) => this.#log.warn({ err, queue: q }, 'marking a group ready failed; claims find it when they look again'))),
       );
       p = (async () => {
         await store.ensureIndexes();
@@ -841,6 +844,7 @@ export class MongoBackend extends BaseBackend {
       const now = Date.now();
       for (const [queue, p] of this.#stores) {
         const store = await p;
+        if (this.#groups.claimsGrouped(queue)) await this.#groups.sweep(queue, store.items, now);
         const left = await store.leftovers(now - LEFTOVER_AGE_MS);
         for (const e of left) {
           if (e.s === 'failed' && e.e) await store.recordFailure(e.i, e.c, e.a, e.e);
@@ -849,7 +853,6 @@ export class MongoBackend extends BaseBackend {
         if (left.length > 0) this.#reaper.finished(queue, left.map((e) => ({ id: e.i, c: e.c })));
       }
       await this.#guards.sweep(now);
-      await this.#groups.sweep(now);
       await this.#keys.sweep(now);
       await this.#aborts.sweep(now);
       await this.#progress.sweep(now);

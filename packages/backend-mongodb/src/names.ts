@@ -36,8 +36,8 @@ export class CollectionNames {
   readonly starts: string;
   /** Job key guards and throttle windows. */
   readonly keys: string;
-  /** When each group of a grouped queue was last served (the round-robin order). */
-  readonly turns: string;
+  /** The groups of grouped queues: their turns (the round-robin order) and readiness hints. */
+  readonly groups: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -56,7 +56,7 @@ export class CollectionNames {
     this.limits = `${p}limits`;
     this.starts = `${p}starts`;
     this.keys = `${p}keys`;
-    this.turns = `${p}turns`;
+    this.groups = `${p}groups`;
   }
 
   /** Suffix identifying a queue's collections. */

@@ -76,6 +76,8 @@ export interface ClaimResult {
   readonly deliveries: Delivery[];
   /** A grouped claim: the group of each delivery, in the same order. */
   readonly groups?: string[];
+  /** A grouped claim: the groups it read and found without a ready item. */
+  readonly empty?: string[];
   /** Epoch ms when an item of this queue becomes available next, as far as known (Infinity: none). */
   readonly nextAt: number;
   /** The holder's own item again (sticky pull): no new start, so no limit applies. */
@@ -145,6 +147,12 @@ export class QueueStore {
     private readonly markPrioritised: (queue: string) => Promise<void>,
     /** The queue's group `by` as this client knows it (undefined: not grouped); adds store each item's group. */
     private readonly groupBy: (queue: string) => Promise<string | undefined>,
+    /**
+     * Registers groups that may have a ready item from the time given (FairGroups.ready): an add's groups
+     * (`needed`: a group left unregistered would not be served, so its failure fails the add), or the
+     * group of a nacked or given-back item (a hint: a failure only delays it until claims look again).
+     */
+    private readonly groupsReady: (queue: string, from: ReadonlyMap<string, number>, needed: boolean) => Promise<void>,
   ) {}
 
   #groupIndex?: Promise<void>;
@@ -179,9 +187,20 @@ export class QueueStore {
     return added;
   }
 
+  /** Insert, each item with its group when the queue is grouped; its groups are registered after the items. */
   async #insert(entries: readonly NewItem[]): Promise<number> {
     const by = await this.groupBy(this.queue);
     const docs: ItemDoc[] = entries.map(({ m, at, c, k }) => ({ _id: m.id, c: c ?? randomUUID(), at, m, ...(k !== undefined && { k }), ...(by !== undefined && { g: groupOf(m, by) }) }));
+    const added = await this.#insertDocs(docs);
+    if (by !== undefined) {
+      const from = new Map<string, number>();
+      for (const d of docs) from.set(d.g!, Math.min(from.get(d.g!) ?? Number.POSITIVE_INFINITY, d.at));
+      await this.groupsReady(this.queue, from, true);
+    }
+    return added;
+  }
+
+  async #insertDocs(docs: readonly ItemDoc[]): Promise<number> {
     let dups: Set<number>;
     try {
       await this.items.insertMany(docs, { ordered: false });
@@ -238,11 +257,13 @@ export class QueueStore {
     const filter: Filter<ItemDoc> = blocked.length > 0 ? { at: { $lte: now }, _id: { $nin: blocked } } : { at: { $lte: now } };
     let candidates: ItemDoc[];
     let caps: Map<string, number> | undefined;
+    let empty: string[] | undefined;
     if (groups === undefined) candidates = await this.#candidates(filter, max * 2 + 4, prioritised);
     else {
       const fair = await this.#fairCandidates(filter, max, prioritised, groups, live.perGroup);
       candidates = fair.items;
       caps = fair.caps;
+      empty = fair.empty;
       nextAt = Math.min(nextAt, fair.nextAt);
     }
     const deliveries: Delivery[] = [];
@@ -291,12 +312,13 @@ export class QueueStore {
     }
     if (void_.length > 0) await this.leases.deleteMany({ _id: { $in: void_ } });
     const ofGroups = groups === undefined ? undefined : groupOfDelivery;
-    if ((concurrency !== undefined || groups?.concurrency !== undefined) && deliveries.length > 0) return this.#admit(deliveries, ofGroups, now, concurrency, groups?.concurrency);
+    const found = { ...(empty !== undefined && { empty }) };
+    if ((concurrency !== undefined || groups?.concurrency !== undefined) && deliveries.length > 0) return { ...(await this.#admit(deliveries, ofGroups, now, concurrency, groups?.concurrency)), ...found };
     if (deliveries.length === 0 && candidates.length === 0) {
       const [next] = await this.items.find({ at: { $gt: now } }, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).toArray();
       if (next) nextAt = Math.min(nextAt, next.at);
     }
-    return { deliveries, nextAt, ...(ofGroups !== undefined && { groups: ofGroups }) };
+    return { deliveries, nextAt, ...(ofGroups !== undefined && { groups: ofGroups }), ...found };
   }
 
   /** Up to `want` claimable items matching `filter`: prioritised ones first (when the queue has any), then level 0. */
@@ -312,11 +334,13 @@ export class QueueStore {
 
   /**
    * Candidates of a grouped claim: each group in turn order gets a cap (this claim's `max`, what its
-   * concurrency leaves beside its live leases, its rate room); groups with room are read a few at a time,
-   * in turn order, until `max` of them offered an item, and their items interleaved one of each in turn.
-   * A group held back by its concurrency contributes its first lease end to `nextAt`.
+   * concurrency leaves beside its live leases, its rate room); groups with room are read in turn order,
+   * as many at once as items are still wanted, until `max` of them offered an item (on FerretDB v1 each
+   * read of a group scans the item table, so groups after those are not read), and their items are
+   * interleaved one of each in turn. A group held back by its concurrency contributes its first lease
+   * end to `nextAt`; the groups read without a result are returned as `empty`.
    */
-  async #fairCandidates(filter: Filter<ItemDoc>, max: number, prioritised: boolean, groups: GroupClaim, live: ReadonlyMap<string, { count: number; firstEnd: number }>): Promise<{ items: ItemDoc[]; caps: Map<string, number>; nextAt: number }> {
+  async #fairCandidates(filter: Filter<ItemDoc>, max: number, prioritised: boolean, groups: GroupClaim, live: ReadonlyMap<string, { count: number; firstEnd: number }>): Promise<{ items: ItemDoc[]; caps: Map<string, number>; nextAt: number; empty: string[] }> {
     let nextAt = Number.POSITIVE_INFINITY;
     const caps = new Map<string, number>();
     for (const g of groups.order) {
@@ -330,11 +354,18 @@ export class QueueStore {
     }
     const open = [...caps.keys()];
     const found: ItemDoc[][] = [];
-    const step = max + 1;
-    for (let i = 0; i < open.length && found.filter((f) => f.length > 0).length < max; i += step) {
-      found.push(...(await Promise.all(open.slice(i, i + step).map((g) => this.#candidates({ ...filter, g }, caps.get(g)! * 2 + 2, prioritised)))));
+    const empty: string[] = [];
+    for (let i = 0, offered = 0; i < open.length && offered < max; ) {
+      const batch = open.slice(i, i + max - offered);
+      i += batch.length;
+      const got = await Promise.all(batch.map((g) => this.#candidates({ ...filter, g }, caps.get(g)! * 2 + 2, prioritised)));
+      got.forEach((items, k) => {
+        if (items.length === 0) empty.push(batch[k]!);
+        else offered++;
+      });
+      found.push(...got);
     }
-    return { items: roundRobin(found), caps, nextAt };
+    return { items: roundRobin(found), caps, nextAt, empty };
   }
 
   /**
@@ -539,7 +570,9 @@ export class QueueStore {
   /** Make a leased item available again at `dueAt`; `release` undoes the delivery's attempt. */
   async retry(ref: LeaseRef, dueAt: number, error: FailureInfo | undefined, release: boolean): Promise<boolean> {
     const e = error && storeFailure(error);
-    return (await this.#settle(ref, (h) => ({ s: 'wait', t: ref.token, u: dueAt, a: release ? h.a - 1 : h.a, ...(e && { e }) }))) !== undefined;
+    const held = await this.#settle(ref, (h) => ({ s: 'wait', t: ref.token, u: dueAt, a: release ? h.a - 1 : h.a, ...(e && { e }) }));
+    if (held?.g !== undefined) await this.groupsReady(this.queue, new Map([[held.g, Math.max(dueAt, Date.now())]]), false);
+    return held !== undefined;
   }
 
   /** Move a leased item to the failed store; resolves with the held entry it finished, or undefined when the lease was lost. */
