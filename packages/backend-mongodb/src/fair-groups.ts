@@ -32,6 +32,11 @@ export function groupOf(m: StoredMessage, by: string): string {
   return `${by}\n${value ?? ''}`;
 }
 
+/** True when a stored group is one under `by`. */
+function isUnder(g: string, by: string): boolean {
+  return g.startsWith(`${by}\n`);
+}
+
 /** Items grouped under another `by`, or under none (added while the queue was not grouped, or by a client whose view of `by` was stale). */
 function staleFilter(by: string): Filter<ItemDoc> {
   // '\u000b' follows '\n': every `<by>\n<value>` lies in [`<by>\n`, `<by>\u000b`).
@@ -88,14 +93,19 @@ export class FairGroups {
       p = this.#adopt(queue, items, by).finally(() => this.#adopting.delete(key));
       this.#adopting.set(key, p);
     }
-    if (last?.by !== by) return p.catch((err: unknown) => {
-      this.#adopted.delete(queue);
-      throw err;
-    });
+    if (last?.by !== by) {
+      return p.catch((err: unknown) => {
+        this.#adopted.delete(queue);
+        throw err;
+      });
+    }
     p.catch((err: unknown) => this.onError(err, queue));
   }
 
   async #adopt(queue: string, items: Collection<ItemDoc>, by: string): Promise<void> {
+    // Groups of another `by` are no longer served; their items are adopted below and registered anew.
+    const others = (await this.groups.find({ q: queue }, { projection: { _id: 1 } }).toArray()).filter((d) => !isUnder(groupName(queue, d), by));
+    if (others.length > 0) await this.groups.deleteMany({ _id: { $in: others.map((d) => d._id) } });
     for (let pass = 0; pass < ADOPT_PASSES; pass++) {
       const stale = await items.find(staleFilter(by), { projection: { c: 1, 'm.tid': 1, 'm.headers': 1 } }).limit(ADOPT_BATCH).toArray();
       if (stale.length === 0) return;
@@ -132,9 +142,9 @@ export class FairGroups {
     }
   }
 
-  /** The queue's registered groups, the oldest turn first (never served first; ties by name), leaving out those presumed empty. */
-  async order(queue: string, now: number): Promise<string[]> {
-    const docs = (await this.groups.find({ q: queue }).toArray()).filter((d) => !presumedEmpty(d, now));
+  /** The queue's registered groups under `by`, the oldest turn first (never served first; ties by name), leaving out those presumed empty. */
+  async order(queue: string, by: string, now: number): Promise<string[]> {
+    const docs = (await this.groups.find({ q: queue }).toArray()).filter((d) => isUnder(groupName(queue, d), by) && !presumedEmpty(d, now));
     docs.sort((x, y) => x.t - y.t || (x._id < y._id ? -1 : x._id > y._id ? 1 : 0));
     return docs.map((d) => groupName(queue, d));
   }
@@ -163,7 +173,7 @@ export class FairGroups {
     return this.#adopted.has(queue);
   }
 
-  /** Forget the groups of a queue (deleted, or no longer grouped). */
+  /** Forget the groups of a deleted queue. */
   async drop(queue: string): Promise<void> {
     await this.groups.deleteMany({ q: queue });
     this.#adopted.delete(queue);

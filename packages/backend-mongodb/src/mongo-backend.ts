@@ -522,7 +522,7 @@ export class MongoBackend extends BaseBackend {
     await this.#groups.adopt(store.queue, store.items, group.by, groupSince, Date.now());
     const now = Date.now();
     const [order, queueRoom, groupRoom] = await Promise.all([
-      this.#groups.order(store.queue, now),
+      this.#groups.order(store.queue, group.by, now),
       limits.rate && this.#limits.room(store.queue, limits.rate, now),
       group.rate && this.#limits.groupRoom(store.queue, group.rate, now),
     ]);
@@ -762,7 +762,6 @@ export class MongoBackend extends BaseBackend {
       // The grouped claims' index first, so no claim of the grouped queue runs without it.
       if (limits.group !== undefined) await (await this.#queue(queue)).ensureGroupIndex();
       await this.#limits.set(queue, limits);
-      if (limits.group === undefined) await this.#groups.drop(queue);
       this.#wakeups.wake(queue);
     });
   }

@@ -140,3 +140,33 @@ it('removing the group limits returns the queue to plain claims', async () => {
   assert.deepEqual(await a!.queueLimits('q'), {});
   assert.equal((await a!.claim('q', { max: 10, leaseMs: 60_000, waitMs: 1_000 })).length, 2);
 });
+
+it('grouped, ungrouped, then grouped again by the same `by`: every group is still served', async () => {
+  const [a, b] = await clientsOn(2);
+  const limits = { group: { by: 'tid', concurrency: 1 } };
+  await a!.setQueueLimits('q', limits);
+  await a!.send('q', [msg({ tid: 'x' }), msg({ tid: 'x' }), msg({ tid: 'y' }), msg({ tid: 'y' })]);
+  const first = await b!.claim('q', { max: 10, leaseMs: 60_000, waitMs: 1_000 });
+  assert.deepEqual(first.map((d) => d.message.tid).sort(), ['x', 'y']);
+  for (const d of first) assert.equal(await b!.ack(ref(d)), true);
+  await a!.setQueueLimits('q', {});
+  await a!.setQueueLimits('q', limits);
+  const again = await b!.claim('q', { max: 10, leaseMs: 60_000, waitMs: 1_000 });
+  assert.deepEqual(again.map((d) => d.message.tid).sort(), ['x', 'y'], 'the groups registered before are served again');
+});
+
+it("a group found empty is served on the next turn once another client adds to it", async () => {
+  const [a, b] = await clientsOn(2);
+  await a!.setQueueLimits('q', { group: { by: 'tid', concurrency: 10 } });
+  await a!.send('q', [...Array.from({ length: 6 }, () => msg({ tid: 'x' })), msg({ tid: 'y' })]);
+  const tids: string[] = [];
+  // x, y, x, then y is found empty (its turn is the oldest) and x is served again.
+  for (let i = 0; i < 4; i++) {
+    const d = await claimOne(b!);
+    tids.push(d!.message.tid!);
+    assert.equal(await b!.ack(ref(d!)), true);
+  }
+  assert.deepEqual(tids, ['x', 'y', 'x', 'x']);
+  await a!.send('q', [msg({ tid: 'y' })]);
+  assert.equal((await claimOne(b!))?.message.tid, 'y', 'the add marks the group ready: it is not skipped as empty');
+});
