@@ -21,6 +21,8 @@ const ADOPT_EVERY_MS = 2_000;
 const EMPTY_RECHECK_MS = 2_000;
 /** A group found empty this long ago, with nothing added since, leaves the registry (and the turn it had). */
 const GROUP_RETENTION_MS = 10 * 60_000;
+/** How long this client remembers its own turn stamps beside the registry (far longer than a stamp write takes). */
+const STAMP_MEMORY_MS = 60_000;
 
 /**
  * The stored group of a message under `by`: `<by>\n<value>`, the value `''` when the message has none.
@@ -70,10 +72,15 @@ export class FairGroups {
   readonly #adopted = new Map<string, { by: string; at: number }>();
   /** The last turn this client stamped: stamps only grow here, so two claims in one millisecond keep their order. */
   #lastTurn = 0;
+  /** Turns this client stamped lately, per queue and group: its next claims order by them before the write lands. */
+  readonly #stamped = new Map<string, Map<string, number>>();
+  /** Stamp writes under way (awaited at close). */
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(
     private readonly groups: Collection<GroupDoc>,
-    private readonly onError: (err: unknown, queue: string) => void,
+    /** Reports a background write that failed (`what` failed; a later claim does it again). */
+    private readonly onError: (err: unknown, queue: string, what: string) => void,
   ) {}
 
   /**
@@ -99,7 +106,7 @@ export class FairGroups {
         throw err;
       });
     }
-    p.catch((err: unknown) => this.onError(err, queue));
+    p.catch((err: unknown) => this.onError(err, queue, 'adopting items into their groups'));
   }
 
   async #adopt(queue: string, items: Collection<ItemDoc>, by: string): Promise<void> {
@@ -145,7 +152,10 @@ export class FairGroups {
   /** The queue's registered groups under `by`, the oldest turn first (never served first; ties by name), leaving out those presumed empty. */
   async order(queue: string, by: string, now: number): Promise<string[]> {
     const docs = (await this.groups.find({ q: queue }).toArray()).filter((d) => isUnder(groupName(queue, d), by) && !presumedEmpty(d, now));
-    docs.sort((x, y) => x.t - y.t || (x._id < y._id ? -1 : x._id > y._id ? 1 : 0));
+    const mine = this.#stamped.get(queue);
+    for (const [g, t] of mine ?? []) if (t < now - STAMP_MEMORY_MS) mine!.delete(g);
+    const turn = (d: GroupDoc): number => Math.max(d.t, mine?.get(groupName(queue, d)) ?? 0);
+    docs.sort((x, y) => turn(x) - turn(y) || (x._id < y._id ? -1 : x._id > y._id ? 1 : 0));
     return docs.map((d) => groupName(queue, d));
   }
 
@@ -154,18 +164,40 @@ export class FairGroups {
     if (groups.length > 0) await this.groups.updateMany({ _id: { $in: groups.map((g) => `${queue}\n${g}`) } }, { $set: { e: now } });
   }
 
-  /** Stamp the groups a claim served, in the order served (so the next claim goes on from the one after). */
-  async served(queue: string, groups: readonly string[], now: number): Promise<void> {
+  /**
+   * Stamp the groups a claim served, in the order served (so the next claim goes on from the one after).
+   * Written in the background, so the claim does not wait for it: this client's next claims order by the
+   * stamps it remembers, other clients' once the write lands.
+   */
+  served(queue: string, groups: readonly string[], now: number): void {
     if (groups.length === 0) return;
+    let mine = this.#stamped.get(queue);
+    if (mine === undefined) this.#stamped.set(queue, (mine = new Map<string, number>()));
     const ops: Array<AnyBulkWriteOperation<GroupDoc>> = groups.map((g) => {
       this.#lastTurn = Math.max(now, this.#lastTurn + 0.001);
+      mine.set(g, this.#lastTurn);
       return { updateOne: { filter: { _id: `${queue}\n${g}` }, update: { $set: { t: this.#lastTurn }, $setOnInsert: { q: queue } }, upsert: true } };
     });
-    try {
-      await this.groups.bulkWrite(ops, { ordered: false });
-    } catch (err) {
-      duplicateIndexes(err);
-    }
+    const write: Promise<void> = this.groups
+      .bulkWrite(ops, { ordered: false })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          try {
+            // Two claims upserting one new group at once: one insert loses on the _id; the other's stamp stands.
+            duplicateIndexes(err);
+          } catch (failed) {
+            this.onError(failed, queue, 'stamping the turns of served groups');
+          }
+        },
+      )
+      .finally(() => this.#writes.delete(write));
+    this.#writes.add(write);
+  }
+
+  /** Wait for the stamp writes under way (before the client closes). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#writes]);
   }
 
   /** True when this client has claimed from the queue as a grouped queue (its housekeeping sweeps the queue's groups). */

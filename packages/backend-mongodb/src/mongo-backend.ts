@@ -41,6 +41,7 @@ import {
   type CompletedDoc,
   type DelayedDoc,
   type FailedDoc,
+  type GroupDoc,
   type GuardDoc,
   type ItemDoc,
   type LeaseDoc,
@@ -49,7 +50,6 @@ import {
   type ScheduleDoc,
   type StartDoc,
   type StoredMessage,
-  type GroupDoc,
   type WorkerDoc,
 } from './documents';
 import { asBackendError, duplicateIndexes, isDuplicateKey } from './errors';
@@ -68,7 +68,7 @@ import { LifecycleFeed, type EventDoc } from './lifecycle-feed';
 import { findJob, listJobs } from './job-lookup';
 import { JobKeys, type KeyDoc } from './job-keys';
 import { listPending } from './pending';
-import { QueueStore, type NewItem } from './queue-store';
+import { QueueStore, type GroupClaim, type NewItem } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
 import { ScheduleStore } from './schedule-store';
@@ -146,7 +146,7 @@ export class MongoBackend extends BaseBackend {
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
     this.#limits = new FlowLimits(this.#db.collection<LimitsDoc>(this.#names.limits), this.#db.collection<StartDoc>(this.#names.starts));
-    this.#groups = new FairGroups(this.#db.collection<GroupDoc>(this.#names.groups), (err, queue) => this.#log.warn({ err, queue }, 'adopting items into their groups failed; a later claim will'));
+    this.#groups = new FairGroups(this.#db.collection<GroupDoc>(this.#names.groups), (err, queue, what) => this.#log.warn({ err, queue }, `${what} failed; a later claim does it again`));
     this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
     this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
@@ -220,6 +220,7 @@ export class MongoBackend extends BaseBackend {
     await this.#router.stop();
     if (this.#started) await this.#feed.close();
     this.#reaper.stop();
+    await this.#groups.flush();
     if (this.#started) await this.#reaper.flush().catch((err: unknown) => this.#log.warn({ err }, 'removing finished items at close failed; another client will'));
     if (this.#ownsClient) await this.#client.close();
   }
@@ -521,19 +522,20 @@ export class MongoBackend extends BaseBackend {
     await store.ensureGroupIndex();
     await this.#groups.adopt(store.queue, store.items, group.by, groupSince, Date.now());
     const now = Date.now();
-    const [order, queueRoom, groupRoom] = await Promise.all([
-      this.#groups.order(store.queue, group.by, now),
-      limits.rate && this.#limits.room(store.queue, limits.rate, now),
-      group.rate && this.#limits.groupRoom(store.queue, group.rate, now),
-    ]);
+    const queueRoom = limits.rate && (await this.#limits.room(store.queue, limits.rate, now));
     if (queueRoom !== undefined && queueRoom.room <= 0) return { deliveries: [], nextAt: queueRoom.freeAt };
     let nextAt = Number.POSITIVE_INFINITY;
-    let room: Map<string, number> | undefined;
-    if (group.rate !== undefined && groupRoom !== undefined) {
-      room = new Map(order.map((g) => [g, groupRoom.get(g)?.room ?? group.rate!.max]));
-      for (const g of order) if (room.get(g)! <= 0) nextAt = Math.min(nextAt, groupRoom.get(g)!.freeAt);
-    }
-    const got = await store.claim(Math.min(max, queueRoom?.room ?? max), leaseMs, prioritised, holder, limits.concurrency, { order, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), ...(room !== undefined && { room }) });
+    // Read in parallel with the store's lease log: the groups in turn order, and each one's rate room.
+    const plan = (async (): Promise<GroupClaim> => {
+      const [order, groupRoom] = await Promise.all([this.#groups.order(store.queue, group.by, now), group.rate && this.#limits.groupRoom(store.queue, group.rate, now)]);
+      let room: Map<string, number> | undefined;
+      if (group.rate !== undefined && groupRoom !== undefined) {
+        room = new Map(order.map((g) => [g, groupRoom.get(g)?.room ?? group.rate!.max]));
+        for (const g of order) if (room.get(g)! <= 0) nextAt = Math.min(nextAt, groupRoom.get(g)!.freeAt);
+      }
+      return { order, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), ...(room !== undefined && { room }) };
+    })();
+    const got = await store.claim(Math.min(max, queueRoom?.room ?? max), leaseMs, prioritised, holder, limits.concurrency, plan);
     if (got.again) return got;
     // A hint: lost, those groups are only read again by the next claims.
     if (got.empty !== undefined && got.empty.length > 0) await this.#groups.foundEmpty(store.queue, got.empty, now).catch((err: unknown) => this.#log.warn({ err, queue: store.queue }, 'marking groups found empty failed'));
@@ -571,8 +573,7 @@ export class MongoBackend extends BaseBackend {
       deliveries = kept.map((k) => deliveries[k]!);
       groups = kept.map((k) => groups[k]!);
     }
-    // A stamp lost here only bends the order of the next claims; failing the claim would orphan its leases.
-    await this.#groups.served(store.queue, [...new Set(groups)], Date.now()).catch((err: unknown) => this.#log.warn({ err, queue: store.queue }, 'stamping the turns of served groups failed'));
+    this.#groups.served(store.queue, [...new Set(groups)], Date.now());
     return { deliveries, nextAt };
   }
 

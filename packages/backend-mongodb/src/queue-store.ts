@@ -231,11 +231,13 @@ export class QueueStore {
    * is set. With a `holder` (max 1) that still holds a live lease, that item again under a new lease.
    * With a `concurrency` limit, never more live leases than that across every client (see `#admit`).
    * With `groups` (a grouped queue), items are taken from the groups in turn order, one of each in turn,
-   * each group held to its concurrency and rate room; the result names each delivery's group.
+   * each group held to its concurrency and rate room; the result names each delivery's group. Given as a
+   * promise, the groups are read in parallel with the lease log.
    */
-  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number, groups?: GroupClaim): Promise<ClaimResult> {
+  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number, plan?: Promise<GroupClaim>): Promise<ClaimResult> {
     const now = Date.now();
-    const latest = latestEntries(await this.leases.find({}).toArray());
+    const [log, groups] = await Promise.all([this.leases.find({}).toArray(), plan]);
+    const latest = latestEntries(log);
     if (holder !== undefined) {
       const held = heldByIn(latest, holder, now);
       const again = held && (await this.#reclaim(held, holder, leaseMs));
