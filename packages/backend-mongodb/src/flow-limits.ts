@@ -7,8 +7,10 @@ import type { LimitsDoc, StartDoc } from './documents';
 const START_MARGIN_MS = 60_000;
 /** Least time between two sweeps of one queue's old starts by one client. */
 const SWEEP_EVERY_MS = 10_000;
-/** How long an add trusts this client's last read of a queue's group `by` (claims re-read it every time). */
+/** How long an add trusts this client's last read of a queue's group `by` before refreshing it in the background (claims re-read it every time). */
 const GROUP_BY_FRESH_MS = 1_000;
+/** A view older than this (an idle client) is read again before the add: FairGroups adopts stragglers only for a while after `by` changes. */
+const GROUP_BY_STALE_MS = 10_000;
 
 /** The `q` of the starts of a queue's groups: never a queue name (those hold no newline), and one index range for all its groups. */
 function groupStarts(queue: string): string {
@@ -55,6 +57,8 @@ export class FlowLimits {
   readonly #swept = new Map<string, number>();
   /** The group `by` (or none) of each queue as this client last read or wrote it, and when. */
   readonly #seen = new Map<string, { by: string | undefined; at: number }>();
+  /** Queues whose view this client is refreshing in the background. */
+  readonly #refreshing = new Set<string>();
 
   constructor(
     private readonly limits: Collection<LimitsDoc>,
@@ -94,14 +98,23 @@ export class FlowLimits {
   }
 
   /**
-   * The `by` of the queue's groups (undefined: not grouped), as read by this client at most
-   * `GROUP_BY_FRESH_MS` ago, so adds to a plain queue pay no read for grouping. An add whose view is
-   * stale leaves its items ungrouped or grouped under the old `by`; the next grouped claim adopts them.
+   * The `by` of the queue's groups (undefined: not grouped) as this client last read it, so adds pay no
+   * round trip for grouping: the first add to a queue in this client (or the first after 10 s without
+   * one) waits for a read; a view older than `GROUP_BY_FRESH_MS` is used once more and refreshed in the
+   * background (claims refresh it on every claim). An add whose view is stale leaves its items ungrouped or grouped under the old `by`;
+   * grouped claims adopt them (FairGroups.adopt).
    */
   async groupBy(queue: string): Promise<string | undefined> {
     const seen = this.#seen.get(queue);
-    if (seen !== undefined && seen.at > Date.now() - GROUP_BY_FRESH_MS) return seen.by;
-    return (await this.get(queue)).group?.by;
+    if (seen === undefined || seen.at <= Date.now() - GROUP_BY_STALE_MS) return (await this.get(queue)).group?.by;
+    if (seen.at <= Date.now() - GROUP_BY_FRESH_MS && !this.#refreshing.has(queue)) {
+      this.#refreshing.add(queue);
+      // A failed refresh leaves the old view, tried again by the next add.
+      this.get(queue)
+        .catch(() => undefined)
+        .finally(() => this.#refreshing.delete(queue));
+    }
+    return seen.by;
   }
 
   /** Forget a deleted queue's limits and starts. */
