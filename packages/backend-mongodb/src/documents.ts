@@ -32,6 +32,8 @@ export interface ItemDoc {
   m: StoredMessage;
   /** The job key it holds in its queue (dedupe or debounce), released when it finishes (see JobKeys). */
   k?: string;
+  /** Its group in a grouped queue, `<by>\n<value>` (see FairGroups): set by the add, or by a claim adopting it after `by` changed. */
+  g?: string;
 }
 
 /** State of a lease-log entry. */
@@ -67,6 +69,8 @@ export interface LeaseDoc {
   h?: string;
   /** held: the job key the item holds (copied from the item by the claim), so its ack or fail can release it without reading the item. */
   y?: string;
+  /** held: the group of the item when claimed (its `g`); it counts toward that group's concurrency until the lease ends. */
+  g?: string;
   /** Epoch ms of the change. */
   ts: number;
   /** Random id of the write that appended a transition, so a retry of it knows its own entry. */
@@ -128,13 +132,34 @@ export interface LimitsDoc {
   _id: string;
   concurrency?: number;
   rate?: { max: number; per: number };
+  group?: { by: string; concurrency?: number; rate?: { max: number; per: number } };
+  /** When `group.by` last changed (epoch ms): items added by clients that had not seen it yet are adopted for a while after. */
+  gs?: number;
+}
+
+/**
+ * One group of a grouped queue (`_id` = `<queue>\n<group>`): the registry grouped claims read instead of
+ * scanning items, with the group's turn and hints of whether it may have a ready item (see FairGroups).
+ */
+export interface GroupDoc {
+  _id: string;
+  q: string;
+  /** Its turn: epoch ms (fractions keep one client's order) of the last claim that served it; 0 never served. */
+  t: number;
+  /** From when its latest added or released item is ready (the add, nack or give-back writes it). */
+  a?: number;
+  /** When a claim last found no ready item in it. */
+  e?: number;
 }
 
 /** One lease start of a rate-limited queue: inserted by the claim, deleted again when the claim gives it back. */
 export interface StartDoc {
   /** Random, so a start is never re-inserted and deleting by `_id` is a compare-and-set. */
   _id: string;
+  /** The queue; `<queue>\n` for a start of one of its groups (queue names hold no newline). */
   q: string;
+  /** A group's start: the group. */
+  g?: string;
   /** Epoch ms of the start (the claimer's clock). */
   t: number;
 }

@@ -8,10 +8,10 @@ import {
   WakeTickets,
   type AbortRequest,
   ALL_CAPABILITIES,
-  type BackendCapabilities,
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type GroupLimits,
   type KeyOutcome,
   type JobListOptions,
   type JobRecord,
@@ -41,6 +41,7 @@ import {
   type CompletedDoc,
   type DelayedDoc,
   type FailedDoc,
+  type GroupDoc,
   type GuardDoc,
   type ItemDoc,
   type LeaseDoc,
@@ -57,7 +58,8 @@ import { Guards } from './guards';
 import { CollectionNames } from './names';
 import { resolveOptions, type MongoBackendOptions, type ResolvedOptions } from './options';
 import { AbortStore, type AbortDoc } from './abort-store';
-import { FlowLimits } from './flow-limits';
+import { FairGroups } from './fair-groups';
+import { FlowLimits, type Admitted } from './flow-limits';
 import { PauseGate } from './pause-gate';
 import { ProgressStore, type ProgressDoc } from './progress-store';
 import { CompletedStore } from './completed-store';
@@ -66,7 +68,7 @@ import { LifecycleFeed, type EventDoc } from './lifecycle-feed';
 import { findJob, listJobs } from './job-lookup';
 import { JobKeys, type KeyDoc } from './job-keys';
 import { listPending } from './pending';
-import { QueueStore, type NewItem } from './queue-store';
+import { QueueStore, type GroupClaim, type NewItem } from './queue-store';
 import { Reaper } from './reaper';
 import { isTransient, retryTransient } from './retry';
 import { ScheduleStore } from './schedule-store';
@@ -96,7 +98,7 @@ function runs<T extends { o: Outgoing }>(list: readonly T[]): T[][] {
  */
 export class MongoBackend extends BaseBackend {
   readonly name = 'mongodb';
-  readonly capabilities: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, fairGroups: false });
+  readonly capabilities = ALL_CAPABILITIES;
   /** The namespace this client works in. */
   readonly namespace: string;
   readonly #options: ResolvedOptions;
@@ -109,7 +111,8 @@ export class MongoBackend extends BaseBackend {
   readonly #wakeups: WakeTickets;
   readonly #pauses: PauseGate;
   readonly #limits: FlowLimits;
-  /** Queues whose last claim here found a concurrency limit: their acks wake this client's waiting claims. */
+  readonly #groups: FairGroups;
+  /** Queues whose last claim here found a concurrency limit (queue-wide or per group): their acks wake this client's waiting claims. */
   readonly #slotted = new Set<string>();
   readonly #aborts: AbortStore;
   readonly #progress: ProgressStore;
@@ -143,6 +146,7 @@ export class MongoBackend extends BaseBackend {
     this.#names = new CollectionNames(o.namespace);
     this.#pauses = new PauseGate(this.#db.collection<QueueDoc>(this.#names.queues));
     this.#limits = new FlowLimits(this.#db.collection<LimitsDoc>(this.#names.limits), this.#db.collection<StartDoc>(this.#names.starts));
+    this.#groups = new FairGroups(this.#db.collection<GroupDoc>(this.#names.groups), (err, queue, what) => this.#log.warn({ err, queue }, `${what} failed; a later claim does it again`));
     this.#aborts = new AbortStore(this.#db.collection<AbortDoc>(this.#names.aborts));
     this.#progress = new ProgressStore(this.#db.collection<ProgressDoc>(this.#names.progress));
     this.#wakeups = sharedWakeups(`${o.client === undefined ? o.url : 'client'}|${o.dbName}|${o.namespace}`);
@@ -198,6 +202,7 @@ export class MongoBackend extends BaseBackend {
       ensureIndexes(this.#db.collection(n.events), [{ key: { q: 1, _id: 1 } }, { key: { at: 1 } }]),
       ensureIndexes(this.#db.collection(n.counters), [{ key: { q: 1, at: 1 } }]),
       ensureIndexes(this.#db.collection(n.starts), [{ key: { q: 1, t: 1 } }]),
+      ensureIndexes(this.#db.collection(n.groups), [{ key: { q: 1 } }]),
       ensureIndexes(this.#db.collection(n.keys), [{ key: { q: 1 } }, { key: { exp: 1 }, options: { sparse: true } }]),
     ]);
     this.#started = true;
@@ -215,6 +220,7 @@ export class MongoBackend extends BaseBackend {
     await this.#router.stop();
     if (this.#started) await this.#feed.close();
     this.#reaper.stop();
+    await this.#groups.flush();
     if (this.#started) await this.#reaper.flush().catch((err: unknown) => this.#log.warn({ err }, 'removing finished items at close failed; another client will'));
     if (this.#ownsClient) await this.#client.close();
   }
@@ -277,6 +283,7 @@ export class MongoBackend extends BaseBackend {
       await this.#counters.drop(queue);
       await this.#feed.drop(queue);
       await this.#limits.drop(queue);
+      await this.#groups.drop(queue);
       this.#stores.delete(queue);
       this.#wakeups.wake(queue);
     });
@@ -488,10 +495,11 @@ export class MongoBackend extends BaseBackend {
    * given back.
    */
   async #claimOnce(store: QueueStore, max: number, leaseMs: number, holder?: string): Promise<{ deliveries: Delivery[]; nextAt: number }> {
-    const [flags, limits] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.get(store.queue)]);
-    if (limits.concurrency === undefined) this.#slotted.delete(store.queue);
+    const [flags, { limits, groupSince }] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.read(store.queue)]);
+    if (limits.concurrency === undefined && limits.group?.concurrency === undefined) this.#slotted.delete(store.queue);
     else this.#slotted.add(store.queue);
     if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
+    if (limits.group !== undefined) return this.#claimFair(store, max, leaseMs, flags.prioritised, holder, limits, limits.group, groupSince);
     const { rate } = limits;
     if (rate === undefined) return store.claim(max, leaseMs, flags.prioritised, holder, limits.concurrency);
     const { room, freeAt } = await this.#limits.room(store.queue, rate, Date.now());
@@ -501,6 +509,72 @@ export class MongoBackend extends BaseBackend {
     const admitted = await this.#limits.admit(store.queue, rate, got.deliveries.length, Date.now());
     await store.giveBack(got.deliveries.slice(admitted.kept));
     return { deliveries: got.deliveries.slice(0, admitted.kept), nextAt: admitted.kept > 0 ? got.nextAt : admitted.freeAt };
+  }
+
+  /**
+   * One claim attempt on a grouped queue. Items added before `by` was set (or changed) are adopted into
+   * their groups first; then the registered groups are read in turn order with the room their rate
+   * windows leave, the store leases from them one of each in turn (keeping both concurrencies), the
+   * queue's rate and then each group's rate admit the starts, what they refuse is given back, and the
+   * groups served get a new turn, so the next claim goes on from the group after them.
+   */
+  async #claimFair(store: QueueStore, max: number, leaseMs: number, prioritised: boolean, holder: string | undefined, limits: QueueLimits, group: GroupLimits, groupSince: number): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+    await store.ensureGroupIndex();
+    await this.#groups.adopt(store.queue, store.items, group.by, groupSince, Date.now());
+    const now = Date.now();
+    const queueRoom = limits.rate && (await this.#limits.room(store.queue, limits.rate, now));
+    if (queueRoom !== undefined && queueRoom.room <= 0) return { deliveries: [], nextAt: queueRoom.freeAt };
+    let nextAt = Number.POSITIVE_INFINITY;
+    // Read in parallel with the store's lease log: the groups in turn order, and each one's rate room.
+    const plan = (async (): Promise<GroupClaim> => {
+      const [order, groupRoom] = await Promise.all([this.#groups.order(store.queue, group.by, now), group.rate && this.#limits.groupRoom(store.queue, group.rate, now)]);
+      let room: Map<string, number> | undefined;
+      if (group.rate !== undefined && groupRoom !== undefined) {
+        room = new Map(order.map((g) => [g, groupRoom.get(g)?.room ?? group.rate!.max]));
+        for (const g of order) if (room.get(g)! <= 0) nextAt = Math.min(nextAt, groupRoom.get(g)!.freeAt);
+      }
+      return { order, ...(group.concurrency !== undefined && { concurrency: group.concurrency }), ...(room !== undefined && { room }) };
+    })();
+    const got = await store.claim(Math.min(max, queueRoom?.room ?? max), leaseMs, prioritised, holder, limits.concurrency, plan);
+    if (got.again) return got;
+    // A hint: lost, those groups are only read again by the next claims.
+    if (got.empty !== undefined && got.empty.length > 0) await this.#groups.foundEmpty(store.queue, got.empty, now).catch((err: unknown) => this.#log.warn({ err, queue: store.queue }, 'marking groups found empty failed'));
+    let deliveries = got.deliveries;
+    let groups = got.groups ?? [];
+    nextAt = Math.min(nextAt, got.nextAt);
+    let queueAdmitted: Admitted | undefined;
+    if (limits.rate !== undefined && deliveries.length > 0) {
+      queueAdmitted = await this.#limits.admit(store.queue, limits.rate, deliveries.length, Date.now());
+      await store.giveBack(deliveries.slice(queueAdmitted.kept));
+      if (queueAdmitted.kept === 0) nextAt = queueAdmitted.freeAt;
+      deliveries = deliveries.slice(0, queueAdmitted.kept);
+      groups = groups.slice(0, queueAdmitted.kept);
+    }
+    if (group.rate !== undefined && deliveries.length > 0) {
+      const counts = new Map<string, number>();
+      for (const g of groups) counts.set(g, (counts.get(g) ?? 0) + 1);
+      const admitted = await this.#limits.admitGroups(store.queue, group.rate, counts, Date.now());
+      const keptOf = new Map<string, number>();
+      const kept: number[] = [];
+      const back: Delivery[] = [];
+      deliveries.forEach((d, k) => {
+        const g = groups[k]!;
+        const a = admitted.get(g)!;
+        if ((keptOf.get(g) ?? 0) < a.kept) {
+          kept.push(k);
+          keptOf.set(g, (keptOf.get(g) ?? 0) + 1);
+        } else {
+          back.push(d);
+          nextAt = Math.min(nextAt, a.freeAt);
+        }
+      });
+      await store.giveBack(back);
+      if (queueAdmitted !== undefined && back.length > 0) await queueAdmitted.giveBack(back.length);
+      deliveries = kept.map((k) => deliveries[k]!);
+      groups = kept.map((k) => groups[k]!);
+    }
+    this.#groups.served(store.queue, [...new Set(groups)], Date.now());
+    return { deliveries, nextAt };
   }
 
   protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
@@ -686,6 +760,8 @@ export class MongoBackend extends BaseBackend {
 
   protected _setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
     return this.#run('setQueueLimits', async () => {
+      // The grouped claims' index first, so no claim of the grouped queue runs without it.
+      if (limits.group !== undefined) await (await this.#queue(queue)).ensureGroupIndex();
       await this.#limits.set(queue, limits);
       this.#wakeups.wake(queue);
     });
@@ -743,6 +819,8 @@ export class MongoBackend extends BaseBackend {
         this.#db.collection<FailedDoc>(n.failed),
         (q, items) => this.#reaper.finished(q, items),
         (q) => this.#pauses.markPrioritised(q),
+        (q) => this.#limits.groupBy(q),
+        (q, from, needed) => (needed ? this.#groups.ready(q, from) : this.#groups.ready(q, from).catch((err: unknown) => this.#log.warn({ err, queue: q }, 'marking a group ready failed; claims find it when they look again'))),
       );
       p = (async () => {
         await store.ensureIndexes();
@@ -766,6 +844,7 @@ export class MongoBackend extends BaseBackend {
       const now = Date.now();
       for (const [queue, p] of this.#stores) {
         const store = await p;
+        if (this.#groups.claimsGrouped(queue)) await this.#groups.sweep(queue, store.items, now);
         const left = await store.leftovers(now - LEFTOVER_AGE_MS);
         for (const e of left) {
           if (e.s === 'failed' && e.e) await store.recordFailure(e.i, e.c, e.a, e.e);

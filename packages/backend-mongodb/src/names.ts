@@ -36,6 +36,8 @@ export class CollectionNames {
   readonly starts: string;
   /** Job key guards and throttle windows. */
   readonly keys: string;
+  /** The groups of grouped queues: their turns (the round-robin order) and readiness hints. */
+  readonly groups: string;
 
   constructor(readonly namespace: string) {
     const p = `${namespace}.`;
@@ -54,6 +56,7 @@ export class CollectionNames {
     this.limits = `${p}limits`;
     this.starts = `${p}starts`;
     this.keys = `${p}keys`;
+    this.groups = `${p}groups`;
   }
 
   /** Suffix identifying a queue's collections. */

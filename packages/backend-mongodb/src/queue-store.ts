@@ -3,6 +3,7 @@ import type { Delivery, FailureInfo, KeepCompleted, LeaseRef, QueueStats } from 
 import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
 import { duplicateIndexes, isDuplicateKey } from './errors';
+import { groupOf } from './fair-groups';
 import { ensureIndexes } from './indexes';
 import { isTransient } from './retry';
 
@@ -37,7 +38,7 @@ function blocks(e: LeaseDoc, now: number): boolean {
 }
 
 /** The fields of the entry a transition appends. */
-type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a' | 'k' | 'r'> & { e?: FailureInfo; h?: string };
+type NextEntry = Pick<LeaseDoc, 's' | 't' | 'u' | 'a' | 'k' | 'r'> & { e?: FailureInfo; h?: string; y?: string; g?: string };
 
 /** The live lease `holder` holds, from the newest entries of a log (the newest such lease, should a race have given it two). */
 function heldByIn(latest: ReadonlyMap<string, LeaseDoc>, holder: string, now: number): LeaseDoc | undefined {
@@ -59,26 +60,53 @@ interface Settle {
   readonly reject: (err: unknown) => void;
 }
 
+/** What a claim of a grouped queue takes into account: the groups in turn order and their limits. */
+export interface GroupClaim {
+  /** The groups holding items, the one whose turn it is first (FairGroups.order). */
+  readonly order: readonly string[];
+  /** At most this many live leases per group, across every client. */
+  readonly concurrency?: number;
+  /** Starts left in each group's rate window now (a first cut; groups not listed are not limited by it). */
+  readonly room?: ReadonlyMap<string, number>;
+}
+
 /** What a claim attempt found. */
 export interface ClaimResult {
   /** Leased items. */
   readonly deliveries: Delivery[];
+  /** A grouped claim: the group of each delivery, in the same order. */
+  readonly groups?: string[];
+  /** A grouped claim: the groups it read and found without a ready item. */
+  readonly empty?: string[];
   /** Epoch ms when an item of this queue becomes available next, as far as known (Infinity: none). */
   readonly nextAt: number;
   /** The holder's own item again (sticky pull): no new start, so no limit applies. */
   readonly again?: true;
 }
 
-/** Live leases in the newest entries of a log, and the earliest of their ends. */
-function liveLeases(latest: ReadonlyMap<string, LeaseDoc>, now: number, except?: ReadonlySet<string>): { count: number; firstEnd: number } {
+/** Live leases in the newest entries of a log, and the earliest of their ends; `perGroup` the same per group of a grouped claim. */
+function liveLeases(latest: ReadonlyMap<string, LeaseDoc>, now: number, except?: ReadonlySet<string>): { count: number; firstEnd: number; perGroup: Map<string, { count: number; firstEnd: number }> } {
   let count = 0;
   let firstEnd = Number.POSITIVE_INFINITY;
+  const perGroup = new Map<string, { count: number; firstEnd: number }>();
   for (const e of latest.values()) {
     if (e.s !== 'held' || e.u <= now || except?.has(e.t)) continue;
     count++;
     firstEnd = Math.min(firstEnd, e.u);
+    if (e.g === undefined) continue;
+    const g = perGroup.get(e.g);
+    perGroup.set(e.g, { count: (g?.count ?? 0) + 1, firstEnd: Math.min(g?.firstEnd ?? Number.POSITIVE_INFINITY, e.u) });
   }
-  return { count, firstEnd };
+  return { count, firstEnd, perGroup };
+}
+
+/** Items of several groups, one of each in turn (the groups in the order given), then the next of each. */
+function roundRobin(perGroup: ReadonlyArray<readonly ItemDoc[]>): ItemDoc[] {
+  const out: ItemDoc[] = [];
+  for (let round = 0; perGroup.some((items) => items.length > round); round++) {
+    for (const items of perGroup) if (items.length > round) out.push(items[round]!);
+  }
+  return out;
 }
 
 /** A message to add to a queue; a keyed one comes with the incarnation its key guard names. */
@@ -117,7 +145,29 @@ export class QueueStore {
     private readonly finished: Finished,
     /** Records on the queue's registry entry that a prioritised item was added. */
     private readonly markPrioritised: (queue: string) => Promise<void>,
+    /** The queue's group `by` as this client knows it (undefined: not grouped); adds store each item's group. */
+    private readonly groupBy: (queue: string) => Promise<string | undefined>,
+    /**
+     * Registers groups that may have a ready item from the time given (FairGroups.ready): an add's groups
+     * (`needed`: a group left unregistered would not be served, so its failure fails the add), or the
+     * group of a nacked or given-back item (a hint: a failure only delays it until claims look again).
+     */
+    private readonly groupsReady: (queue: string, from: ReadonlyMap<string, number>, needed: boolean) => Promise<void>,
   ) {}
+
+  #groupIndex?: Promise<void>;
+
+  /**
+   * The index of grouped claims, `{ g: 1, at: 1 }`, created (once per client) when the queue is first
+   * claimed as a grouped queue: plain queues never get it, so their inserts pay nothing for it.
+   */
+  ensureGroupIndex(): Promise<void> {
+    this.#groupIndex ??= ensureIndexes(this.items, [{ key: { g: 1, at: 1 } }]).catch((err: unknown) => {
+      this.#groupIndex = undefined;
+      throw err;
+    });
+    return this.#groupIndex;
+  }
 
   /** Create the indexes the queue's queries use (idempotent). */
   async ensureIndexes(): Promise<void> {
@@ -137,8 +187,20 @@ export class QueueStore {
     return added;
   }
 
+  /** Insert, each item with its group when the queue is grouped; its groups are registered after the items. */
   async #insert(entries: readonly NewItem[]): Promise<number> {
-    const docs: ItemDoc[] = entries.map(({ m, at, c, k }) => ({ _id: m.id, c: c ?? randomUUID(), at, m, ...(k !== undefined && { k }) }));
+    const by = await this.groupBy(this.queue);
+    const docs: ItemDoc[] = entries.map(({ m, at, c, k }) => ({ _id: m.id, c: c ?? randomUUID(), at, m, ...(k !== undefined && { k }), ...(by !== undefined && { g: groupOf(m, by) }) }));
+    const added = await this.#insertDocs(docs);
+    if (by !== undefined) {
+      const from = new Map<string, number>();
+      for (const d of docs) from.set(d.g!, Math.min(from.get(d.g!) ?? Number.POSITIVE_INFINITY, d.at));
+      await this.groupsReady(this.queue, from, true);
+    }
+    return added;
+  }
+
+  async #insertDocs(docs: readonly ItemDoc[]): Promise<number> {
     let dups: Set<number>;
     try {
       await this.items.insertMany(docs, { ordered: false });
@@ -168,18 +230,22 @@ export class QueueStore {
    * Lease up to `max` available items, highest priority first; `prioritised`: the queue's registry mark
    * is set. With a `holder` (max 1) that still holds a live lease, that item again under a new lease.
    * With a `concurrency` limit, never more live leases than that across every client (see `#admit`).
+   * With `groups` (a grouped queue), items are taken from the groups in turn order, one of each in turn,
+   * each group held to its concurrency and rate room; the result names each delivery's group. Given as a
+   * promise, the groups are read in parallel with the lease log.
    */
-  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number): Promise<ClaimResult> {
+  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number, plan?: Promise<GroupClaim>): Promise<ClaimResult> {
     const now = Date.now();
-    const latest = latestEntries(await this.leases.find({}).toArray());
+    const [log, groups] = await Promise.all([this.leases.find({}).toArray(), plan]);
+    const latest = latestEntries(log);
     if (holder !== undefined) {
       const held = heldByIn(latest, holder, now);
       const again = held && (await this.#reclaim(held, holder, leaseMs));
       if (again !== undefined) return { deliveries: [again], nextAt: Number.POSITIVE_INFINITY, again: true };
     }
+    const live = liveLeases(latest, now);
     if (concurrency !== undefined) {
       // A first cut from this view; the count after the lease inserts decides (`#admit`).
-      const live = liveLeases(latest, now);
       if (live.count >= concurrency) return { deliveries: [], nextAt: live.firstEnd };
       max = Math.min(max, concurrency - live.count);
     }
@@ -191,23 +257,39 @@ export class QueueStore {
       if (e.s === 'held' || e.s === 'wait') nextAt = Math.min(nextAt, e.u);
     }
     const filter: Filter<ItemDoc> = blocked.length > 0 ? { at: { $lte: now }, _id: { $nin: blocked } } : { at: { $lte: now } };
-    const want = max * 2 + 4;
-    // Prioritised items first, sorted (they are few: the sparse { 'm.p': -1 } index holds only them).
-    const urgent = prioritised ? await this.items.find({ ...filter, 'm.p': { $gt: 0 } }).sort({ 'm.p': -1, at: 1, _id: 1 }).limit(want).toArray() : [];
-    // Then level 0 without a sort: MongoDB walks the { at: 1 } index in order anyway, and FerretDB v1 would
-    // sort the whole collection in memory; without one it reads from the front of the table and stops at the limit.
-    const plainFilter: Filter<ItemDoc> = prioritised ? { ...filter, 'm.p': { $exists: false } } : filter;
-    const plain = urgent.length < want ? await this.items.find(plainFilter).limit(want - urgent.length).toArray() : [];
-    const candidates = [...urgent, ...plain];
+    let candidates: ItemDoc[];
+    let caps: Map<string, number> | undefined;
+    let empty: string[] | undefined;
+    if (groups === undefined) candidates = await this.#candidates(filter, max * 2 + 4, prioritised);
+    else {
+      const fair = await this.#fairCandidates(filter, max, prioritised, groups, live.perGroup);
+      candidates = fair.items;
+      caps = fair.caps;
+      empty = fair.empty;
+      nextAt = Math.min(nextAt, fair.nextAt);
+    }
     const deliveries: Delivery[] = [];
+    const groupOfDelivery: string[] = [];
+    const taken = new Map<string, number>();
     const void_: string[] = [];
     for (let i = 0; i < candidates.length && deliveries.length < max; ) {
-      const batch = candidates.slice(i, i + max - deliveries.length);
-      i += batch.length;
+      const batch: ItemDoc[] = [];
+      const inBatch = new Map<string, number>();
+      while (i < candidates.length && batch.length < max - deliveries.length) {
+        const item = candidates[i++]!;
+        if (caps !== undefined) {
+          // A group's cap counts what this claim already won of it and what this batch asks for.
+          const used = (taken.get(item.g!) ?? 0) + (inBatch.get(item.g!) ?? 0);
+          if (used >= (caps.get(item.g!) ?? 0)) continue;
+          inBatch.set(item.g!, (inBatch.get(item.g!) ?? 0) + 1);
+        }
+        batch.push(item);
+      }
+      if (batch.length === 0) break;
       const docs = batch.map((item): LeaseDoc => {
         const prev = latest.get(incarnation(item._id, item.c));
         const n = (prev?.n ?? 0) + 1;
-        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ts: now };
+        return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ...(item.g !== undefined && { g: item.g }), ts: now };
       });
       let lost = new Set<number>();
       try {
@@ -225,29 +307,95 @@ export class QueueStore {
           return;
         }
         deliveries.push({ queue: this.queue, message: loadMessage(item.m), token: d.t, attempt: d.a, leaseUntil: d.u });
+        if (caps === undefined) return;
+        groupOfDelivery.push(item.g!);
+        taken.set(item.g!, (taken.get(item.g!) ?? 0) + 1);
       });
     }
     if (void_.length > 0) await this.leases.deleteMany({ _id: { $in: void_ } });
-    if (concurrency !== undefined && deliveries.length > 0) return this.#admit(deliveries, concurrency, now);
+    const ofGroups = groups === undefined ? undefined : groupOfDelivery;
+    const found = { ...(empty !== undefined && { empty }) };
+    if ((concurrency !== undefined || groups?.concurrency !== undefined) && deliveries.length > 0) return { ...(await this.#admit(deliveries, ofGroups, now, concurrency, groups?.concurrency)), ...found };
     if (deliveries.length === 0 && candidates.length === 0) {
       const [next] = await this.items.find({ at: { $gt: now } }, { projection: { at: 1 } }).sort({ at: 1 }).limit(1).toArray();
       if (next) nextAt = Math.min(nextAt, next.at);
     }
-    return { deliveries, nextAt };
+    return { deliveries, nextAt, ...(ofGroups !== undefined && { groups: ofGroups }), ...found };
+  }
+
+  /** Up to `want` claimable items matching `filter`: prioritised ones first (when the queue has any), then level 0. */
+  async #candidates(filter: Filter<ItemDoc>, want: number, prioritised: boolean): Promise<ItemDoc[]> {
+    // Prioritised items first, sorted (they are few: the sparse { 'm.p': -1 } index holds only them).
+    const urgent = prioritised ? await this.items.find({ ...filter, 'm.p': { $gt: 0 } }).sort({ 'm.p': -1, at: 1, _id: 1 }).limit(want).toArray() : [];
+    // Then level 0 without a sort: MongoDB walks the { at: 1 } (or { g: 1, at: 1 }) index in order anyway, and FerretDB v1 would
+    // sort the whole collection in memory; without one it reads from the front of the table and stops at the limit.
+    const plainFilter: Filter<ItemDoc> = prioritised ? { ...filter, 'm.p': { $exists: false } } : filter;
+    const plain = urgent.length < want ? await this.items.find(plainFilter).limit(want - urgent.length).toArray() : [];
+    return [...urgent, ...plain];
+  }
+
+  /**
+   * Candidates of a grouped claim: each group in turn order gets a cap (this claim's `max`, what its
+   * concurrency leaves beside its live leases, its rate room); groups with room are read in turn order,
+   * as many at once as items are still wanted, until `max` of them offered an item (on FerretDB v1 each
+   * read of a group scans the item table, so groups after those are not read), and their items are
+   * interleaved one of each in turn. A group held back by its concurrency contributes its first lease
+   * end to `nextAt`; the groups read without a result are returned as `empty`.
+   */
+  async #fairCandidates(filter: Filter<ItemDoc>, max: number, prioritised: boolean, groups: GroupClaim, live: ReadonlyMap<string, { count: number; firstEnd: number }>): Promise<{ items: ItemDoc[]; caps: Map<string, number>; nextAt: number; empty: string[] }> {
+    let nextAt = Number.POSITIVE_INFINITY;
+    const caps = new Map<string, number>();
+    for (const g of groups.order) {
+      let cap = Math.min(max, groups.room?.get(g) ?? max);
+      const held = live.get(g);
+      if (groups.concurrency !== undefined) {
+        cap = Math.min(cap, groups.concurrency - (held?.count ?? 0));
+        if (held !== undefined && held.count >= groups.concurrency) nextAt = Math.min(nextAt, held.firstEnd);
+      }
+      if (cap > 0) caps.set(g, cap);
+    }
+    const open = [...caps.keys()];
+    const found: ItemDoc[][] = [];
+    const empty: string[] = [];
+    for (let i = 0, offered = 0; i < open.length && offered < max; ) {
+      const batch = open.slice(i, i + max - offered);
+      i += batch.length;
+      const got = await Promise.all(batch.map((g) => this.#candidates({ ...filter, g }, caps.get(g)! * 2 + 2, prioritised)));
+      got.forEach((items, k) => {
+        if (items.length === 0) empty.push(batch[k]!);
+        else offered++;
+      });
+      found.push(...got);
+    }
+    return { items: roundRobin(found), caps, nextAt, empty };
   }
 
   /**
    * Keep as many of these new leases as `concurrency` allows beside the live leases of others, read from
-   * the log after this claim's inserts; give the rest back (released: no attempt used). Of two racing
-   * claims the one reading later sees the other's leases, so together they never exceed the limit; both
-   * may give back (a slot left unused until the next claim), never both keep.
+   * the log after this claim's inserts, and as many of each group's as `groupConcurrency` allows beside
+   * that group's; give the rest back (released: no attempt used). Of two racing claims the one reading
+   * later sees the other's leases, so together they never exceed a limit; both may give back (a slot
+   * left unused until the next claim), never both keep.
    */
-  async #admit(deliveries: Delivery[], concurrency: number, now: number): Promise<ClaimResult> {
+  async #admit(deliveries: Delivery[], groups: readonly string[] | undefined, now: number, concurrency?: number, groupConcurrency?: number): Promise<ClaimResult> {
     const mine = new Set(deliveries.map((d) => d.token));
     const others = liveLeases(latestEntries(await this.leases.find({}).toArray()), now, mine);
-    const kept = Math.max(0, Math.min(deliveries.length, concurrency - others.count));
-    await this.giveBack(deliveries.slice(kept));
-    return { deliveries: deliveries.slice(0, kept), nextAt: others.firstEnd };
+    const kept: number[] = [];
+    const back: Delivery[] = [];
+    const perGroup = new Map<string, number>();
+    deliveries.forEach((d, k) => {
+      const g = groups?.[k];
+      const groupFull = g !== undefined && groupConcurrency !== undefined && (perGroup.get(g) ?? 0) + (others.perGroup.get(g)?.count ?? 0) >= groupConcurrency;
+      const queueFull = concurrency !== undefined && kept.length + others.count >= concurrency;
+      if (groupFull || queueFull) {
+        back.push(d);
+        return;
+      }
+      kept.push(k);
+      if (g !== undefined) perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
+    });
+    await this.giveBack(back);
+    return { deliveries: kept.map((k) => deliveries[k]!), nextAt: others.firstEnd, ...(groups !== undefined && { groups: kept.map((k) => groups[k]!) }) };
   }
 
   /** Release leases a limit did not let start: they are ready again, with their attempt not counted. */
@@ -266,7 +414,7 @@ export class QueueStore {
     for (let tries = 0; cur !== undefined && tries < RECLAIM_TRIES; tries++) {
       const now = Date.now();
       const n = cur.n + 1;
-      const doc: LeaseDoc = { _id: leaseId(cur.i, cur.c, n), i: cur.i, c: cur.c, n, s: 'held', t: `${cur.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: cur.a + 1, h: holder, ...(cur.y !== undefined && { y: cur.y }), ts: now };
+      const doc: LeaseDoc = { _id: leaseId(cur.i, cur.c, n), i: cur.i, c: cur.c, n, s: 'held', t: `${cur.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: cur.a + 1, h: holder, ...(cur.y !== undefined && { y: cur.y }), ...(cur.g !== undefined && { g: cur.g }), ts: now };
       try {
         await this.leases.insertOne(doc);
       } catch (err) {
@@ -418,13 +566,15 @@ export class QueueStore {
 
   /** Lease ends `leaseMs` from now. */
   async extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a, ...(h.h !== undefined && { h: h.h }), ...(h.y !== undefined && { y: h.y }) }))) !== undefined;
+    return (await this.#settle(ref, (h, now) => ({ s: 'held', t: ref.token, u: now + leaseMs, a: h.a, ...(h.h !== undefined && { h: h.h }), ...(h.y !== undefined && { y: h.y }), ...(h.g !== undefined && { g: h.g }) }))) !== undefined;
   }
 
   /** Make a leased item available again at `dueAt`; `release` undoes the delivery's attempt. */
   async retry(ref: LeaseRef, dueAt: number, error: FailureInfo | undefined, release: boolean): Promise<boolean> {
     const e = error && storeFailure(error);
-    return (await this.#settle(ref, (h) => ({ s: 'wait', t: ref.token, u: dueAt, a: release ? h.a - 1 : h.a, ...(e && { e }) }))) !== undefined;
+    const held = await this.#settle(ref, (h) => ({ s: 'wait', t: ref.token, u: dueAt, a: release ? h.a - 1 : h.a, ...(e && { e }) }));
+    if (held?.g !== undefined) await this.groupsReady(this.queue, new Map([[held.g, Math.max(dueAt, Date.now())]]), false);
+    return held !== undefined;
   }
 
   /** Move a leased item to the failed store; resolves with the held entry it finished, or undefined when the lease was lost. */
