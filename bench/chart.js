@@ -34,7 +34,7 @@ const num = (v) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : String(Ma
 function render(runs) {
   const width = 900;
   const labelW = 300;
-  const barMax = width - labelW - 140;
+  const barMax = width - labelW - 230;
   const barH = 14;
   const out = [];
   let y = 30;
