@@ -32,5 +32,5 @@ export function queueLimitsInMs(limits: QueueLimitsInput | null): QueueLimits | 
 
 function withRateInMs(rate: unknown, field: string): { rate?: unknown } {
   if (!isPlainObject(rate)) return rate === undefined ? {} : { rate };
-  return { rate: { ...rate, per: parseDuration(rate.per as Duration, field) } };
+  return { rate: { ...rate, per: parseDuration(rate.per, field) } };
 }
