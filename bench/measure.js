@@ -58,4 +58,22 @@ function benchArgs(argv = process.argv.slice(2)) {
   return { quick, enabled: (name) => !only || only.has(name) };
 }
 
-module.exports = { percentile, latenessSummary, counter, within, sleep, fmt, benchArgs };
+/** `--rounds N` from the command line, or `fallback`. */
+function roundsArg(fallback = 3, argv = process.argv) {
+  const at = argv.indexOf('--rounds');
+  return at > 0 ? Number(argv[at + 1]) : fallback;
+}
+
+/** The median of `xs` (the upper one of an even count). */
+function median(xs) {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+/** Run `round(mode)` for every mode, `rounds` times alternating, so a shared machine's drift hits each alike; the times per mode. */
+async function alternatingRounds(modes, rounds, round) {
+  const times = Object.fromEntries(modes.map((m) => [m, []]));
+  for (let r = 0; r < rounds; r++) for (const mode of modes) times[mode].push(await round(mode));
+  return times;
+}
+
+module.exports = { percentile, latenessSummary, counter, within, sleep, fmt, benchArgs, roundsArg, median, alternatingRounds };

@@ -10,12 +10,12 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const { MongoClient } = require('mongodb');
 const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
+const { roundsArg, median, alternatingRounds } = require('../../../bench/measure');
 
 const URL = process.env.WRKR_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const DB = 'wrkr_bench_groups';
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 500);
-const at = process.argv.indexOf('--rounds');
-const ROUNDS = at > 0 ? Number(process.argv[at + 1]) : 3;
+const ROUNDS = roundsArg();
 
 const message = (i) => ({ id: randomUUID(), name: 'bench.groups', tid: `t${i % 10}`, publishedAt: Date.now() });
 
@@ -61,9 +61,7 @@ async function round(admin, mode) {
 async function main() {
   const admin = await new MongoClient(URL).connect();
   try {
-    const times = Object.fromEntries(Object.keys(MODES).map((m) => [m, []]));
-    for (let r = 0; r < ROUNDS; r++) for (const mode of Object.keys(MODES)) times[mode].push(await round(admin, mode));
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const times = await alternatingRounds(Object.keys(MODES), ROUNDS, (mode) => round(admin, mode));
     process.stdout.write(`${ITEMS} items per mode, median of ${ROUNDS} rounds, ${URL}\n`);
     for (const [mode, xs] of Object.entries(times)) {
       const ms = median(xs);

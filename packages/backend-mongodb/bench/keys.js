@@ -11,12 +11,12 @@ const { randomBytes } = require('node:crypto');
 const { MongoClient } = require('mongodb');
 const { Wrkr } = require('@wrkr/core');
 const { MongoBackend, dropNamespace } = require('@wrkr/backend-mongodb');
+const { roundsArg, median, alternatingRounds } = require('../../../bench/measure');
 
 const URL = process.env.WRKR_MONGO_URL ?? 'mongodb://127.0.0.1:27017';
 const DB = 'wrkr_bench_keys';
 const SENDS = Number(process.env.BENCH_SENDS ?? 1_000);
-const at = process.argv.indexOf('--rounds');
-const ROUNDS = at > 0 ? Number(process.argv[at + 1]) : 3;
+const ROUNDS = roundsArg();
 
 /** Each mode's event for send i: unkeyed, distinct dedupe keys, a debounce burst per 10 keys (each send replaces), throttled keys. */
 const MODES = {
@@ -45,9 +45,7 @@ async function round(admin, mode) {
 async function main() {
   const admin = await new MongoClient(URL).connect();
   try {
-    const times = Object.fromEntries(Object.keys(MODES).map((m) => [m, []]));
-    for (let r = 0; r < ROUNDS; r++) for (const mode of Object.keys(MODES)) times[mode].push(await round(admin, mode));
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const times = await alternatingRounds(Object.keys(MODES), ROUNDS, (mode) => round(admin, mode));
     const base = median(times.none);
     process.stdout.write(`${SENDS} single-item sends, median of ${ROUNDS} rounds, ${URL}\n`);
     for (const [mode, xs] of Object.entries(times)) {
