@@ -50,17 +50,20 @@ function render(runs) {
     out.push(`<text x="${labelW}" y="${y + 12}" font-size="11" fill="#555">${esc(run.date)} · ${esc(run.machine?.cpus ?? '?')} cores · node ${esc(run.machine?.node ?? '?')}</text>`);
     y += 22;
     for (const s of run.scenarios) {
+      const start = y;
       const entries = Object.entries(s.values);
       const max = Math.max(...entries.map(([, v]) => v), 1e-9);
       out.push(`<text x="10" y="${y + 11}" font-size="12">${esc(s.scenario)}</text>`);
-      out.push(`<text x="10" y="${y + 25}" font-size="10" fill="#666">${esc(s.unit)}, ${s.better} is better${s.target ? ` · target ${esc(s.target)}` : ''}</text>`);
+      out.push(`<text x="10" y="${y + 25}" font-size="10" fill="#666">${esc(s.unit)}, ${s.better} is better</text>`);
+      // The target on a line of its own: the label column is narrow and some targets name three peers.
+      if (s.target) out.push(`<text x="10" y="${y + 38}" font-size="10" fill="#666">target ${esc(s.target)}</text>`);
       for (const [system, v] of entries) {
         const w = Math.max(1, Math.round((v / max) * barMax));
         out.push(`<rect x="${labelW}" y="${y}" width="${w}" height="${barH}" fill="${color(system)}" rx="2"/>`);
         out.push(`<text x="${labelW + w + 6}" y="${y + 11}" font-size="11">${esc(system)} ${esc(num(v))}</text>`);
         y += barH + 3;
       }
-      y = Math.max(y, y) + 12;
+      y = Math.max(y, start + (s.target ? 44 : 30)) + 12;
     }
   }
   const height = y + 10;
