@@ -305,7 +305,7 @@ export class RabbitMqBackend extends BaseBackend {
   }
 
   /** Ack, nack or extend a sticky lease: the coordinator holds it, whichever client issued the token. */
-  #stickyEnd(ref: LeaseRef, outcome: StickyOutcome): Promise<boolean> {
+  async #stickyEnd(ref: LeaseRef, outcome: StickyOutcome): Promise<boolean> {
     this.#ready();
     return this.#call({ op: 'stickyEnd', queue: ref.queue, id: ref.id, token: ref.token, outcome });
   }

@@ -68,4 +68,25 @@ describe('sticky pull across clients and coordinator failover', () => {
     expect(spare?.message.id).toBe(items.find((m) => m.id !== ids[0])!.id);
     expect(spare?.attempt).toBe(1);
   }, 60_000);
+
+  it('a sticky lease nacked through another client: fail keeps its attempt in the failed store, release gives it back uncounted', async () => {
+    const a = await client();
+    const b = await client();
+    const [failing, releasing] = [message('sp.fail'), message('sp.release')];
+    await a.send('q', [{ message: failing }, { message: releasing }]);
+    const [f] = await a.claim('q', { max: 1, leaseMs: 30_000, waitMs: 2_000, holder: 'ext-1' });
+    const [r] = await a.claim('q', { max: 1, leaseMs: 30_000, waitMs: 2_000, holder: 'ext-2' });
+    const [f2] = await b.claim('q', { max: 1, leaseMs: 30_000, waitMs: 0, holder: 'ext-1' });
+    expect(f2?.attempt).toBe(2);
+    expect(await b.nack(ref(f!), { kind: 'fail', error: { message: 'stale' } })).toBe(false);
+    expect(await b.nack(ref(f2!), { kind: 'fail', error: { message: 'boom' } })).toBe(true);
+    expect(await b.nack(ref(r!), { kind: 'release' })).toBe(true);
+    const failed = await b.failed('q');
+    expect(failed.map((x) => [x.message.id, x.attempt, x.error.message])).toEqual([[failing.id, 2, 'boom']]);
+    const [again] = await b.claim('q', { max: 1, leaseMs: 30_000, waitMs: 2_000 });
+    expect(again?.message).toEqual(releasing);
+    expect(again?.attempt).toBe(1);
+    expect(await b.heldBy('q', 'ext-1')).toBeUndefined();
+    expect(await b.heldBy('q', 'ext-2')).toBeUndefined();
+  }, 60_000);
 });
