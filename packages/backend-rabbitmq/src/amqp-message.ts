@@ -13,6 +13,8 @@ export const H = {
   target: 'x-wrkr-target',
   /** Set on delayed carriers: nonce of the stored delayed entry this carrier belongs to. */
   nonce: 'x-wrkr-nonce',
+  /** Set on the carriers of sticky leases: the hold the carrier ends when due (see sticky-leases.ts). */
+  hold: 'x-wrkr-hold',
   /** Set on failed items. */
   error: 'x-wrkr-error',
   failedAt: 'x-wrkr-failed-at',

@@ -1,4 +1,5 @@
-import type { Message, ScheduleRecord } from '@wrkr/core/backend';
+import type { Message, NackOutcome, ScheduleRecord } from '@wrkr/core/backend';
+import type { StickyGrant } from './sticky-leases';
 
 /** A delayed item as sent to the coordinator. */
 export interface DelayedItem {
@@ -42,13 +43,24 @@ export type Command =
   | { op: 'resume'; queue: string }
   | { op: 'paused' }
   | { op: 'count'; counts: Record<string, CountDelta> }
-  | { op: 'counters'; queue: string };
+  | { op: 'counters'; queue: string }
+  // Sticky leases (see sticky-leases.ts): a re-claim of the holder's live lease, a new hold of an item a client took, its end or extension, and a lookup.
+  | { op: 'stickyClaim'; queue: string; holder: string; leaseMs: number }
+  | { op: 'stickyHold'; queue: string; holder: string; leaseMs: number; message: Message; attempt: number; priority?: number }
+  | { op: 'stickyEnd'; queue: string; id: string; token: string; outcome: StickyOutcome }
+  | { op: 'heldBy'; queue: string; holder: string };
+
+/** What a command does to a sticky lease: ack it, extend it, or one of the nack outcomes. */
+export type StickyOutcome = { readonly kind: 'ack' } | { readonly kind: 'extend'; readonly leaseMs: number } | NackOutcome;
+
+/** Answer of `stickyHold`: the item is now held (`took`), or the holder already held another one, re-claimed instead (`held`). */
+export type StickyHoldAnswer = { readonly took: { readonly token: string; readonly leaseUntil: number } } | { readonly held: StickyGrant };
 
 /** Counts one client adds to a queue's lifecycle counters: completed, failed, retried, and when the first was counted. */
 export type CountDelta = [completed: number, failed: number, retried: number, since: number];
 
 /** Commands that only read: never cached, never written to the journal. */
-export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused', 'counters']);
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused', 'counters', 'heldBy']);
 
 /** AMQP `type` property of command messages. */
 export const COMMAND_TYPE = 'wrkr.cmd';

@@ -1,11 +1,14 @@
 import type { Options } from 'amqplib';
 import { H, toAmqp } from './amqp-message';
+import { randomToken } from './ids';
 import type { Command, DelayedItem } from './commands';
 import { countHeld, delayKey, pausedSet, toWorkerInfo, type CoordinatorState } from './coordinator-state';
 import { listPending } from './pending-list';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
 import type { StateJournal } from './state-journal';
+import { failedEntry } from './failed-store';
+import { grant, newHold, putSticky, reclaimed, stickyKey, stickyKeyOf, toQueue, type StickyHolders } from './sticky-leases';
 
 /** One AMQP publish the coordinator sends after the batch's commands have run. */
 export interface Publish {
@@ -23,6 +26,8 @@ export interface CommandContext {
   readonly names: Names;
   /** The batch's publishes, sent before any reply. */
   readonly publishes: Publish[];
+  /** Each holder's latest sticky hold. */
+  readonly holders: StickyHolders;
   /** Where a new carrier due in `remaining` ms goes: the delay ladder when far and declared, else the command queue. */
   carrierRoute(remaining: number): { exchange: string; routingKey: string };
 }
@@ -166,6 +171,71 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   },
 
   counters: (state, cmd) => state.counters?.[cmd.queue] ?? null,
+
+  stickyClaim(state, cmd, ctx) {
+    // A paused queue returns nothing, held item or not (the contract's rule for every claim).
+    if (state.paused?.includes(cmd.queue)) return null;
+    const live = ctx.holders.live(state, cmd.queue, cmd.holder, ctx.now);
+    if (!live) return null;
+    const sticky = reclaimed(live.entry.sticky);
+    putSticky(state, live.key, cmd.queue, ctx.now + cmd.leaseMs, sticky, ctx);
+    return grant(sticky, ctx.now + cmd.leaseMs);
+  },
+
+  stickyHold(state, cmd, ctx) {
+    const leaseUntil = ctx.now + cmd.leaseMs;
+    // Another client's claim for this holder won the race: it holds that item, so this one goes back.
+    const live = ctx.holders.live(state, cmd.queue, cmd.holder, ctx.now);
+    if (live) {
+      const sticky = reclaimed(live.entry.sticky);
+      putSticky(state, live.key, cmd.queue, leaseUntil, sticky, ctx);
+      return { held: grant(sticky, leaseUntil) };
+    }
+    const sticky = newHold(cmd.holder, cmd.message, cmd.attempt, cmd.priority);
+    const key = stickyKey(cmd.queue, cmd.message.id, sticky.hold);
+    putSticky(state, key, cmd.queue, leaseUntil, sticky, ctx);
+    ctx.holders.set(cmd.queue, cmd.holder, key);
+    return { took: { token: sticky.token, leaseUntil } };
+  },
+
+  stickyEnd(state, cmd, ctx) {
+    const key = stickyKeyOf(cmd.queue, cmd.id, cmd.token);
+    const entry = state.delayed[key];
+    const sticky = entry?.sticky;
+    if (!sticky || sticky.token !== cmd.token || entry.dueAt <= ctx.now) return false;
+    const { outcome } = cmd;
+    if (outcome.kind === 'extend') {
+      putSticky(state, key, cmd.queue, ctx.now + outcome.leaseMs, sticky, ctx);
+      return true;
+    }
+    // Removed and written back in one batch: the journal drops the entry only after the broker confirmed the write.
+    ctx.journal.deleteDelayed(state, key);
+    switch (outcome.kind) {
+      case 'ack':
+        break;
+      case 'retry':
+        if (outcome.dueAt > ctx.now) {
+          delay(state, { message: sticky.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: sticky.attempt, queue: cmd.queue, ...(sticky.priority ? { priority: sticky.priority } : {}) }, ctx);
+        } else {
+          ctx.publishes.push(toQueue(ctx, cmd.queue, sticky, sticky.attempt));
+        }
+        break;
+      case 'release':
+        ctx.publishes.push(toQueue(ctx, cmd.queue, sticky, sticky.attempt - 1));
+        break;
+      case 'fail': {
+        const { content, options } = failedEntry(cmd.queue, sticky.message, sticky.attempt, outcome.error, sticky.priority ?? 0);
+        ctx.publishes.push({ exchange: '', routingKey: ctx.names.failed(cmd.queue), content, options });
+        break;
+      }
+    }
+    return true;
+  },
+
+  heldBy(state, cmd, ctx) {
+    const live = ctx.holders.live(state, cmd.queue, cmd.holder, ctx.now);
+    return live ? { queue: cmd.queue, id: live.entry.id, token: live.entry.sticky.token } : null;
+  },
 
   workers: (state, _cmd, { now }) =>
     Object.entries(state.workers)

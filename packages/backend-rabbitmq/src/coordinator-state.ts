@@ -11,8 +11,25 @@ export interface DelayedEntry {
   readonly name: string;
   /** The message's tid, for `pending` listings. */
   readonly tid?: string;
-  /** A lease handed over by a closing client (in flight until `dueAt`). */
+  /** A lease handed over by a closing client, or a sticky lease (in flight until `dueAt`). */
   readonly lease?: boolean;
+  /** A sticky lease held in the coordinator: who holds it, under which token, and the item itself. */
+  readonly sticky?: StickyHold;
+}
+
+/** The coordinator's part of a sticky lease: the item leaves the broker queue and lives here until it ends. */
+export interface StickyHold {
+  /** The external worker holding the lease. */
+  readonly holder: string;
+  /** Names this hold for as long as the item stays held (the entry key and every token carry it). */
+  readonly hold: string;
+  /** The current lease's token; every re-claim issues a new one. */
+  readonly token: string;
+  /** Deliveries made of the item, this lease included. */
+  readonly attempt: number;
+  readonly message: Message;
+  /** 1–9 (absent: 0), kept for the copy written back when the lease ends. */
+  readonly priority?: number;
 }
 
 /** A registered worker as stored. */
@@ -82,7 +99,7 @@ export function delayKey(id: string, queue: string | undefined): string {
 export interface HeldCounts {
   /** Delayed sends and retries not yet due. */
   readonly delayed: number;
-  /** Leases handed over by clients that closed, in flight until they end. */
+  /** Leases handed over by clients that closed, and sticky leases, in flight until they end. */
   readonly leased: number;
   /** The queue is paused. */
   readonly paused: boolean;

@@ -11,6 +11,7 @@ import type { Names } from './names';
 import { QueueArgumentsError } from './queue-arguments-error';
 import type { QueueDeclarer } from './queue-declarer';
 import { StateJournal } from './state-journal';
+import { stickyKey, StickyHolders } from './sticky-leases';
 
 const MAX_CACHED_RESULTS = 2_000;
 /** How long answers are kept for resent commands; every journal delta carries them, so not longer. */
@@ -49,6 +50,7 @@ export class Coordinator {
   #channel: ConfirmChannel | undefined;
   #state: CoordinatorState | undefined;
   #journal: StateJournal | undefined;
+  #holders: StickyHolders | undefined;
   #results = new Map<string, { body: unknown; at: number }>();
   #inbox: Inbound[] = [];
   /** Entries whose carrier was released and published but not yet confirmed: still pending in the journal. */
@@ -132,6 +134,7 @@ export class Coordinator {
     this.#dispatching.clear();
     this.#state = undefined;
     this.#journal = undefined;
+    this.#holders = undefined;
     this.#results.clear();
     this.#ladder = undefined;
     this.#ladderReady = false;
@@ -164,6 +167,7 @@ export class Coordinator {
     const journal = new StateJournal(ch, this.names.journal);
     const state = await journal.load();
     this.#journal = journal;
+    this.#holders = new StickyHolders(state);
     this.#results = new Map(state.results.map(([id, body, at]) => [id, { body, at }]));
     if (state.outbox.length > 0) {
       await this.#publishAll(ch, state.outbox.map((o) => this.#byName(o.message)));
@@ -265,6 +269,7 @@ export class Coordinator {
       declarer: this.declarer,
       names: this.names,
       publishes,
+      holders: this.#holders!,
       // Far items ride the ladder; until it is declared they wait in the command queue like near ones.
       carrierRoute: (remaining) =>
         remaining > this.options.holdMs && this.#ladderReady ? this.#ladderRoute(remaining) : { exchange: '', routingKey: this.names.commands },
@@ -282,8 +287,7 @@ export class Coordinator {
     const h = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const dueAt = numberHeader(h[H.dueAt]) ?? 0;
     const target = typeof h[H.target] === 'string' ? (h[H.target] as string) : undefined;
-    const id = String(msg.properties.messageId);
-    const key = delayKey(id, target);
+    const key = carrierKey(msg, target);
     const entry = state.delayed[key];
     if (!entry || entry.nonce !== h[H.nonce]) return 'dropped';
     const remaining = dueAt - Date.now();
@@ -337,6 +341,7 @@ export class Coordinator {
     delete headers[H.dueAt];
     delete headers[H.nonce];
     delete headers[H.target];
+    delete headers[H.hold];
     // A first attempt's count of 0 reads the same absent; without it a plain event has no header table
     // left, which the broker routes and stores markedly faster (as `toAmqp` leaves it out for direct publishes).
     if (headers[H.prior] === 0) delete headers[H.prior];
@@ -358,7 +363,7 @@ export class Coordinator {
     const state = this.#state;
     const h = (msg.properties.headers ?? {}) as Record<string, unknown>;
     const target = typeof h[H.target] === 'string' ? (h[H.target] as string) : undefined;
-    const key = delayKey(String(msg.properties.messageId), target);
+    const key = carrierKey(msg, target);
     const entry = state?.delayed[key];
     if (!state || !entry || entry.nonce !== h[H.nonce]) return { msg, ch };
     delete state.delayed[key];
@@ -424,6 +429,13 @@ export class Coordinator {
       ),
     );
   }
+}
+
+/** The state entry a carrier belongs to: a sticky hold's (by its hold header), or a delayed item's. */
+function carrierKey(msg: ConsumeMessage, target: string | undefined): string {
+  const id = String(msg.properties.messageId);
+  const hold = msg.properties.headers?.[H.hold] as unknown;
+  return typeof hold === 'string' && target !== undefined ? stickyKey(target, id, hold) : delayKey(id, target);
 }
 
 function stripDeath(h: Record<string, unknown>): Record<string, unknown> {

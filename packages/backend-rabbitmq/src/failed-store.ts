@@ -1,9 +1,14 @@
-import type { Channel, GetMessage } from 'amqplib';
+import type { Channel, GetMessage, Options } from 'amqplib';
 import type { FailedItem, FailureInfo, ListOptions, Message } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader, priorityOf, toAmqp } from './amqp-message';
 import type { ConfirmPublisher } from './confirm-publisher';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
+
+/** The AMQP message that stores a failed item (written by a client, or by the coordinator for a sticky lease); its `priority` property keeps the item's priority for a replay. */
+export function failedEntry(queue: string, message: Message, attempt: number, error: FailureInfo, priority: number): { content: Buffer; options: Options.Publish } {
+  return toAmqp(message, { [H.error]: JSON.stringify(error), [H.attempt]: attempt, [H.failedAt]: Date.now(), [H.target]: queue }, priority);
+}
 
 /**
  * Failed items of each wrkr queue live in their own durable queue (`wrkr.<ns>.f.<queue>`), oldest
@@ -17,11 +22,6 @@ export class FailedStore {
     private readonly publisher: ConfirmPublisher,
     private readonly names: Names,
   ) {}
-
-  /** The AMQP message that stores a failed item; its `priority` property keeps the item's priority for a replay. */
-  entry(queue: string, message: Message, attempt: number, error: FailureInfo, priority: number): { content: Buffer; options: import('amqplib').Options.Publish } {
-    return toAmqp(message, { [H.error]: JSON.stringify(error), [H.attempt]: attempt, [H.failedAt]: Date.now(), [H.target]: queue }, priority);
-  }
 
   /** Failed items, oldest first. */
   list(queue: string, options: ListOptions = {}): Promise<FailedItem[]> {

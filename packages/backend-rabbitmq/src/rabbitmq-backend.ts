@@ -34,7 +34,7 @@ import {
 } from '@wrkr/core/backend';
 import { fromAmqp, H, priorityOf, toAmqp } from './amqp-message';
 import { CommandClient } from './command-client';
-import type { Command, DelayedItem } from './commands';
+import type { Command, DelayedItem, StickyHoldAnswer, StickyOutcome } from './commands';
 import { ConfirmPublisher, type Outbound } from './confirm-publisher';
 import { ConnectionManager } from './connection';
 import { Coordinator } from './coordinator';
@@ -43,7 +43,7 @@ import { Census, type ClientCounts, type HeldProgress } from './census';
 import { CountBatcher } from './count-batcher';
 import { LifecycleExchange } from './lifecycle-exchange';
 import type { HeldCounts, PausedSet } from './coordinator-state';
-import { FailedStore } from './failed-store';
+import { failedEntry, FailedStore } from './failed-store';
 import { randomToken } from './ids';
 import { LeaseTable, type Lease } from './leases';
 import { Names } from './names';
@@ -51,9 +51,10 @@ import { DEFAULT_URL, type RabbitMqBackendOptions } from './options';
 import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
+import { isStickyToken, type StickyGrant } from './sticky-leases';
 
 // What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, stickyPull: false, jobKeys: false, queueLimits: false, fairGroups: false });
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
 const WITHOUT_PRIORITIES: BackendCapabilities = Object.freeze({ ...CAPABILITIES, priorities: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
@@ -259,22 +260,65 @@ export class RabbitMqBackend extends BaseBackend {
 
   protected async _claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
     this.#ready();
+    return options.holder === undefined ? this.#consumer(queue).claim(options) : this.#stickyClaim(queue, options.holder, options);
+  }
+
+  #consumer(queue: string): QueueConsumer {
     let consumer = this.#consumers.get(queue);
     if (!consumer) {
       consumer = new QueueConsumer(queue, this.names.queue(queue), this.#conn, () => this.#ensureQueue(queue, true), this.#leases, (q, raw, ch, prior) => this.#handBack(q, raw, ch, prior), this.#prefetch, () => this.#paused.has(queue), this.#log);
       this.#consumers.set(queue, consumer);
     }
-    return consumer.claim(options);
+    return consumer;
+  }
+
+  /**
+   * A claim for an external worker: its live sticky lease again if it has one (a coordinator command),
+   * else a plain claim whose delivery then moves into the coordinator as the worker's sticky lease (see
+   * the README, "Sticky pull"): journalled there first, then acked here, so no crash loses it.
+   */
+  async #stickyClaim(queue: string, holder: string, options: ClaimOptions): Promise<Delivery[]> {
+    if (this.#paused.has(queue)) return [];
+    const again = await this.#call<StickyGrant | null>({ op: 'stickyClaim', queue, holder, leaseMs: options.leaseMs });
+    if (again) return [{ queue, ...again }];
+    const [got] = await this.#consumer(queue).claim({ ...options, max: 1 });
+    const lease = got && this.#leases.take({ queue, id: got.message.id, token: got.token });
+    if (!lease) return [];
+    let answer: StickyHoldAnswer;
+    try {
+      answer = await this.#call<StickyHoldAnswer>({ op: 'stickyHold', queue, holder, leaseMs: options.leaseMs, message: lease.message, attempt: lease.attempt, ...withPriority(priorityOf(lease.raw.properties)) });
+    } catch (err) {
+      // Maybe held, maybe not: the broker gets its delivery back, and a hold that was made expires into a duplicate at worst.
+      settle(lease.channel, lease.raw, true);
+      throw err;
+    }
+    if ('held' in answer) {
+      await this.#handBack(queue, lease.raw, lease.channel, lease.attempt - 1);
+      return [{ queue, ...answer.held }];
+    }
+    if (!settle(lease.channel, lease.raw)) {
+      // The channel closed before the ack: the broker requeued the delivery, so the coordinator's copy must not live on too.
+      await this.#call({ op: 'stickyEnd', queue, id: lease.message.id, token: answer.took.token, outcome: { kind: 'ack' } });
+      return [];
+    }
+    return [{ queue, message: lease.message, token: answer.took.token, attempt: lease.attempt, leaseUntil: answer.took.leaseUntil }];
+  }
+
+  /** Ack, nack or extend a sticky lease: the coordinator holds it, whichever client issued the token. */
+  async #stickyEnd(ref: LeaseRef, outcome: StickyOutcome): Promise<boolean> {
+    this.#ready();
+    return this.#call({ op: 'stickyEnd', queue: ref.queue, id: ref.id, token: ref.token, outcome });
   }
 
   protected _ack(ref: LeaseRef): Promise<boolean> {
     const lease = this.#leases.take(ref);
-    return Promise.resolve(lease !== undefined && settle(lease.channel, lease.raw));
+    if (lease) return Promise.resolve(settle(lease.channel, lease.raw));
+    return isStickyToken(ref.token) ? this.#stickyEnd(ref, { kind: 'ack' }) : Promise.resolve(false);
   }
 
   protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const lease = this.#leases.take(ref);
-    if (!lease) return false;
+    if (!lease) return isStickyToken(ref.token) ? this.#stickyEnd(ref, outcome) : false;
     // Every copy written back keeps the delivery's priority (the broker kept it in the AMQP property).
     const priority = priorityOf(lease.raw.properties);
     try {
@@ -290,7 +334,7 @@ export class RabbitMqBackend extends BaseBackend {
           await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)]);
           break;
         case 'fail': {
-          const { content, options } = this.#failed.entry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
+          const { content, options } = failedEntry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
           await this.#publisher.publish([{ exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
           break;
         }
@@ -307,12 +351,13 @@ export class RabbitMqBackend extends BaseBackend {
   }
 
   protected _extend(ref: LeaseRef, leaseMs: number): Promise<boolean> {
-    return Promise.resolve(this.#leases.extend(ref, leaseMs));
+    if (this.#leases.extend(ref, leaseMs)) return Promise.resolve(true);
+    return isStickyToken(ref.token) ? this.#stickyEnd(ref, { kind: 'extend', leaseMs }) : Promise.resolve(false);
   }
 
-  /** Not offered (`capabilities.stickyPull` is false; the README says why and what it would take). */
-  protected _heldBy(): Promise<never> {
-    return Promise.reject(new NotSupportedError('stickyPull', this.name));
+  protected async _heldBy(queue: string, holder: string): Promise<LeaseRef | undefined> {
+    this.#ready();
+    return (await this.#call<LeaseRef | null>({ op: 'heldBy', queue, holder })) ?? undefined;
   }
 
   protected async _stats(queue: string): Promise<QueueStats> {
