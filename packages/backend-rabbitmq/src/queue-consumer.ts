@@ -4,7 +4,7 @@ import { fromAmqp, H, numberHeader, priorityOf } from './amqp-message';
 import type { ConnectionManager } from './connection';
 import type { LeaseTable } from './leases';
 
-/** How long a consumer with buffered deliveries may sit without a waiting claim before it hands them back. */
+/** How long a consumer with buffered deliveries may go without a claim before it hands them back. */
 const IDLE_RETURN_MS = 50;
 /** Consumer prefetch as a multiple of the claim size that starts the consumer. */
 const PREFETCH_FACTOR = 4;
@@ -52,6 +52,8 @@ export class QueueConsumer {
   #retired = new Set<string>();
   #waiters: Waiter[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
+  /** When the last claim came (served from the buffer or not): a claimer that keeps coming is not idle. */
+  #lastClaim = 0;
   #closed = false;
 
   constructor(
@@ -75,6 +77,7 @@ export class QueueConsumer {
 
   /** Lease up to `max` items. */
   async claim(options: ClaimOptions): Promise<Delivery[]> {
+    this.#lastClaim = Date.now();
     let ch: Channel;
     try {
       ch = await this.#open();
@@ -310,12 +313,32 @@ export class QueueConsumer {
     this.#maybeIdle();
   }
 
-  #maybeIdle(): void {
+  /**
+   * With no claim waiting, hand the buffer back once no claim has come for `IDLE_RETURN_MS`. Idle means
+   * no claim at all, not no claim waiting at one instant: a busy subscriber serves its claims straight
+   * from the buffer between its handlers' ends, and cancelling it in such a gap (as the check at one
+   * instant did, in every burst) wrote back up to the whole prefetch and stalled deliveries until a new
+   * consumer started. The quiet time is read one turn after the timer, since a subscriber whose handlers
+   * ended in the turn the timer fired claims again only in the next; and a timer that fired late means
+   * this process could not run (a long synchronous stretch, or a starved machine), so no claim could
+   * have come: that time is forgiven once in a row (not more, so a client always this slow still hands back).
+   */
+  #maybeIdle(ms = IDLE_RETURN_MS, forgiven = false): void {
     if (this.#waiters.length > 0 || this.#idleTimer || this.#consumerTag === undefined) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      void this.#stopConsuming();
-    }, IDLE_RETURN_MS);
+    const armed = Date.now();
+    const timer = setTimeout(() => {
+      const late = Date.now() - armed - ms > IDLE_RETURN_MS / 2;
+      setImmediate(() => {
+        // A claim that waited meanwhile cleared the timer (and may have left a new one): not idle.
+        if (this.#idleTimer !== timer) return;
+        this.#idleTimer = undefined;
+        const quiet = Date.now() - this.#lastClaim;
+        if (quiet < IDLE_RETURN_MS) this.#maybeIdle(IDLE_RETURN_MS - quiet);
+        else if (late && !forgiven) this.#maybeIdle(IDLE_RETURN_MS, true);
+        else void this.#stopConsuming();
+      });
+    }, ms);
+    this.#idleTimer = timer;
   }
 
   /** Cancel the consumer unless claims wait again by then. */
