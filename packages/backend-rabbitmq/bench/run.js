@@ -97,14 +97,26 @@ async function rawEndToEnd(total, batch, args = {}) {
  * fast as it can and measures, for each, handler start − the moment publishing began. That is the
  * least any scheduler could achieve here: the time the broker and client need to hand `n` ready
  * messages to a consumer with prefetch 100 that acks each.
+ *
+ * `like` makes the broker do what wrkr's contract asks of it for the same messages: a queue with
+ * `x-max-priority: 9` (priorities), reached through a topic exchange by the event's name (publish by
+ * name), and the properties every wrkr message carries (id, name, publish time, content type, app id),
+ * which cost amqplib's encoder and the broker per message. The plain reference stays the target's
+ * yardstick; the like one separates the broker's cost of the contract from wrkr's own.
  */
-async function rawBurst(n) {
+async function rawBurst(n, like = false) {
   const conn = await amqp.connect(url);
-  const queue = `bench.raw.${randomBytes(4).toString('hex')}`;
+  const tag = randomBytes(4).toString('hex');
+  const queue = `bench.raw.${tag}`;
+  const exchange = `bench.rawx.${tag}`;
   try {
     const pub = await conn.createConfirmChannel();
     const sub = await conn.createChannel();
-    await pub.assertQueue(queue, { durable: true });
+    await pub.assertQueue(queue, { durable: true, arguments: like ? { 'x-max-priority': 9 } : {} });
+    if (like) {
+      await pub.assertExchange(exchange, 'topic', { durable: true });
+      await pub.bindQueue(queue, exchange, 'bench.#');
+    }
     await sub.prefetch(100);
     const late = [];
     const c = counter(n);
@@ -112,15 +124,21 @@ async function rawBurst(n) {
     await sub.consume(queue, (msg) => {
       if (!msg) return;
       late.push(Date.now() - t0);
+      JSON.parse(msg.content.toString());
       sub.ack(msg);
       c.tick();
     });
     t0 = Date.now();
-    for (let i = 0; i < n; i++) pub.sendToQueue(queue, Buffer.from(JSON.stringify({ i })), { persistent: true });
+    for (let i = 0; i < n; i++) {
+      const body = Buffer.from(JSON.stringify({ i }));
+      if (like) pub.publish(exchange, 'bench.late', body, { persistent: true, messageId: `${tag}.${i}`, contentType: 'application/json', appId: 'wrkr', type: 'bench.late', timestamp: Date.now() });
+      else pub.sendToQueue(queue, body, { persistent: true });
+    }
     await pub.waitForConfirms();
     await within(c.done, 120_000, 'raw burst');
     await sub.close();
     await pub.deleteQueue(queue);
+    if (like) await pub.deleteExchange(exchange);
     return latenessSummary(late);
   } finally {
     await conn.close();
@@ -198,8 +216,10 @@ async function main() {
       if (sc.burst) {
         const b = await rawBurst(sc.burst);
         console.log(`raw amqplib reference, ${fmt(sc.burst)} made ready at once (no delay): p50 ${fmt(b.p50)}  p99 ${fmt(b.p99)}  max ${fmt(b.max)}`);
-        console.log(`ratio wrkr/raw p99 ${(r.p99 / b.p99).toFixed(2)}   (target ≤ 1.30)`);
-        results.add(`${sc.title}: p99 lateness`, { unit: 'ms', better: 'lower', values: { wrkr: r.p99, 'raw amqplib, ready at once': b.p99 }, target: '≤ 1.3× raw' });
+        const like = await rawBurst(sc.burst, true);
+        console.log(`raw amqplib doing the contract's broker work (x-max-priority 9, topic exchange, wrkr's properties): p50 ${fmt(like.p50)}  p99 ${fmt(like.p99)}  max ${fmt(like.max)}`);
+        console.log(`ratio wrkr/raw p99 ${(r.p99 / b.p99).toFixed(2)}   (target ≤ 1.30);  wrkr/raw-like ${(r.p99 / like.p99).toFixed(2)};  raw-like/raw ${(like.p99 / b.p99).toFixed(2)} (the broker's cost of the contract)`);
+        results.add(`${sc.title}: p99 lateness`, { unit: 'ms', better: 'lower', values: { wrkr: r.p99, 'raw amqplib, ready at once': b.p99, 'raw amqplib, same broker work': like.p99 }, target: '≤ 1.3× raw' });
       }
     }
   }
