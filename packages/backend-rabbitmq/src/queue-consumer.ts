@@ -1,6 +1,7 @@
 import type { Channel, ConsumeMessage, GetMessage } from 'amqplib';
 import type { ClaimOptions, Delivery, Logger } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader, priorityOf } from './amqp-message';
+import { ChannelAcks } from './channel-acks';
 import type { ConnectionManager } from './connection';
 import type { LeaseTable } from './leases';
 
@@ -128,7 +129,10 @@ export class QueueConsumer {
     while (this.#handingBack > 0) await new Promise((r) => setTimeout(r, 5));
     const ch = this.#channel;
     this.#channel = undefined;
-    if (ch) await ch.close().catch(() => undefined);
+    if (!ch) return;
+    // Acks still waiting for the end of the turn go out before the close, which would requeue them.
+    ChannelAcks.of(ch)?.flush();
+    await ch.close().catch(() => undefined);
   }
 
   /**
@@ -177,13 +181,16 @@ export class QueueConsumer {
         }
         const ch = await opening;
         ch.on('error', (err: Error) => this.log.debug({ err: err.message, queue: this.queue }, 'consumer channel error'));
+        const acks = new ChannelAcks(ch);
         // amqplib drops (and reports as handler errors) deliveries to consumers it no longer knows; a
         // quorum queue sends those when a delivery crosses our cancel. Catch them first and hand them back.
         ch.prependListener('delivery', (msg: ConsumeMessage) => {
+          acks.delivered(msg);
           if (this.#retired.has(msg.fields.consumerTag)) void this.#handBackLate(ch, msg);
         });
         ch.on('handler-error', (err: Error) => this.log.debug({ err: err.message, queue: this.queue }, 'late delivery to a cancelled consumer'));
         ch.on('close', () => {
+          acks.closed();
           this.leases.dropChannel(ch);
           if (this.#channel === ch) this.reset();
         });
@@ -216,6 +223,7 @@ export class QueueConsumer {
       while (out.length < max) {
         const raw = await ch.get(this.amqpQueue, { noAck: false });
         if (!raw) break;
+        ChannelAcks.of(ch)?.delivered(raw);
         out.push(this.#lease(raw, ch, leaseMs));
       }
     } catch (err) {

@@ -35,6 +35,7 @@ import {
 import { fromAmqp, H, priorityOf, toAmqp } from './amqp-message';
 import { CommandClient } from './command-client';
 import type { Command, DelayedItem, StickyHoldAnswer, StickyOutcome } from './commands';
+import { ChannelAcks } from './channel-acks';
 import { ConfirmPublisher, type Outbound } from './confirm-publisher';
 import { ConnectionManager } from './connection';
 import { Coordinator } from './coordinator';
@@ -634,8 +635,14 @@ function sameHeld([h1, c1]: readonly [HeldCounts, ClientCounts], [h2, c2]: reado
   return h1.delayed === h2.delayed && h1.leased === h2.leased && c1.buffered === c2.buffered && c1.leased === c2.leased;
 }
 
-/** Ack (or requeue) a delivery on its own channel; false when that channel is gone (the broker requeued it). */
+/**
+ * Ack (or requeue) a delivery on its own channel; false when that channel is gone (the broker requeued it).
+ * A consumer channel's acks go out at the end of the turn, several in one frame where that is safe (see
+ * channel-acks.ts); a requeue goes out at once.
+ */
 function settle(ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
+  const acks = ChannelAcks.of(ch);
+  if (acks) return requeue ? acks.nack(raw) : acks.ack(raw);
   try {
     if (requeue) ch.nack(raw, false, true);
     else ch.ack(raw);
