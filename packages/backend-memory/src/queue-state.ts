@@ -114,7 +114,26 @@ export class QueueState {
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
   add(message: Message, dueAt: number | undefined, now: number, priority = 0): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, priority, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now, group: undefined, seq: 0 };
+    // Every field, the optional ones too, from the start: one shape for all entries, and no property
+    // store grown when a lease or a retry first sets one.
+    const entry: Entry = {
+      message,
+      priority,
+      state: 'ready',
+      attempt: 0,
+      token: '',
+      leaseUntil: 0,
+      abort: undefined,
+      progress: undefined,
+      holder: undefined,
+      version: 0,
+      dueAt: 0,
+      error: undefined,
+      updatedAt: now,
+      key: undefined,
+      group: undefined,
+      seq: 0,
+    };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
