@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, KeyOutcome, LeaseRef, Message, NackOutcome, Outgoing, QueueLimits, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
@@ -7,6 +6,7 @@ import { CompletedItems } from './completed-items';
 import { copyFailure, copyMessage } from './copy';
 import { FairGroups } from './fair-groups';
 import { FlowLimits } from './flow-limits';
+import { newLeaseToken } from './lease-token';
 import { PriorityReady } from './priority-ready';
 
 /** A pending item of a queue. */
@@ -561,7 +561,7 @@ export class QueueState {
   /** A new lease of `entry` (already counted as leased): fresh token, attempt + 1, what the old lease carried dropped. */
   #lease(entry: Entry, leaseMs: number, now: number): void {
     entry.attempt++;
-    entry.token = randomUUID();
+    entry.token = newLeaseToken();
     entry.abort = undefined;
     entry.progress = undefined;
     entry.leaseUntil = now + leaseMs;

@@ -209,7 +209,9 @@ export class Consumer {
       this.aborts?.unwatch(r);
       r.freeSlot();
     }
-    await ctx.flushProgress();
+    // Awaited only when there is something to wait for: every await costs a promise turn per job.
+    const flushing = ctx.flushProgress();
+    if (flushing !== undefined) await flushing;
     if (r.early !== undefined) {
       await this.afterEarlyAck(event, r, outcome, await r.early, started);
       return;
@@ -222,7 +224,7 @@ export class Consumer {
       return;
     }
     if (outcome.ok) {
-      await this.onOutcome?.(event, outcome);
+      if (this.onOutcome !== undefined) await this.onOutcome(event, outcome);
       if (await this.settle(r.ref, this.ackOutcome(outcome.value, r), r)) {
         // The hottest line of a consumer: no event object for an instance nobody listens to.
         if (this.events.listenerCount('completed') > 0) this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });

@@ -59,9 +59,9 @@ export class DeliveryContext implements HandlerContext {
     this.events.emit('progress', { queue: this.queue, id: this.event.id, name: this.event.name, progress });
   }
 
-  /** Store the last progress value not written yet, if any (the handler has ended). */
-  flushProgress(): Promise<void> {
-    return this.#progressWriter?.flush() ?? Promise.resolve();
+  /** Store the last progress value not written yet, if any (the handler has ended); undefined when it never reported any. */
+  flushProgress(): Promise<void> | undefined {
+    return this.#progressWriter?.flush();
   }
 
   /** Extend the lease to `duration` from now. */
