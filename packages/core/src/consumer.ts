@@ -110,7 +110,10 @@ export class Consumer {
   /** @internal A handler ended (or never started): its slot is free for the next claim. */
   slotDone(): void {
     this.running--;
-    this.slotFreed?.();
+    // Once: the loop waits for the first free slot, and a hundred handlers ending together would each call it.
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
   }
 
   /** @internal Settle the item of a handler that called ctx.ack(): renewal stops first, so a renewal cannot find the token gone and abort the handler. */
