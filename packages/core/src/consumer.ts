@@ -37,6 +37,8 @@ export type OutcomeHook = (event: WrkrEvent, outcome: { ok: true; value: unknown
 // Long waits keep an idle consumer to one backend call per interval; the abort signal cuts them short.
 const CLAIM_WAIT_MS = 10_000;
 const MAX_ERROR_BACKOFF_MS = 5_000;
+// Longest a consumer keeps the event loop from turning while its backend answers claims at once.
+const TURN_MS = 10;
 
 /**
  * The loop behind one subscription: claims as many items as it has free slots, runs the handler under a
@@ -52,6 +54,8 @@ export class Consumer {
   private running = 0;
   private loop?: Promise<void>;
   private stopping = false;
+  /** When the claim loop last let the event loop turn. */
+  private turnAt = Date.now();
   private readonly renewer: LeaseRenewer;
   private readonly aborts?: AbortWatcher;
   /** @internal Where a delivery's progress goes beyond the Wrkr instance's event; undefined when nowhere. */
@@ -130,7 +134,13 @@ export class Consumer {
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         // Let the handlers finishing in this same turn free their slots too, so one claim fills them all.
-        if (this.settings.concurrency > 1) await new Promise<void>((resolve) => setImmediate(resolve));
+        // One at a time, a turn now and then all the same: a backend that answers at once (memory, with a
+        // backlog) would otherwise keep this loop in promise callbacks until the backlog is gone, and no
+        // timer (lease renewal, lifecycle batches, abort polls) and no I/O of the process would run meanwhile.
+        if (this.settings.concurrency > 1 || Date.now() - this.turnAt >= TURN_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          this.turnAt = Date.now();
+        }
         continue;
       }
       let deliveries: Delivery[];
