@@ -172,90 +172,89 @@ export class Consumer {
     const r = new Running(this, d);
     this.active.add(r);
     this.running++;
-    r.done = this.track(r);
+    r.done = traceConsume(this.backend.name, this.settings.queue, d, r);
   }
 
-  private async track(r: Running): Promise<void> {
+  /**
+   * @internal Process one delivery (called by its Running under its consumer span), then forget it. One
+   * async function, not a wrapper around another: each costs a frame and promises per job.
+   */
+  async process(r: Running, mark: MarkFailed): Promise<void> {
     try {
-      await traceConsume(this.backend.name, this.settings.queue, r.delivery, r);
+      const { queue } = this.settings;
+      const d = r.delivery;
+      const { abort } = r;
+      const started = Date.now();
+      let event: WrkrEvent;
+      try {
+        event = r.event = toEvent(this.codec, d.message);
+      } catch (err) {
+        // An undecodable item can never succeed: fail it now instead of burning retries.
+        r.log().error({ err }, 'cannot decode item; moving it to the failed store');
+        await this.settle(r.ref, { kind: 'fail', error: toFailureInfo(err) }, r);
+        return;
+      }
+      if (this.settings.requireData && event.data === undefined) {
+        // Without its data the handler could never succeed either; a requester gets the reason at once.
+        const error = new ValidationError('data', "is required by this subscription ({ data: 'required' })");
+        await this.fail(event, r, started, error, { err: error }, 'event without data; moving it to the failed store');
+        return;
+      }
+      const lease = (r.lease = this.renewer.track(r.ref, r));
+      this.aborts?.watch(r);
+      const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, this.events, r);
+      this.lifecycle.publish({ kind: 'active', queue, id: event.id, name: event.name, attempt: d.attempt, at: started });
+      let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await this.invoke(event, ctx, r) };
+      } catch (error) {
+        outcome = { ok: false, error };
+        mark(error);
+      } finally {
+        clearTimeout(r.timer);
+        abort.onAbort(undefined);
+        lease.stop();
+        this.aborts?.unwatch(r);
+        r.freeSlot();
+      }
+      // Awaited only when there is something to wait for: every await costs a promise turn per job.
+      const flushing = ctx.flushProgress();
+      if (flushing !== undefined) await flushing;
+      if (r.early !== undefined) {
+        await this.afterEarlyAck(event, r, outcome, await r.early, started);
+        return;
+      }
+      if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
+      if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
+
+      if (abort.reason instanceof AbortedError && abort.reason.fail) {
+        await this.fail(event, r, started, abort.reason, { err: abort.reason }, 'handler aborted; moving it to the failed store');
+        return;
+      }
+      if (outcome.ok) {
+        if (this.onOutcome !== undefined) await this.onOutcome(event, outcome);
+        if (await this.settle(r.ref, this.ackOutcome(outcome.value, r), r)) {
+          // The hottest line of a consumer: no event object for an instance nobody listens to.
+          if (this.events.listenerCount('completed') > 0) this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
+          this.lifecycle.publish(completedEvent(queue, event, d.attempt, outcome.value));
+        }
+        return;
+      }
+      const error = toFailureInfo(outcome.error);
+      if (this.settings.retry.canRetry(d.attempt)) {
+        const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
+        r.log().warn({ err: outcome.error, ms: Date.now() - started, dueAt }, 'handler failed; will retry');
+        if (await this.settle(r.ref, { kind: 'retry', dueAt, error }, r)) {
+          this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, ...timing(d, started), error });
+          this.lifecycle.publish({ kind: 'retrying', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), dueAt, error });
+        }
+        return;
+      }
+      await this.fail(event, r, started, outcome.error, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
     } finally {
       this.active.delete(r);
       r.freeSlot();
     }
-  }
-
-  /** @internal Process one delivery (called by its Running under its consumer span). */
-  async process(r: Running, mark: MarkFailed): Promise<void> {
-    const { queue } = this.settings;
-    const d = r.delivery;
-    const { abort } = r;
-    const started = Date.now();
-    let event: WrkrEvent;
-    try {
-      event = r.event = toEvent(this.codec, d.message);
-    } catch (err) {
-      // An undecodable item can never succeed: fail it now instead of burning retries.
-      r.log().error({ err }, 'cannot decode item; moving it to the failed store');
-      await this.settle(r.ref, { kind: 'fail', error: toFailureInfo(err) }, r);
-      return;
-    }
-    if (this.settings.requireData && event.data === undefined) {
-      // Without its data the handler could never succeed either; a requester gets the reason at once.
-      const error = new ValidationError('data', "is required by this subscription ({ data: 'required' })");
-      await this.fail(event, r, started, error, { err: error }, 'event without data; moving it to the failed store');
-      return;
-    }
-    const lease = (r.lease = this.renewer.track(r.ref, r));
-    this.aborts?.watch(r);
-    const ctx = new DeliveryContext(queue, d.attempt, event, abort, lease, this.events, r);
-    this.lifecycle.publish({ kind: 'active', queue, id: event.id, name: event.name, attempt: d.attempt, at: started });
-    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: await this.invoke(event, ctx, r) };
-    } catch (error) {
-      outcome = { ok: false, error };
-      mark(error);
-    } finally {
-      clearTimeout(r.timer);
-      abort.onAbort(undefined);
-      lease.stop();
-      this.aborts?.unwatch(r);
-      r.freeSlot();
-    }
-    // Awaited only when there is something to wait for: every await costs a promise turn per job.
-    const flushing = ctx.flushProgress();
-    if (flushing !== undefined) await flushing;
-    if (r.early !== undefined) {
-      await this.afterEarlyAck(event, r, outcome, await r.early, started);
-      return;
-    }
-    if (abort.aborted && abort.reason instanceof StaleLeaseError) return; // another consumer owns it now
-    if (abort.aborted && this.stopping && !outcome.ok) return; // released by stop()
-
-    if (abort.reason instanceof AbortedError && abort.reason.fail) {
-      await this.fail(event, r, started, abort.reason, { err: abort.reason }, 'handler aborted; moving it to the failed store');
-      return;
-    }
-    if (outcome.ok) {
-      if (this.onOutcome !== undefined) await this.onOutcome(event, outcome);
-      if (await this.settle(r.ref, this.ackOutcome(outcome.value, r), r)) {
-        // The hottest line of a consumer: no event object for an instance nobody listens to.
-        if (this.events.listenerCount('completed') > 0) this.events.emit('completed', { queue, id: event.id, name: event.name, attempt: d.attempt, ...timing(d, started) });
-        this.lifecycle.publish(completedEvent(queue, event, d.attempt, outcome.value));
-      }
-      return;
-    }
-    const error = toFailureInfo(outcome.error);
-    if (this.settings.retry.canRetry(d.attempt)) {
-      const dueAt = Date.now() + this.settings.retry.delayAfter(d.attempt);
-      r.log().warn({ err: outcome.error, ms: Date.now() - started, dueAt }, 'handler failed; will retry');
-      if (await this.settle(r.ref, { kind: 'retry', dueAt, error }, r)) {
-        this.events.emit('retrying', { queue, id: event.id, name: event.name, attempt: d.attempt, dueAt, ...timing(d, started), error });
-        this.lifecycle.publish({ kind: 'retrying', queue, id: event.id, name: event.name, attempt: d.attempt, at: Date.now(), dueAt, error });
-      }
-      return;
-    }
-    await this.fail(event, r, started, outcome.error, { err: outcome.error, ms: Date.now() - started }, 'handler failed; no attempts left, moving to the failed store');
   }
 
   /** The end of a handler that called ctx.ack(): the item is settled, so a failure is only logged. */

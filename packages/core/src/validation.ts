@@ -77,31 +77,58 @@ export const MAX_JSON_DEPTH = 100;
  * (thousands of levels in a few KB) from overflowing the stack.
  */
 export function assertJson(value: unknown, field = 'data'): void {
-  const seen = new Set<object>();
-  const walk = (v: unknown, path: string): void => {
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(v)) throw new ValidationError(path, `${String(v)} is not valid JSON`);
-        return;
-      case 'object': {
-        if (v === null) return;
-        if (seen.has(v)) throw new ValidationError(path, 'circular reference');
-        if (seen.size >= MAX_JSON_DEPTH) throw new ValidationError(field, `nests deeper than ${MAX_JSON_DEPTH} levels`);
-        seen.add(v);
-        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-        else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
-        else throw new ValidationError(path, `${v.constructor?.name ?? 'object'} is not plain JSON (convert it first, e.g. toISOString())`);
-        seen.delete(v);
-        return;
-      }
-      default:
-        throw new ValidationError(path, `${typeof v} is not valid JSON`);
+  // Runs on every published event's data: nothing is allocated for a plain value, and a field path
+  // (`data.items[3].price`) is only built to throw with, from the keys on the way down.
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value)) return;
+  walkJson(value, { field, keys: [], ancestors: [] });
+}
+
+/** Where assertJson is: the keys from the top down to the value being checked, and the objects holding it. */
+interface JsonWalk {
+  readonly field: string;
+  readonly keys: Array<string | number>;
+  /** The objects on the path from the top (a cycle is one of them again); at most MAX_JSON_DEPTH. */
+  readonly ancestors: object[];
+}
+
+function walkJson(v: unknown, w: JsonWalk): void {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw new ValidationError(jsonPath(w), `${String(v)} is not valid JSON`);
+      return;
+    case 'object': {
+      if (v === null) return;
+      if (w.ancestors.includes(v)) throw new ValidationError(jsonPath(w), 'circular reference');
+      if (w.ancestors.length >= MAX_JSON_DEPTH) throw new ValidationError(w.field, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+      w.ancestors.push(v);
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v)) continue; // a hole, as forEach skips it
+          w.keys.push(i);
+          walkJson(v[i], w);
+          w.keys.pop();
+        }
+      } else if (isPlainObject(v)) {
+        for (const k in v) {
+          if (!Object.hasOwn(v, k)) continue;
+          w.keys.push(k);
+          walkJson(v[k], w);
+          w.keys.pop();
+        }
+      } else throw new ValidationError(jsonPath(w), `${v.constructor?.name ?? 'object'} is not plain JSON (convert it first, e.g. toISOString())`);
+      w.ancestors.pop();
+      return;
     }
-  };
-  walk(value, field);
+    default:
+      throw new ValidationError(jsonPath(w), `${typeof v} is not valid JSON`);
+  }
+}
+
+function jsonPath(w: JsonWalk): string {
+  return w.field + w.keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
 }
 
 /** Throw when `options` has keys outside `allowed` (typos must not be silently ignored). */
