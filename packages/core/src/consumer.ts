@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { AbortRequest, Backend, Delivery, KeepCompleted, LeaseRef, LifecycleEvent } from './contract';
 import { toEvent, type Codec } from './codec';
 import { AbortWatcher, type Watched } from './abort-watcher';
-import { AbortedError, StaleLeaseError, TimeoutError, ValidationError, WrkrError } from './errors';
+import { AbortedError, StaleLeaseError, TimeoutError, ValidationError } from './errors';
 import type { WrkrEvent } from './event';
 import { DeliveryContext, type DeliveryHooks } from './delivery-context';
 import type { Handler, HandlerContext } from './handler';
