@@ -41,12 +41,18 @@ export class AbortWatcher {
     this.watched.delete(w);
   }
 
+  /** Stop the timer now when nothing is watched (its consumer stops); otherwise it runs on. */
+  stopIfIdle(): void {
+    if (this.watched.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   private async poll(): Promise<void> {
     // The timer stops at the first poll that finds nothing, not with the last handler: a consumer running
     // one job at a time would otherwise make and clear a timer for every job.
     if (this.watched.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+      this.stopIfIdle();
       return;
     }
     // A slow backend must not pile up overlapping polls.

@@ -92,6 +92,17 @@ export class Consumer {
    * items so another consumer takes them at once.
    */
   async stop(timeoutMs: number): Promise<void> {
+    try {
+      await this.drain(timeoutMs);
+    } finally {
+      // Otherwise they would stop at their next tick only, which for a long lease may be hours away, and keep
+      // this consumer (and all it references) from being collected until then.
+      this.renewer.stopIfIdle();
+      this.aborts?.stopIfIdle();
+    }
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.claimAbort.abort();
     this.slotFreed?.();

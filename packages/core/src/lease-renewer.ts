@@ -83,12 +83,18 @@ export class LeaseRenewer {
     this.entries.delete(entry);
   }
 
+  /** Stop the timer now when no lease is tracked (its consumer stops); otherwise it runs on. */
+  stopIfIdle(): void {
+    if (this.entries.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   private sweep(): void {
     // The timer stops at the first sweep that finds nothing, not with the last lease: a consumer running
     // one job at a time would otherwise make and clear a timer for every job.
     if (this.entries.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+      this.stopIfIdle();
       return;
     }
     const now = Date.now();
