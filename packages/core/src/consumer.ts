@@ -339,15 +339,26 @@ export class Consumer {
     return { ack: { ...keep, ...(result !== undefined && { result }) } };
   }
 
-  private async settle(lref: LeaseRef, outcome: Ack | Parameters<Backend['nack']>[1], r: Running): Promise<boolean> {
+  /** Ack or nack; false (logged) when the lease was lost or the backend failed. Not async: a frame per job costs more than the two callbacks. */
+  private settle(lref: LeaseRef, outcome: Ack | Parameters<Backend['nack']>[1], r: Running): Promise<boolean> {
+    let settling: Promise<boolean>;
     try {
-      const ok = !('ack' in outcome) ? await this.backend.nack(lref, outcome) : outcome.ack ? await this.backend.ack(lref, { keep: outcome.ack }) : await this.backend.ack(lref);
-      if (!ok) r.log().warn('lease was lost before the item was settled; it will be redelivered');
-      return ok;
+      settling = !('ack' in outcome) ? this.backend.nack(lref, outcome) : outcome.ack ? this.backend.ack(lref, { keep: outcome.ack }) : this.backend.ack(lref);
     } catch (err) {
-      r.log().error({ err }, 'could not settle the item; it will be redelivered after its lease');
-      return false;
+      // A backend must reject, not throw; one that throws is handled alike (its reason only gets logged).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      settling = Promise.reject(err);
     }
+    return settling.then(
+      (ok) => {
+        if (!ok) r.log().warn('lease was lost before the item was settled; it will be redelivered');
+        return ok;
+      },
+      (err: unknown) => {
+        r.log().error({ err }, 'could not settle the item; it will be redelivered after its lease');
+        return false;
+      },
+    );
   }
 }
 
