@@ -56,8 +56,14 @@ export class NamespaceState {
 
   /** Route the delayed publishes due by `now`, then aim the alarm at the next one. */
   tick(now: number): void {
+    let top = this.#live();
+    // Every call of every client ticks first: nothing is allocated unless a delayed publish is due.
+    if (top === undefined || top.at > now) {
+      this.#alarm.set(top?.at);
+      return;
+    }
     const touched = new Set<QueueState>();
-    for (let top = this.#live(); top !== undefined && top.at <= now; top = this.#live()) {
+    for (; top !== undefined && top.at <= now; top = this.#live()) {
       this.#due.pop();
       this.#unschedule(top);
       this.#route(top.message, now, touched, top.priority);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AbortRequest, Delivery, FailedItem, FailureInfo, JobListOptions, JobRecord, KeepCompleted, KeyOutcome, LeaseRef, Message, NackOutcome, Outgoing, QueueLimits, QueueStats } from '@wrkr/core/backend';
 import { Alarm } from './alarm';
 import { BinaryHeap } from './binary-heap';
@@ -7,6 +6,7 @@ import { CompletedItems } from './completed-items';
 import { copyFailure, copyMessage } from './copy';
 import { FairGroups } from './fair-groups';
 import { FlowLimits } from './flow-limits';
+import { newLeaseToken } from './lease-token';
 import { PriorityReady } from './priority-ready';
 
 /** A pending item of a queue. */
@@ -114,7 +114,26 @@ export class QueueState {
   /** Add a message (ready, or delayed until `dueAt`); false when its id is already pending here. */
   add(message: Message, dueAt: number | undefined, now: number, priority = 0): boolean {
     if (this.#entries.has(message.id)) return false;
-    const entry: Entry = { message, priority, state: 'ready', attempt: 0, token: '', leaseUntil: 0, version: 0, dueAt: 0, updatedAt: now, group: undefined, seq: 0 };
+    // Every field, the optional ones too, from the start: one shape for all entries, and no property
+    // store grown when a lease or a retry first sets one.
+    const entry: Entry = {
+      message,
+      priority,
+      state: 'ready',
+      attempt: 0,
+      token: '',
+      leaseUntil: 0,
+      abort: undefined,
+      progress: undefined,
+      holder: undefined,
+      version: 0,
+      dueAt: 0,
+      error: undefined,
+      updatedAt: now,
+      key: undefined,
+      group: undefined,
+      seq: 0,
+    };
     this.#entries.set(message.id, entry);
     this.#schedule(entry, dueAt, now);
     return true;
@@ -542,7 +561,7 @@ export class QueueState {
   /** A new lease of `entry` (already counted as leased): fresh token, attempt + 1, what the old lease carried dropped. */
   #lease(entry: Entry, leaseMs: number, now: number): void {
     entry.attempt++;
-    entry.token = randomUUID();
+    entry.token = newLeaseToken();
     entry.abort = undefined;
     entry.progress = undefined;
     entry.leaseUntil = now + leaseMs;

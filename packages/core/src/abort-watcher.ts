@@ -4,9 +4,12 @@ import type { Logger } from './logger';
 /** How often a consumer with running handlers asks its backend for abort requests (well within the 1 s promise). */
 export const ABORT_POLL_MS = 250;
 
-interface Watched {
+/** A running handler's lease, and who learns of an abort requested for it. */
+export interface Watched {
+  /** The lease to ask about. */
   readonly ref: LeaseRef;
-  readonly onAbort: (request: AbortRequest) => void;
+  /** An abort was requested (called once). */
+  abortRequested(request: AbortRequest): void;
 }
 
 /**
@@ -24,28 +27,36 @@ export class AbortWatcher {
     private readonly log: Logger,
   ) {}
 
-  /** Call `onAbort` (once) when an abort is requested for `ref`; the returned function stops watching. */
-  watch(ref: LeaseRef, onAbort: (request: AbortRequest) => void): () => void {
-    const w: Watched = { ref, onAbort };
+  /** Call `w.abortRequested` (once) when an abort is requested for `w.ref`, until `unwatch(w)`. */
+  watch(w: Watched): void {
     this.watched.add(w);
     if (!this.timer) {
       this.timer = setInterval(() => void this.poll(), ABORT_POLL_MS);
       this.timer.unref();
     }
-    return () => this.unwatch(w);
   }
 
-  private unwatch(w: Watched): void {
+  /** Stop watching `w`. */
+  unwatch(w: Watched): void {
     this.watched.delete(w);
-    if (this.watched.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+  }
+
+  /** Stop the timer now when nothing is watched (its consumer stops); otherwise it runs on. */
+  stopIfIdle(): void {
+    if (this.watched.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private async poll(): Promise<void> {
+    // The timer stops at the first poll that finds nothing, not with the last handler: a consumer running
+    // one job at a time would otherwise make and clear a timer for every job.
+    if (this.watched.size === 0) {
+      this.stopIfIdle();
+      return;
+    }
     // A slow backend must not pile up overlapping polls.
-    if (this.polling || this.watched.size === 0) return;
+    if (this.polling) return;
     this.polling = true;
     const batch = [...this.watched];
     try {
@@ -54,7 +65,7 @@ export class AbortWatcher {
         const request = found[i];
         if (request === undefined || !this.watched.has(w)) return;
         this.unwatch(w);
-        w.onAbort(request);
+        w.abortRequested(request);
       });
     } catch (err) {
       this.log.warn({ err }, 'checking for abort requests failed; retrying');

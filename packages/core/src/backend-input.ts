@@ -1,6 +1,6 @@
 import { ValidationError } from './errors';
 import { MAX_JOBS_PAGE, type AbortRequest, type AckOptions, type ClaimOptions, type FailureInfo, type JobListOptions, type LeaseRef, type LifecycleEvent, type ListOptions, type Message, type NackOutcome, type Outgoing, type ScheduleRecord, type KeyMode, type QueueLimits, MAX_LIMIT, MAX_RATE_WINDOW_MS } from './contract';
-import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isPlainObject } from './validation';
+import { assertEventName, assertHeaders, assertId, assertInt, assertJson, assertKnownKeys, assertQueueName, isEventName, isId, isPlainObject, isQueueName } from './validation';
 
 // Checks of Backend method arguments, called by BaseBackend before any backend code runs: a backend is a
 // public API of its own (tools and tests call it without Wrkr), so a bad call is refused with a
@@ -11,12 +11,24 @@ export const MAX_CLAIM = 10_000;
 
 /** Throw unless `value` is an epoch-ms instant (a whole, non-negative number: what Date.now() gives). */
 export function assertTime(value: unknown, field: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ValidationError(field, 'must be a whole number of epoch ms');
+  if (!isTime(value)) throw new ValidationError(field, 'must be a whole number of epoch ms');
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** Throw unless `value` is a whole number of milliseconds, at least `min`. */
 export function assertMs(value: unknown, field: string, min: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be a whole number of ms, at least ${min}`);
+  if (!isMs(value, min)) throw new ValidationError(field, `must be a whole number of ms, at least ${min}`);
+}
+
+function isMs(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
+function isInt(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function assertObject(value: unknown, field: string): asserts value is Record<string, unknown> {
@@ -28,48 +40,70 @@ function assertOptionalString(value: unknown, field: string): void {
 }
 
 function assertTid(value: unknown, field: string): void {
-  if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
-    throw new ValidationError(field, 'must be a string of 1–200 characters');
-  }
+  if (value !== undefined && !isTid(value)) throw new ValidationError(field, 'must be a string of 1–200 characters');
+}
+
+function isTid(value: unknown): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= 200;
 }
 
 /** Throw unless `m` is a well-formed message. */
 export function assertMessage(m: unknown, field: string): asserts m is Message {
   assertObject(m, field);
-  assertId(m.id, `${field}.id`);
-  assertEventName(m.name, `${field}.name`);
-  assertTid(m.tid, `${field}.tid`);
+  // Each field path is built only to throw with: this runs for every item written.
+  if (!isId(m.id)) assertId(m.id, `${field}.id`);
+  if (!isEventName(m.name)) assertEventName(m.name, `${field}.name`);
+  if (m.tid !== undefined) assertTid(m.tid, `${field}.tid`);
   if (m.headers !== undefined) assertHeaders(m.headers, `${field}.headers`);
-  assertOptionalString(m.body, `${field}.body`);
-  assertTime(m.publishedAt, `${field}.publishedAt`);
+  if (m.body !== undefined && typeof m.body !== 'string') assertOptionalString(m.body, `${field}.body`);
+  if (!isTime(m.publishedAt)) assertTime(m.publishedAt, `${field}.publishedAt`);
+}
+
+/** True for a well-formed message without headers (what assertMessage accepts, short of the headers' check). */
+function isPlainMessage(m: unknown): boolean {
+  return (
+    isPlainObject(m) &&
+    isId(m.id) &&
+    isEventName(m.name) &&
+    (m.tid === undefined || isTid(m.tid)) &&
+    m.headers === undefined &&
+    (m.body === undefined || typeof m.body === 'string') &&
+    isTime(m.publishedAt)
+  );
 }
 
 /** Throw unless `items` is an array of well-formed outgoing messages. */
 export function assertOutgoing(items: unknown, field = 'items'): asserts items is readonly Outgoing[] {
   if (!Array.isArray(items)) throw new ValidationError(field, 'must be an array');
-  items.forEach((item: unknown, i) => {
-    assertObject(item, `${field}[${i}]`);
-    assertMessage(item.message, `${field}[${i}].message`);
-    if (item.dueAt !== undefined) assertTime(item.dueAt, `${field}[${i}].dueAt`);
-    if (item.priority !== undefined) assertPriority(item.priority, `${field}[${i}].priority`);
-    assertItemKey(item, `${field}[${i}]`);
-  });
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
+    // The common item (a plain message, nothing else) passes without building its field paths.
+    if (isPlainObject(item) && item.dueAt === undefined && item.priority === undefined && item.key === undefined && item.keyMode === undefined && item.keyTtlMs === undefined && isPlainMessage(item.message)) continue;
+    const f = `${field}[${i}]`;
+    assertObject(item, f);
+    assertMessage(item.message, `${f}.message`);
+    if (item.dueAt !== undefined) assertTime(item.dueAt, `${f}.dueAt`);
+    if (item.priority !== undefined) assertPriority(item.priority, `${f}.priority`);
+    assertItemKey(item, f);
+  }
 }
 
 /** Throw unless `ref` addresses a lease. */
 export function assertLeaseRef(ref: unknown, field = 'ref'): asserts ref is LeaseRef {
   assertObject(ref, field);
-  assertQueueName(ref.queue, `${field}.queue`);
-  assertId(ref.id, `${field}.id`);
+  // Field paths are built only to throw with: this runs for every ack.
+  if (!isQueueName(ref.queue)) assertQueueName(ref.queue, `${field}.queue`);
+  if (!isId(ref.id)) assertId(ref.id, `${field}.id`);
   if (typeof ref.token !== 'string' || ref.token.length === 0) throw new ValidationError(`${field}.token`, 'must be a non-empty string');
 }
 
 /** Throw unless `o` are usable claim options. */
 export function assertClaimOptions(o: unknown, field = 'options'): asserts o is ClaimOptions {
   assertObject(o, field);
-  assertInt(o.max, `${field}.max`, 1, MAX_CLAIM);
-  assertMs(o.leaseMs, `${field}.leaseMs`, 1);
-  assertMs(o.waitMs, `${field}.waitMs`, 0);
+  // Field paths are built only to throw with: a consumer claims after every batch of jobs.
+  if (!isInt(o.max, 1, MAX_CLAIM)) assertInt(o.max, `${field}.max`, 1, MAX_CLAIM);
+  if (!isMs(o.leaseMs, 1)) assertMs(o.leaseMs, `${field}.leaseMs`, 1);
+  if (!isMs(o.waitMs, 0)) assertMs(o.waitMs, `${field}.waitMs`, 0);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new ValidationError(`${field}.signal`, 'must be an AbortSignal');
   if (o.holder !== undefined) {
     assertId(o.holder, `${field}.holder`);
@@ -240,32 +274,53 @@ const LIFECYCLE_KINDS = new Set(['active', 'progress', 'completed', 'failed', 'r
 
 /** Throw unless `e` is a lifecycle event: a known kind with the fields it carries, and no others. */
 export function assertLifecycleEvent(e: unknown, field = 'event'): asserts e is LifecycleEvent {
-  assertObject(e, field);
-  assertKnownKeys(e, ['kind', 'queue', 'id', 'name', 'attempt', 'at', 'progress', 'result', 'error', 'dueAt'], field);
-  if (typeof e.kind !== 'string' || !LIFECYCLE_KINDS.has(e.kind)) throw new ValidationError(`${field}.kind`, "must be 'active', 'progress', 'completed', 'failed' or 'retrying'");
-  assertQueueName(e.queue, `${field}.queue`);
-  assertId(e.id, `${field}.id`);
-  assertEventName(e.name, `${field}.name`);
-  assertInt(e.attempt, `${field}.attempt`, 1);
-  assertTime(e.at, `${field}.at`);
-  const only = (key: string, kinds: readonly string[]): boolean => {
-    if (e[key] === undefined) return false;
-    if (!kinds.includes(e.kind as string)) throw new ValidationError(`${field}.${key}`, `is not carried by a '${String(e.kind)}' event`);
-    return true;
-  };
-  if (e.kind === 'progress' && e.progress === undefined) throw new ValidationError(`${field}.progress`, 'is required by a progress event');
-  if (only('progress', ['progress'])) assertJsonText(e.progress, `${field}.progress`, MAX_PROGRESS_CHARS);
-  if (only('result', ['completed'])) assertJsonText(e.result, `${field}.result`, MAX_RESULT_CHARS);
-  if ((e.kind === 'failed' || e.kind === 'retrying') && e.error === undefined) throw new ValidationError(`${field}.error`, `is required by a ${e.kind} event`);
-  if (only('error', ['failed', 'retrying'])) assertFailure(e.error, `${field}.error`);
-  if (e.kind === 'retrying' && e.dueAt === undefined) throw new ValidationError(`${field}.dueAt`, 'is required by a retrying event');
-  if (only('dueAt', ['retrying'])) assertTime(e.dueAt, `${field}.dueAt`);
+  checkLifecycleEvent(e, field, undefined);
 }
 
 /** Throw unless `events` is an array of lifecycle events (each as `assertLifecycleEvent` takes). */
 export function assertLifecycleEvents(events: unknown, field = 'events'): asserts events is readonly LifecycleEvent[] {
   if (!Array.isArray(events)) throw new ValidationError(field, 'must be an array of lifecycle events');
-  events.forEach((e, i) => assertLifecycleEvent(e, `${field}[${i}]`));
+  for (let i = 0; i < events.length; i++) checkLifecycleEvent(events[i], field, i);
+}
+
+const LIFECYCLE_KEYS = ['kind', 'queue', 'id', 'name', 'attempt', 'at', 'progress', 'result', 'error', 'dueAt'];
+
+// Two lifecycle events go out per job: the event's path (`events[3].queue`) is only built to throw with.
+function checkLifecycleEvent(e: unknown, base: string, index: number | undefined): void {
+  if (!isPlainObject(e)) throw new ValidationError(pathOf(base, index), 'must be an object');
+  for (const key in e) {
+    if (Object.hasOwn(e, key) && !LIFECYCLE_KEYS.includes(key)) assertKnownKeys(e, LIFECYCLE_KEYS, pathOf(base, index));
+  }
+  if (typeof e.kind !== 'string' || !LIFECYCLE_KINDS.has(e.kind)) throw new ValidationError(`${pathOf(base, index)}.kind`, "must be 'active', 'progress', 'completed', 'failed' or 'retrying'");
+  if (!isQueueName(e.queue)) assertQueueName(e.queue, `${pathOf(base, index)}.queue`);
+  if (!isId(e.id)) assertId(e.id, `${pathOf(base, index)}.id`);
+  if (!isEventName(e.name)) assertEventName(e.name, `${pathOf(base, index)}.name`);
+  if (!isInt(e.attempt, 1)) assertInt(e.attempt, `${pathOf(base, index)}.attempt`, 1);
+  if (!isTime(e.at)) assertTime(e.at, `${pathOf(base, index)}.at`);
+  if (e.kind === 'progress' && e.progress === undefined) throw new ValidationError(`${pathOf(base, index)}.progress`, 'is required by a progress event');
+  if (carried(e, 'progress', ONLY_PROGRESS, base, index)) assertJsonText(e.progress, `${pathOf(base, index)}.progress`, MAX_PROGRESS_CHARS);
+  if (carried(e, 'result', ONLY_COMPLETED, base, index)) assertJsonText(e.result, `${pathOf(base, index)}.result`, MAX_RESULT_CHARS);
+  if ((e.kind === 'failed' || e.kind === 'retrying') && e.error === undefined) throw new ValidationError(`${pathOf(base, index)}.error`, `is required by a ${e.kind} event`);
+  if (carried(e, 'error', ONLY_FAILURES, base, index)) assertFailure(e.error, `${pathOf(base, index)}.error`);
+  if (e.kind === 'retrying' && e.dueAt === undefined) throw new ValidationError(`${pathOf(base, index)}.dueAt`, 'is required by a retrying event');
+  if (carried(e, 'dueAt', ONLY_RETRYING, base, index)) assertTime(e.dueAt, `${pathOf(base, index)}.dueAt`);
+}
+
+const ONLY_PROGRESS = ['progress'];
+const ONLY_COMPLETED = ['completed'];
+const ONLY_FAILURES = ['failed', 'retrying'];
+const ONLY_RETRYING = ['retrying'];
+
+/** True when `e` has `key`; throws when its kind does not carry it. */
+function carried(e: Record<string, unknown>, key: string, kinds: readonly string[], base: string, index: number | undefined): boolean {
+  if (e[key] === undefined) return false;
+  if (!kinds.includes(e.kind as string)) throw new ValidationError(`${pathOf(base, index)}.${key}`, `is not carried by a '${String(e.kind)}' event`);
+  return true;
+}
+
+/** `base`, or `base[index]` for an element of a list. */
+function pathOf(base: string, index: number | undefined): string {
+  return index === undefined ? base : `${base}[${index}]`;
 }
 
 /** Longest job key, in characters. */

@@ -7,6 +7,16 @@ import type { RenewedLease } from './lease-renewer';
 import type { Logger } from './logger';
 import type { ProgressWriter } from './progress-writer';
 
+/** What a delivery's context asks of the consumer running it (one object per delivery, not a closure each). */
+export interface DeliveryHooks {
+  /** Logger bound to the delivery, made on first use. */
+  log(): Logger;
+  /** Settle the item now (ctx.ack). */
+  ackNow(): Promise<boolean>;
+  /** Where progress goes beyond the Wrkr instance's event, made on first report; undefined when the backend keeps none. */
+  progressWriter(): ProgressWriter | undefined;
+}
+
 /**
  * The HandlerContext of one delivery. A class rather than an object literal with getters: it is built
  * for every delivery, and its signal and child logger are only created when the handler asks for them.
@@ -18,17 +28,15 @@ export class DeliveryContext implements HandlerContext {
     private readonly event: WrkrEvent,
     private readonly abort: LazyAbort,
     private readonly lease: RenewedLease,
-    private readonly logger: () => Logger,
     private readonly events: EventEmitter,
-    private readonly ackNow: () => Promise<boolean>,
-    private readonly makeProgressWriter?: () => ProgressWriter,
+    private readonly hooks: DeliveryHooks,
   ) {}
 
   #progressWriter?: ProgressWriter;
 
   /** Acknowledge now; later failures of the handler are logged, not retried. */
   ack(): Promise<boolean> {
-    return this.ackNow();
+    return this.hooks.ackNow();
   }
 
   /** Aborts on shutdown timeout, lease loss or job timeout. */
@@ -38,7 +46,7 @@ export class DeliveryContext implements HandlerContext {
 
   /** Logger bound to this delivery. */
   get log(): Logger {
-    return this.logger();
+    return this.hooks.log();
   }
 
   /**
@@ -46,14 +54,14 @@ export class DeliveryContext implements HandlerContext {
    * watchers in every process, where the backend can.
    */
   progress(progress: number | Record<string, unknown>): void {
-    if (this.makeProgressWriter !== undefined) (this.#progressWriter ??= this.makeProgressWriter()).report(progress);
-    this.logger().debug({ progress }, 'progress');
+    (this.#progressWriter ??= this.hooks.progressWriter())?.report(progress);
+    this.hooks.log().debug({ progress }, 'progress');
     this.events.emit('progress', { queue: this.queue, id: this.event.id, name: this.event.name, progress });
   }
 
-  /** Store the last progress value not written yet, if any (the handler has ended). */
-  flushProgress(): Promise<void> {
-    return this.#progressWriter?.flush() ?? Promise.resolve();
+  /** Store the last progress value not written yet, if any (the handler has ended); undefined when it never reported any. */
+  flushProgress(): Promise<void> | undefined {
+    return this.#progressWriter?.flush();
   }
 
   /** Extend the lease to `duration` from now. */

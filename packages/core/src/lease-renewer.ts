@@ -11,6 +11,14 @@ export interface RenewedLease {
   stop(): void;
 }
 
+/** The delivery a lease belongs to: where a renewal failure is logged and who learns that the lease is lost. */
+export interface LeaseOwner {
+  /** The delivery's logger. */
+  log(): Logger;
+  /** The backend said the lease is gone. */
+  leaseLost(err: StaleLeaseError): void;
+}
+
 /** One tracked lease: also the handle its handler's context holds (one object per delivery, not three). */
 class Entry implements RenewedLease {
   renewedAt = Date.now();
@@ -20,8 +28,7 @@ class Entry implements RenewedLease {
     private readonly renewer: LeaseRenewer,
     readonly ref: LeaseRef,
     public leaseMs: number,
-    readonly log: () => Logger,
-    readonly onLost: (err: StaleLeaseError) => void,
+    readonly owner: LeaseOwner,
   ) {}
 
   async extendNow(leaseMs: number): Promise<void> {
@@ -49,8 +56,8 @@ export class LeaseRenewer {
   ) {}
 
   /** Start renewing `ref`'s lease. */
-  track(ref: LeaseRef, log: () => Logger, onLost: (err: StaleLeaseError) => void): RenewedLease {
-    const entry = new Entry(this, ref, this.leaseMs, log, onLost);
+  track(ref: LeaseRef, owner: LeaseOwner): RenewedLease {
+    const entry = new Entry(this, ref, this.leaseMs, owner);
     this.entries.add(entry);
     if (!this.timer) {
       this.timer = setInterval(() => this.sweep(), Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(this.leaseMs / 6))));
@@ -74,13 +81,22 @@ export class LeaseRenewer {
   untrack(entry: Entry): void {
     entry.stopped = true;
     this.entries.delete(entry);
-    if (this.entries.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+  }
+
+  /** Stop the timer now when no lease is tracked (its consumer stops); otherwise it runs on. */
+  stopIfIdle(): void {
+    if (this.entries.size > 0 || this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private sweep(): void {
+    // The timer stops at the first sweep that finds nothing, not with the last lease: a consumer running
+    // one job at a time would otherwise make and clear a timer for every job.
+    if (this.entries.size === 0) {
+      this.stopIfIdle();
+      return;
+    }
     const now = Date.now();
     for (const entry of this.entries) {
       if (now - entry.renewedAt >= entry.leaseMs / 3) void this.renew(entry, now);
@@ -97,14 +113,14 @@ export class LeaseRenewer {
     } catch (err) {
       // A failed renewal is retried at the next sweep; the lease is only lost when the backend says so.
       entry.renewedAt = previous;
-      entry.log().warn({ err }, 'lease renewal failed; retrying');
+      entry.owner.log().warn({ err }, 'lease renewal failed; retrying');
     }
   }
 
   private lost(entry: Entry, err: StaleLeaseError): void {
     if (entry.stopped) return;
     this.untrack(entry);
-    entry.log().warn('lease lost; the item will be redelivered');
-    entry.onLost(err);
+    entry.owner.log().warn('lease lost; the item will be redelivered');
+    entry.owner.leaseLost(err);
   }
 }

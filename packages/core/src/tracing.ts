@@ -135,13 +135,19 @@ export function traceScheduleOrigin(headers: Headers | undefined): Headers | und
 export type MarkFailed = (err: unknown) => void;
 const NO_MARK: MarkFailed = () => undefined;
 
+/** One delivery's processing, run by traceConsume. */
+export interface ConsumeRun {
+  /** Process the delivery; `mark` marks its span failed. */
+  process(mark: MarkFailed): Promise<void>;
+}
+
 /**
  * Run one delivery under a consumer span, child of the publisher's span carried in its headers, so the
  * handler's own spans join the publisher's trace. Every queue's copy of one publish is a child of it.
  */
-export function traceConsume(backend: string, queue: string, d: Delivery, run: (mark: MarkFailed) => Promise<void>): Promise<void> {
+export function traceConsume(backend: string, queue: string, d: Delivery, run: ConsumeRun): Promise<void> {
   const t = tracer();
-  if (t === undefined) return run(NO_MARK);
+  if (t === undefined) return run.process(NO_MARK);
   const parent = extract(d.message.headers);
   const parentCtx = parent === undefined ? api!.ROOT_CONTEXT : api!.trace.setSpanContext(api!.ROOT_CONTEXT, parent);
   const span = t.startSpan(
@@ -153,5 +159,5 @@ export function traceConsume(backend: string, queue: string, d: Delivery, run: (
     parentCtx,
   );
   const mark: MarkFailed = (err) => recordError(span, err);
-  return api!.context.with(api!.trace.setSpan(parentCtx, span), () => run(mark)).finally(() => span.end());
+  return api!.context.with(api!.trace.setSpan(parentCtx, span), () => run.process(mark)).finally(() => span.end());
 }

@@ -27,6 +27,20 @@ describe('the consumer loop', () => {
     expect(isWrkrError(reasons[0], 'ERR_WRKR_TIMEOUT')).toBe(true);
   });
 
+  it('lets timers run while one at a time it drains a backlog that the backend answers at once', async () => {
+    const w = await make();
+    const n = 20_000;
+    for (let i = 0; i < n; i += 1000) await w.send('backlog', Array.from({ length: 1000 }, () => ({ name: 'job.quick' })));
+    let handled = 0;
+    const all = new Promise<void>((resolve) => w.on('completed', () => ++handled === n && resolve()));
+    // Memory claims never wait on I/O: without a turn of the event loop now and then, this timer (like a
+    // lease renewal or a lifecycle batch) would only fire once all items are done.
+    const handledWhenTimerFired = new Promise<number>((resolve) => setTimeout(() => resolve(handled), 0));
+    await w.subscribe('backlog', null, () => undefined, { concurrency: 1 });
+    expect(await handledWhenTimerFired).toBeLessThan(n);
+    await all;
+  });
+
   it('spreads items over competing consumers in different processes', async () => {
     const a = await make();
     const b = await make();
