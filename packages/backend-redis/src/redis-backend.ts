@@ -40,6 +40,7 @@ import {
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule, keyOutcomes } from './codec';
 import { AckBatcher } from './ack-batcher';
 import { LifecycleChannels } from './lifecycle-channels';
+import { LifecycleSender } from './lifecycle-sender';
 import { decodeJob, decodeJobs, decodePending } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
@@ -89,6 +90,7 @@ export class RedisBackend extends BaseBackend {
   private readonly sub: Redis | Cluster;
   private readonly hub: WakeHub;
   private readonly lifecycle: LifecycleChannels;
+  private readonly lifecycleSender: LifecycleSender;
   private readonly watchdogMs: number;
   private readonly acks = new AckBatcher(async (acks) => {
     const args: Array<string | number> = [];
@@ -151,6 +153,7 @@ export class RedisBackend extends BaseBackend {
     this.sub.on('reconnecting', () => this.log.debug({ role: 'wake-ups' }, 'redis reconnecting'));
     this.hub = new WakeHub(this.sub, this.keys.wakeChannel, this.log, watchdogMs);
     this.lifecycle = new LifecycleChannels(this.sub, this.keys.prefix, this.log);
+    this.lifecycleSender = new LifecycleSender((args) => this.run('lifecycle', args), !isCluster(this.client), this.log);
   }
 
   /** @inheritdoc */
@@ -486,7 +489,7 @@ export class RedisBackend extends BaseBackend {
 
   /** @inheritdoc */
   protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
-    await this.run('lifecycle', [Date.now(), ...events.flatMap((event) => [event.queue, COUNTED[event.kind], JSON.stringify(event)])]);
+    await this.lifecycleSender.send(events);
   }
 
   /** @inheritdoc */
@@ -568,9 +571,6 @@ export class RedisBackend extends BaseBackend {
     return new BackendError(maskUrl(`redis ${op} failed: ${message}`), { cause: err });
   }
 }
-
-/** The counter a lifecycle event adds one to ('' for none), as the lifecycle script takes it. */
-const COUNTED: Readonly<Record<LifecycleEvent['kind'], string>> = { active: '', progress: '', completed: 'completed', failed: 'failed', retrying: 'retried' };
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
