@@ -93,14 +93,34 @@ export class RedisBackend extends BaseBackend {
   private readonly lifecycleSender: LifecycleSender;
   private readonly watchdogMs: number;
   private readonly acks = new AckBatcher(async (acks) => {
-    const args: Array<string | number> = [];
-    for (const { ref: r, keep } of acks) args.push(r.queue, r.id, r.token, keep?.count ?? '', keep?.ageMs ?? '', keep?.result ?? '');
+    // Grouped by queue (almost always one), three arguments an ack: the script's work per argument and
+    // ioredis's per argument are most of an ack's cost.
+    const byQueue = new Map<string, number[]>();
+    acks.forEach(({ ref }, k) => {
+      const slots = byQueue.get(ref.queue);
+      if (slots === undefined) byQueue.set(ref.queue, [k]);
+      else slots.push(k);
+    });
+    const args: Array<string | number> = [this.keys.prefix, Date.now()];
+    const order: number[] = [];
+    for (const [queue, slots] of byQueue) {
+      args.push(queue, slots.length);
+      for (const k of slots) {
+        const { ref, keep } = acks[k]!;
+        args.push(ref.id, ref.token, keep === undefined ? '' : `${keep.count}|${keep.ageMs}|${keep.result ?? ''}`);
+        order.push(k);
+      }
+    }
     // Not `run`: acks issued just before close() still go out ahead of the QUIT.
+    let replies: number[];
     try {
-      return (await runScript(this.client, 'ack', this.keys.anchor, [this.keys.prefix, Date.now(), ...args])) as number[];
+      replies = (await runScript(this.client, 'ack', this.keys.anchor, args)) as number[];
     } catch (err) {
       throw this.wrap('ack', err);
     }
+    const results = new Array<number>(acks.length);
+    order.forEach((k, i) => (results[k] = replies[i]!));
+    return results;
   });
   private readonly tokenBase = `${randomBytes(9).toString('base64url')}.`;
   private claimSeq = 0;
