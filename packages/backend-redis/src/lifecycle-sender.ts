@@ -11,8 +11,8 @@ const COUNTED: Readonly<Record<LifecycleEvent['kind'], '' | 'completed' | 'faile
 
 /**
  * Sends lifecycle batches to `lifecycle.lua`, encoding and shipping events only for queues somebody
- * watches. Most queues have no watcher, and an event's JSON (two per job) cost more client CPU than the
- * job's claim and ack together, so a queue starts quiet: its batch sends three counts, and the script
+ * watches. Most queues have no watcher, and encoding and shipping two JSON events per job was the largest
+ * single client cost of a job (bench/lifecycle.js: 0.70× of the capability masked off), so a queue starts quiet: its batch sends three counts, and the script
  * answers which quiet queues have a subscriber on their channel right now (PUBSUB NUMSUB, inside the
  * same atomic call). Those queues' events are then sent again, uncounted, and the queue stays watched
  * until a batch's PUBLISHes reach nobody. A watcher subscribed before a call runs therefore gets that
@@ -22,7 +22,9 @@ const COUNTED: Readonly<Record<LifecycleEvent['kind'], '' | 'completed' | 'faile
  */
 export class LifecycleSender {
   readonly #watched = new Set<string>();
-  #tail: Promise<unknown> = Promise.resolve();
+  #gathered: LifecycleEvent[] = [];
+  #waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  #sending = false;
 
   constructor(
     private readonly script: LifecycleScript,
@@ -30,11 +32,34 @@ export class LifecycleSender {
     private readonly log: Logger,
   ) {}
 
-  /** Count and publish `events`; resolves once the counts are stored (after the batches before it). */
+  /**
+   * Count and publish `events`; resolves once the counts are stored. One call is in flight at a time:
+   * batches handed over meanwhile go together in the next, so a slow server delays counts by a round
+   * trip instead of queueing calls.
+   */
   send(events: readonly LifecycleEvent[]): Promise<void> {
-    const done = this.#tail.then(() => this.#send(events));
-    this.#tail = done.catch(() => undefined);
-    return done;
+    return new Promise<void>((resolve, reject) => {
+      for (const event of events) this.#gathered.push(event);
+      this.#waiting.push({ resolve, reject });
+      if (!this.#sending) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#sending = true;
+    while (this.#waiting.length > 0) {
+      const events = this.#gathered;
+      const waiting = this.#waiting;
+      this.#gathered = [];
+      this.#waiting = [];
+      try {
+        await this.#send(events);
+        for (const w of waiting) w.resolve();
+      } catch (err) {
+        for (const w of waiting) w.reject(err);
+      }
+    }
+    this.#sending = false;
   }
 
   async #send(events: readonly LifecycleEvent[]): Promise<void> {

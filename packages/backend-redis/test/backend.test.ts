@@ -2,7 +2,9 @@ import { ValidationError, type Delivery, type LifecycleEvent } from '@wrkr/core/
 import type { RedisBackend } from '../src';
 
 const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { scriptSources } from '../src/scripts';
 import { destroyNamespace, message, REDIS_URL, sleep, startBackend } from './helpers';
 
 describe('RedisBackend', () => {
@@ -254,5 +256,30 @@ describe('RedisBackend', () => {
     monitor.disconnect();
     // Quiet batches (0 and 3) published nothing; the one that found the watcher gone (completed 2) did.
     expect(published).toEqual(['id1', 'id1', 'id2', 'id2', 'id4', 'id4']);
+  });
+  it('lifecycle batches handed over while a call is in flight go together in the next call, in order, all counted', async () => {
+    const a = await backend();
+    const b = await backend(a.namespace);
+    const source = scriptSources().get('lifecycle')!;
+    const sha = createHash('sha1').update(source).digest('hex');
+    const monitor = await new Redis(REDIS_URL).monitor();
+    let calls = 0;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      // A script's first call on a connection goes as EVAL with its source, later ones as EVALSHA.
+      if ((args[1] === sha || args[1] === source) && args[4] === `{${a.namespace}}:`) calls++;
+    });
+    const seen: string[] = [];
+    const w = await b.watchLifecycle('q', (e) => seen.push(e.id));
+    const ids = Array.from({ length: 50 }, (_, n) => `id${n}`);
+    await Promise.all(ids.map((id, n) => a.publishLifecycle([{ kind: 'completed', queue: 'q', id, name: 'job.run', attempt: 1, at: 1_000 + n }])));
+    await sleep(100);
+    monitor.disconnect();
+    expect(seen).toEqual(ids);
+    expect(await b.counters('q')).toMatchObject({ completed: 50 });
+    // Not one call each: the first (quiet: counted, then sent again to the watcher it found), and the
+    // rest in one more unless they were all gathered before the first went out.
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+    await w.close();
   });
 });
