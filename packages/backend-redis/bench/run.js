@@ -4,12 +4,16 @@
  * wrkr (Redis backend) vs BullMQ vs bee-queue on the same Redis, in the same run (issue 3); end to end
  * also against the simplest reliable list queue on bare ioredis (./list-queue.js), the floor.
  *
- *   npm run build && node packages/backend-redis/bench/run.js [--only e2e,delayed,depth,memory] [--quick]
+ *   npm run build && node packages/backend-redis/bench/run.js [--only e2e,delayed,depth,memory] [--quick] [--rounds N]
+ *
+ * End to end runs every system `--rounds` times (default 5), alternating, and prints the median: a
+ * system's first run in the process is JIT-cold (wrkr's ran at half its speed there), and alternating
+ * spreads a shared machine's drift over all of them.
  *
  * REDIS_URL (default redis://127.0.0.1:6379/0) picks the server; every system uses a unique key prefix
  * and deletes its keys afterwards.
  */
-const { latenessSummary, fmt, benchArgs } = require('../../../bench/measure');
+const { latenessSummary, fmt, benchArgs, roundsArg, median, alternatingRounds } = require('../../../bench/measure');
 const systems = [require('./wrkr'), require('./bullmq'), require('./bee-queue')];
 const wrkr = systems[0];
 const floor = require('./list-queue');
@@ -17,16 +21,19 @@ const results = require('../../../bench/results').benchResults('redis');
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const { quick, enabled } = benchArgs();
+const rounds = roundsArg(5);
 const ratio = (a, b) => (a / b).toFixed(2);
 
 async function endToEnd() {
   const total = quick ? 10_000 : 50_000;
   for (const concurrency of [100, 1]) {
-    console.log(`\n## end-to-end: ${fmt(total)} events, published in batches of 1,000, concurrency ${concurrency}`);
+    console.log(`\n## end-to-end: ${fmt(total)} events, published in batches of 1,000, concurrency ${concurrency}, median of ${rounds} alternating rounds`);
+    const all = [...systems, floor];
+    const runs = await alternatingRounds(all.map((s) => s.name), rounds, (name) => all.find((s) => s.name === name).endToEnd(url, { total, batch: 1000, concurrency }));
     const rate = {};
-    for (const s of [...systems, floor]) {
-      rate[s.name] = await s.endToEnd(url, { total, batch: 1000, concurrency });
-      console.log(`${s.name.padEnd(10)} ${fmt(rate[s.name]).padStart(8)} events/s`);
+    for (const s of all) {
+      rate[s.name] = median(runs[s.name]);
+      console.log(`${s.name.padEnd(10)} ${fmt(rate[s.name]).padStart(8)} events/s   (runs ${runs[s.name].map(fmt).join(', ')})`);
     }
     results.add(`end to end, concurrency ${concurrency}`, { unit: 'events/s', values: rate, ...(concurrency === 100 && { target: '≥ 4× bullmq, ≥ 2× bee-queue, ≥ 0.6× list-queue' }) });
     console.log(`ratio wrkr/bullmq ${ratio(rate.wrkr, rate.bullmq)}   wrkr/bee-queue ${ratio(rate.wrkr, rate['bee-queue'])}   wrkr/list-queue ${ratio(rate.wrkr, rate['list-queue'])}` +

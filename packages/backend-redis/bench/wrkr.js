@@ -7,15 +7,18 @@ const { counter, within, sleep } = require('../../../bench/measure');
 const { usedMemory } = require('./redis-memory');
 const { namespace, destroy } = require('./namespace');
 
-async function open(url, ns = namespace()) {
-  const wrkr = new Wrkr({ backend: new RedisBackend({ url, namespace: ns }), worker: false, scheduler: false });
+async function open(url, ns = namespace(), { lifecycle = true } = {}) {
+  const backend = new RedisBackend({ url, namespace: ns });
+  // Masking the capability off shows what lifecycle events cost (bench/cost.js --no-lifecycle).
+  if (!lifecycle) Object.defineProperty(backend, 'capabilities', { value: Object.freeze({ ...backend.capabilities, lifecycleEvents: false }) });
+  const wrkr = new Wrkr({ backend, worker: false, scheduler: false });
   await wrkr.start();
   return { wrkr, ns };
 }
 
 /** Publish `total` events in batches and handle them with `concurrency`; events/s from first publish to last ack. */
-async function endToEnd(url, { total, batch, concurrency }) {
-  const { wrkr, ns } = await open(url);
+async function endToEnd(url, { total, batch, concurrency, lifecycle = true }) {
+  const { wrkr, ns } = await open(url, undefined, { lifecycle });
   try {
     const c = counter(total);
     wrkr.on('completed', () => c.tick());

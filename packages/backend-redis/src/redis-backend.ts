@@ -40,6 +40,7 @@ import {
 import { decodeFailed, decodeMessage, decodeSchedule, decodeWorker, encodeFailure, encodeMessage, encodeSchedule, keyOutcomes } from './codec';
 import { AckBatcher } from './ack-batcher';
 import { LifecycleChannels } from './lifecycle-channels';
+import { LifecycleSender } from './lifecycle-sender';
 import { decodeJob, decodeJobs, decodePending } from './inspect';
 import { Keys } from './keys';
 import { defineScripts, runScript, type ScriptName } from './scripts';
@@ -89,16 +90,37 @@ export class RedisBackend extends BaseBackend {
   private readonly sub: Redis | Cluster;
   private readonly hub: WakeHub;
   private readonly lifecycle: LifecycleChannels;
+  private readonly lifecycleSender: LifecycleSender;
   private readonly watchdogMs: number;
   private readonly acks = new AckBatcher(async (acks) => {
-    const args: Array<string | number> = [];
-    for (const { ref: r, keep } of acks) args.push(r.queue, r.id, r.token, keep?.count ?? '', keep?.ageMs ?? '', keep?.result ?? '');
+    // Grouped by queue (almost always one), three arguments an ack: the script's work per argument and
+    // ioredis's per argument are most of an ack's cost.
+    const byQueue = new Map<string, number[]>();
+    acks.forEach(({ ref }, k) => {
+      const slots = byQueue.get(ref.queue);
+      if (slots === undefined) byQueue.set(ref.queue, [k]);
+      else slots.push(k);
+    });
+    const args: Array<string | number> = [this.keys.prefix, Date.now()];
+    const order: number[] = [];
+    for (const [queue, slots] of byQueue) {
+      args.push(queue, slots.length);
+      for (const k of slots) {
+        const { ref, keep } = acks[k]!;
+        args.push(ref.id, ref.token, keep === undefined ? '' : `${keep.count}|${keep.ageMs}|${keep.result ?? ''}`);
+        order.push(k);
+      }
+    }
     // Not `run`: acks issued just before close() still go out ahead of the QUIT.
+    let replies: number[];
     try {
-      return (await runScript(this.client, 'ack', this.keys.anchor, [this.keys.prefix, Date.now(), ...args])) as number[];
+      replies = (await runScript(this.client, 'ack', this.keys.anchor, args)) as number[];
     } catch (err) {
       throw this.wrap('ack', err);
     }
+    const results = new Array<number>(acks.length);
+    order.forEach((k, i) => (results[k] = replies[i]!));
+    return results;
   });
   private readonly tokenBase = `${randomBytes(9).toString('base64url')}.`;
   private claimSeq = 0;
@@ -151,6 +173,7 @@ export class RedisBackend extends BaseBackend {
     this.sub.on('reconnecting', () => this.log.debug({ role: 'wake-ups' }, 'redis reconnecting'));
     this.hub = new WakeHub(this.sub, this.keys.wakeChannel, this.log, watchdogMs);
     this.lifecycle = new LifecycleChannels(this.sub, this.keys.prefix, this.log);
+    this.lifecycleSender = new LifecycleSender((args) => this.run('lifecycle', args), !isCluster(this.client), this.log);
   }
 
   /** @inheritdoc */
@@ -486,7 +509,7 @@ export class RedisBackend extends BaseBackend {
 
   /** @inheritdoc */
   protected async _publishLifecycle(events: readonly LifecycleEvent[]): Promise<void> {
-    await this.run('lifecycle', [Date.now(), ...events.flatMap((event) => [event.queue, COUNTED[event.kind], JSON.stringify(event)])]);
+    await this.lifecycleSender.send(events);
   }
 
   /** @inheritdoc */
@@ -568,9 +591,6 @@ export class RedisBackend extends BaseBackend {
     return new BackendError(maskUrl(`redis ${op} failed: ${message}`), { cause: err });
   }
 }
-
-/** The counter a lifecycle event adds one to ('' for none), as the lifecycle script takes it. */
-const COUNTED: Readonly<Record<LifecycleEvent['kind'], string>> = { active: '', progress: '', completed: 'completed', failed: 'failed', retrying: 'retried' };
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

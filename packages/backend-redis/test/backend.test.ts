@@ -1,8 +1,10 @@
-import { ValidationError, type Delivery } from '@wrkr/core/backend';
+import { ValidationError, type Delivery, type LifecycleEvent } from '@wrkr/core/backend';
 import type { RedisBackend } from '../src';
 
 const ref = (d: Delivery) => ({ queue: d.queue, id: d.message.id, token: d.token });
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { scriptSources } from '../src/scripts';
 import { destroyNamespace, message, REDIS_URL, sleep, startBackend } from './helpers';
 
 describe('RedisBackend', () => {
@@ -201,5 +203,83 @@ describe('RedisBackend', () => {
     await Promise.all(consumers);
     expect(seen.size).toBe(total);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
+  it('acks of several queues in one batch each answer for their own lease, kept or not', async () => {
+    const b = await backend();
+    await b.send('a', [{ message: message('x') }, { message: message('x') }]);
+    await b.send('b', [{ message: message('x') }]);
+    const inA = await b.claim('a', { max: 2, leaseMs: 10_000, waitMs: 0 });
+    const [inB] = await b.claim('b', { max: 1, leaseMs: 10_000, waitMs: 0 });
+    // One tick, so one script call: queues interleaved, a stale token among them, one kept with a result.
+    const results = await Promise.all([
+      b.ack(ref(inA[0]!)),
+      b.ack({ ...ref(inB!), token: 'stale' }),
+      b.ack(ref(inA[1]!), { keep: { count: 10, ageMs: 60_000, result: '{"a|b":1}' } }),
+      b.ack(ref(inB!)),
+    ]);
+    expect(results).toEqual([true, false, true, true]);
+    expect(await b.stats('a')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0 });
+    expect(await b.stats('b')).toEqual({ ready: 0, delayed: 0, inFlight: 0, failed: 0 });
+    const kept = await b.job('a', inA[1]!.message.id);
+    expect(kept).toMatchObject({ state: 'completed', result: '{"a|b":1}' });
+    expect(await b.job('a', inA[0]!.message.id)).toBeUndefined();
+  });
+
+  it('sends lifecycle events only while a queue is watched, and a watcher arriving or leaving between batches changes nothing it sees', async () => {
+    const a = await backend();
+    const b = await backend(a.namespace);
+    const event = (kind: 'active' | 'completed', n: number): LifecycleEvent => ({ kind, queue: 'q', id: `id${n}`, name: 'job.run', attempt: 1, at: 1_000 + n });
+    // What goes over the wire is the point: PUBLISHes on the queue's channel, as the server runs them.
+    const monitor = await new Redis(REDIS_URL).monitor();
+    const published: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (String(args[0]).toLowerCase() === 'publish' && args[1] === `{${a.namespace}}:ev:q`) published.push((JSON.parse(args[2]!) as LifecycleEvent).id);
+    });
+    await a.publishLifecycle([event('active', 0), event('completed', 0)]); // nobody watches: counted only
+    const seen: LifecycleEvent[] = [];
+    const w = await b.watchLifecycle('q', (e) => seen.push(e));
+    await a.publishLifecycle([event('active', 1), event('completed', 1)]); // the queue was quiet: found watched, sent again
+    await a.publishLifecycle([event('active', 2)]); // watched: sent at once
+    await sleep(100);
+    expect(seen).toEqual([event('active', 1), event('completed', 1), event('active', 2)]);
+    await w.close();
+    await a.publishLifecycle([event('completed', 2)]); // reaches nobody: the queue goes quiet again
+    await a.publishLifecycle([event('active', 3), event('completed', 3)]);
+    const again: LifecycleEvent[] = [];
+    const w2 = await b.watchLifecycle('q', (e) => again.push(e));
+    await a.publishLifecycle([event('active', 4), event('completed', 4)]);
+    await sleep(100);
+    expect(again).toEqual([event('active', 4), event('completed', 4)]);
+    expect(seen).toHaveLength(3);
+    expect(await b.counters('q')).toMatchObject({ completed: 5, failed: 0, retried: 0 });
+    await w2.close();
+    monitor.disconnect();
+    // Quiet batches (0 and 3) published nothing; the one that found the watcher gone (completed 2) did.
+    expect(published).toEqual(['id1', 'id1', 'id2', 'id2', 'id4', 'id4']);
+  });
+  it('lifecycle batches handed over while a call is in flight go together in the next call, in order, all counted', async () => {
+    const a = await backend();
+    const b = await backend(a.namespace);
+    const source = scriptSources().get('lifecycle')!;
+    const sha = createHash('sha1').update(source).digest('hex');
+    const monitor = await new Redis(REDIS_URL).monitor();
+    let calls = 0;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      // A script's first call on a connection goes as EVAL with its source, later ones as EVALSHA.
+      if ((args[1] === sha || args[1] === source) && args[4] === `{${a.namespace}}:`) calls++;
+    });
+    const seen: string[] = [];
+    const w = await b.watchLifecycle('q', (e) => seen.push(e.id));
+    const ids = Array.from({ length: 50 }, (_, n) => `id${n}`);
+    await Promise.all(ids.map((id, n) => a.publishLifecycle([{ kind: 'completed', queue: 'q', id, name: 'job.run', attempt: 1, at: 1_000 + n }])));
+    await sleep(100);
+    monitor.disconnect();
+    expect(seen).toEqual(ids);
+    expect(await b.counters('q')).toMatchObject({ completed: 50 });
+    // Not one call each: the first (quiet: counted, then sent again to the watcher it found), and the
+    // rest in one more unless they were all gathered before the first went out.
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+    await w.close();
   });
 });

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import type { Delivery } from '@wrkr/core/backend';
+import type { Delivery, LifecycleEvent } from '@wrkr/core/backend';
 import { RedisBackend } from '../src';
 import { message } from './helpers';
 import { LocalCluster } from './redis-cluster';
@@ -61,6 +61,31 @@ describe('RedisBackend on a three-node Redis Cluster', () => {
       }
     } finally {
       await Promise.all(backends.map((b) => b.close()));
+    }
+  });
+  it('publishes every lifecycle event on a Cluster, where a subscriber may sit on another node, and counts it', async () => {
+    // The watcher's pub/sub connection and the script's node differ for some namespace of these.
+    const pairs: Array<[RedisBackend, RedisBackend]> = [];
+    for (const namespace of ['la', 'lb', 'lc', 'ld']) {
+      const [a, b] = [new RedisBackend({ client, namespace }), new RedisBackend({ client, namespace })];
+      await Promise.all([a.start(), b.start()]);
+      pairs.push([a, b]);
+    }
+    try {
+      for (const [a, b] of pairs) {
+        const seen: LifecycleEvent[] = [];
+        const w = await b.watchLifecycle('q', (e) => seen.push(e));
+        const event: LifecycleEvent = { kind: 'completed', queue: 'q', id: 'id1', name: 'job.run', attempt: 1, at: 1_000 };
+        await a.publishLifecycle([event]);
+        await a.publishLifecycle([{ ...event, id: 'id2' }]);
+        for (let waited = 0; seen.length < 2 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+        expect(seen.map((e) => e.id)).toEqual(['id1', 'id2']);
+        expect(await a.counters('q')).toMatchObject({ completed: 2 });
+        await w.close();
+        await a.deleteQueue('q');
+      }
+    } finally {
+      await Promise.all(pairs.flat().map((b) => b.close()));
     }
   });
 });

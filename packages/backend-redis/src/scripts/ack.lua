@@ -1,27 +1,31 @@
 --@include common
--- Remove leased items whose token still holds the lease, keeping those acked with `keep` as completed:
--- ARGV = ns, now, then (queue, id, token, count, ageMs, result) per item; count '' = plain ack (no
--- keep), result '' = kept without a result. Returns one 1 (acked) or 0 (stale token, nothing changed)
--- per item. A kept item goes to the queue's `cdone` zset (score = completion time; re-adding an id
--- moves it) with its message in `cmsg` and `attempt|expiresAt|result` in `cinfo`; the queue's completed
--- items are then trimmed to the last kept item's bounds (newest `count`, none older than `ageMs`), which
--- costs O(log n) plus the items removed. Concurrent acks arrive here batched, so the per-queue work is
--- done with one command per structure.
+-- Remove leased items whose token still holds the lease, keeping those acked with a keep as completed:
+-- ARGV = ns, now, then per queue: queue, n, and n items (id, token, keep), keep '' = plain ack, else
+-- `count|ageMs|result` (result '' = kept without one). Returns one 1 (acked) or 0 (stale token, nothing
+-- changed) per item, in argument order. A kept item goes to the queue's `cdone` zset (score = completion
+-- time; re-adding an id moves it) with its message in `cmsg` and `attempt|expiresAt|result` in `cinfo`;
+-- the queue's completed items are then trimmed to the last kept item's bounds (newest `count`, none
+-- older than `ageMs`), which costs O(log n) plus the items removed. Concurrent acks arrive here batched
+-- and grouped by queue, so the per-queue work is done with one command per structure.
 local now = tonumber(ARGV[2])
-local by_queue, order = {}, {}
-for i = 3, #ARGV, 6 do
-  local queue = ARGV[i]
-  local group = by_queue[queue]
-  if not group then
-    group = { ids = {}, tokens = {}, slots = {}, keeps = {} }
-    by_queue[queue] = group
-    order[#order + 1] = queue
+local groups = {}
+local i = 3
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 1])
+  local group = { queue = ARGV[i], ids = {}, tokens = {}, keeps = {} }
+  for k = 1, n do
+    local at = i + 2 + (k - 1) * 3
+    group.ids[k] = ARGV[at]
+    group.tokens[k] = ARGV[at + 1]
+    local keep = ARGV[at + 2]
+    if keep ~= '' then
+      local a = string.find(keep, '|', 1, true)
+      local b = string.find(keep, '|', a + 1, true)
+      group.keeps[k] = { tonumber(string.sub(keep, 1, a - 1)), tonumber(string.sub(keep, a + 1, b - 1)), string.sub(keep, b + 1) }
+    end
   end
-  local k = #group.ids + 1
-  group.ids[k] = ARGV[i + 1]
-  group.tokens[k] = ARGV[i + 2]
-  group.slots[k] = (i - 3) / 6 + 1
-  if ARGV[i + 3] ~= '' then group.keeps[k] = { tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5] } end
+  groups[#groups + 1] = group
+  i = i + 2 + n * 3
 end
 
 -- Drop completed items of a queue beyond `count` (oldest first) or completed before `now - age_ms`.
@@ -40,8 +44,8 @@ local function trim_completed(queue, count, age_ms)
 end
 
 local out = {}
-for _, queue in ipairs(order) do
-  local group = by_queue[queue]
+for _, group in ipairs(groups) do
+  local queue = group.queue
   local lease_key = qk(queue, 'lease')
   local held = redis.call('HMGET', lease_key, unpack(group.ids))
   local acked = {}
@@ -50,7 +54,7 @@ for _, queue in ipairs(order) do
   for k, id in ipairs(group.ids) do
     if held[k] == group.tokens[k] then
       acked[#acked + 1] = id
-      out[group.slots[k]] = 1
+      out[#out + 1] = 1
       local keep = group.keeps[k]
       if keep then
         kept[#kept + 1] = id
@@ -58,7 +62,7 @@ for _, queue in ipairs(order) do
         last_keep = keep
       end
     else
-      out[group.slots[k]] = 0
+      out[#out + 1] = 0
     end
   end
   if #kept > 0 then
