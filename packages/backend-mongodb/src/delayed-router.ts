@@ -23,6 +23,17 @@ export function routingGuard(id: string, now: number): string {
 }
 
 /**
+ * Guard key recording that a delayed publish was routed, written after its messages are in their queues
+ * and before its record is deleted. A pass that fails after routing (its delete refused under load) is
+ * retried, and the publish's items may meanwhile be delivered, acked and removed; routing them again would
+ * add them anew (a send of an id whose item is finished adds it again), so a retry only deletes the record.
+ * It names the due and publish times too: a later delayed publish of the same id is another publish.
+ */
+export function routedMark(doc: DelayedDoc): string {
+  return `r~${doc._id}~${doc.at}~${doc.m.publishedAt}`;
+}
+
+/**
  * Ids (of `ids`) whose guard of the previous window is younger than a window: a router that won it
  * may still be routing, so nobody else may take the publish over yet. Guards of `except` (the asking
  * router itself, whose passes never overlap) do not count: that earlier pass of its own has failed.
@@ -135,19 +146,51 @@ export class DelayedRouter {
       for (const k of [...lost]) if (own.has(guards[k]!._id)) lost.delete(k);
     }
     const candidates = due.filter((_, k) => !lost.has(k));
-    const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now, this.instance);
-    const won = candidates.filter((d) => !busy.has(d._id));
-    if (won.length === 0) return 0;
-    const heartbeat = setInterval(() => void this.#refresh(won.map((d) => d._id)), HEARTBEAT_MS);
+    const { busy, routed } = await this.#prior(candidates, now);
+    const mine = candidates.filter((d) => !busy.has(d._id));
+    if (mine.length === 0) return 0;
+    const fresh = mine.filter((d) => !routed.has(d._id));
+    const heartbeat = setInterval(() => void this.#refresh(mine.map((d) => d._id)), HEARTBEAT_MS);
     try {
-      await this.route(won.map((d) => d.m));
-      await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
-      const keyed = won.filter((d) => d.k !== undefined);
+      if (fresh.length > 0) {
+        await this.route(fresh.map((d) => d.m));
+        await this.#markRouted(fresh, now);
+      }
+      await this.delayed.deleteMany({ _id: { $in: mine.map((d) => d._id) } });
+      const keyed = mine.filter((d) => d.k !== undefined);
       if (keyed.length > 0) await this.releaseKeys(keyed);
     } finally {
       clearInterval(heartbeat);
     }
-    return won.length;
+    return mine.length;
+  }
+
+  /**
+   * In one read: the ids another router may still be routing (`recentlyRouted`: its guard of the
+   * previous window is young) and the ids already routed (their `routedMark` exists).
+   */
+  async #prior(docs: readonly DelayedDoc[], now: number): Promise<{ busy: Set<string>; routed: Set<string> }> {
+    const ids = docs.map((d) => d._id);
+    const previous = ids.map((id) => routingGuard(id, now - ROUTING_WINDOW_MS));
+    const marks = docs.map(routedMark);
+    const found = new Map((await this.guards.find({ _id: { $in: [...previous, ...marks] } }).toArray()).map((g) => [g._id, g]));
+    const busy = new Set<string>();
+    const routed = new Set<string>();
+    ids.forEach((id, k) => {
+      const g = found.get(previous[k]!);
+      if (g !== undefined && g.ts > now - ROUTING_WINDOW_MS && g.inst !== this.instance) busy.add(id);
+      if (found.has(marks[k]!)) routed.add(id);
+    });
+    return { busy, routed };
+  }
+
+  async #markRouted(docs: readonly DelayedDoc[], now: number): Promise<void> {
+    try {
+      await this.guards.insertMany(docs.map((d) => ({ _id: routedMark(d), inst: this.instance, ts: now })), { ordered: false });
+    } catch (err) {
+      // Marks left by an earlier pass of this publish that failed after marking.
+      duplicateIndexes(err);
+    }
   }
 
   /** Keep this router's claim on `ids` alive: their guards of the current window, stamped now. */
