@@ -2,6 +2,7 @@ import type { Logger } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
 import type { DelayedDoc, GuardDoc, StoredMessage } from './documents';
 import { duplicateIndexes } from './errors';
+import { retryTransient } from './retry';
 
 /**
  * Window of a routing guard. A router that wins `d~<id>~<window>` routes the publish; if it dies midway,
@@ -156,7 +157,8 @@ export class DelayedRouter {
         await this.route(fresh.map((d) => d.m));
         await this.#markRouted(fresh, now);
       }
-      await this.delayed.deleteMany({ _id: { $in: mine.map((d) => d._id) } });
+      // Retried here: a failed pass would only be retried whole (which the marks make harmless, but slow).
+      await retryTransient(() => this.delayed.deleteMany({ _id: { $in: mine.map((d) => d._id) } }));
       const keyed = mine.filter((d) => d.k !== undefined);
       if (keyed.length > 0) await this.releaseKeys(keyed);
     } finally {
@@ -184,13 +186,16 @@ export class DelayedRouter {
     return { busy, routed };
   }
 
+  /** Write the routed marks; retried on SQLITE_BUSY and lost replies, since a pass failing here before they land would route again. */
   async #markRouted(docs: readonly DelayedDoc[], now: number): Promise<void> {
-    try {
-      await this.guards.insertMany(docs.map((d) => ({ _id: routedMark(d), inst: this.instance, ts: now })), { ordered: false });
-    } catch (err) {
-      // Marks left by an earlier pass of this publish that failed after marking.
-      duplicateIndexes(err);
-    }
+    await retryTransient(async () => {
+      try {
+        await this.guards.insertMany(docs.map((d) => ({ _id: routedMark(d), inst: this.instance, ts: now })), { ordered: false });
+      } catch (err) {
+        // Marks left by an earlier attempt or pass of this publish.
+        duplicateIndexes(err);
+      }
+    });
   }
 
   /** Keep this router's claim on `ids` alive: their guards of the current window, stamped now. */
