@@ -490,13 +490,17 @@ export class QueueStore {
       // Leases this client holds through a live entry it wrote skip the log read; the rest, and those whose
       // next entry someone else wrote meanwhile (an extend by another client, a claim after expiry), read it.
       const now = Date.now();
-      const own = batch.map((req) => {
+      const fast: Settle[] = [];
+      const remembered: LeaseDoc[] = [];
+      const rest: Settle[] = [];
+      for (const req of batch) {
         const e = this.#own.get(req.ref.token);
-        return e?.i === req.ref.id ? e : undefined;
-      });
-      const fast = batch.filter((_, k) => own[k] !== undefined && own[k]!.u > now);
-      const conflicted = fast.length > 0 ? await this.#transition(fast, own.filter((e) => e !== undefined && e.u > now), true) : [];
-      const rest = [...batch.filter((_, k) => own[k] === undefined || own[k]!.u <= now), ...conflicted];
+        if (e?.i === req.ref.id && e.u > now) {
+          fast.push(req);
+          remembered.push(e);
+        } else rest.push(req);
+      }
+      if (fast.length > 0) rest.push(...(await this.#transition(fast, remembered, true)));
       if (rest.length > 0) await this.#transition(rest, await this.#heldEntries(rest.map((r) => r.ref)), false);
     } catch (err) {
       for (const req of batch) req.reject(err);
