@@ -5,7 +5,7 @@ import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc,
 import { duplicateIndexes, isDuplicateKey } from './errors';
 import { groupOf } from './fair-groups';
 import { ensureIndexes } from './indexes';
-import { isTransient } from './retry';
+import { isTransient, retryTransient } from './retry';
 
 /** Id of the `n`-th lease-log entry of an item incarnation. */
 export function leaseId(id: string, c: string, n: number): string {
@@ -529,7 +529,8 @@ export class QueueStore {
     });
     if (docs.length === 0) return conflicted;
     const lost = await this.#append(docs.map((d) => d.doc));
-    if (unread && !(await this.registered())) {
+    // Retried here: failing after the entries landed would answer an ack that happened with an error.
+    if (unread && !(await retryTransient(() => this.registered()))) {
       // Deleted by another client: the entries that landed did so in a dropped (now re-created) log.
       const landed = docs.filter((_, k) => !lost.has(k)).map((d) => d.doc._id);
       if (landed.length > 0) await this.leases.deleteMany({ _id: { $in: landed } });
