@@ -2,6 +2,7 @@ import type { Logger } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
 import type { DelayedDoc, GuardDoc, StoredMessage } from './documents';
 import { duplicateIndexes } from './errors';
+import { retryTransient } from './retry';
 
 /**
  * Window of a routing guard. A router that wins `d~<id>~<window>` routes the publish; if it dies midway,
@@ -16,10 +17,27 @@ const BATCH = 500;
  * age past a window within one window of its death.
  */
 const HEARTBEAT_MS = ROUTING_WINDOW_MS / 6;
+/**
+ * Windows (relative to a pass's own) whose young guards of other routers hold a publish back. Only the
+ * neighbours: FerretDB matches `$in` against every guard document, so each window more costs a scan of
+ * the guards per batch (passes whose start lags a window's turn by more than a window are not covered).
+ */
+const NEAR_WINDOWS = [-1, 1];
 
 /** Guard key of a delayed publish for the routing window containing `now`. */
 export function routingGuard(id: string, now: number): string {
   return `d~${id}~${Math.floor(now / ROUTING_WINDOW_MS)}`;
+}
+
+/**
+ * Guard key recording that a delayed publish was routed, written after its messages are in their queues
+ * and before its record is deleted. A pass that fails after routing (its delete refused under load) is
+ * retried, and the publish's items may meanwhile be delivered, acked and removed; routing them again would
+ * add them anew (a send of an id whose item is finished adds it again), so a retry only deletes the record.
+ * It names the due and publish times too: a later delayed publish of the same id is another publish.
+ */
+export function routedMark(doc: DelayedDoc): string {
+  return `r~${doc._id}~${doc.at}~${doc.m.publishedAt}`;
 }
 
 /**
@@ -121,7 +139,8 @@ export class DelayedRouter {
   }
 
   async #routeBatch(due: DelayedDoc[], now: number): Promise<number> {
-    const guards = due.map((d) => ({ _id: routingGuard(d._id, now), inst: this.instance, ts: now }));
+    // Stamped when written (the pass's `now` predates its read of the due records, slow under load).
+    const guards = due.map((d) => ({ _id: routingGuard(d._id, now), inst: this.instance, ts: Date.now() }));
     let lost = new Set<number>();
     try {
       await this.guards.insertMany(guards, { ordered: false });
@@ -135,19 +154,63 @@ export class DelayedRouter {
       for (const k of [...lost]) if (own.has(guards[k]!._id)) lost.delete(k);
     }
     const candidates = due.filter((_, k) => !lost.has(k));
-    const busy = await recentlyRouted(this.guards, candidates.map((d) => d._id), now, this.instance);
-    const won = candidates.filter((d) => !busy.has(d._id));
-    if (won.length === 0) return 0;
-    const heartbeat = setInterval(() => void this.#refresh(won.map((d) => d._id)), HEARTBEAT_MS);
+    const { busy, routed } = await this.#prior(candidates, now);
+    if (busy.size > 0) {
+      // Give the guards won here back: when two routers each see the other's guard, neither routes, and
+      // without this both would wait until the older guard ages past a window.
+      const back = candidates.filter((d) => busy.has(d._id)).map((d) => routingGuard(d._id, now));
+      await this.guards.deleteMany({ _id: { $in: back }, inst: this.instance });
+    }
+    const mine = candidates.filter((d) => !busy.has(d._id));
+    if (mine.length === 0) return 0;
+    const fresh = mine.filter((d) => !routed.has(d._id));
+    const heartbeat = setInterval(() => void this.#refresh(mine.map((d) => d._id)), HEARTBEAT_MS);
     try {
-      await this.route(won.map((d) => d.m));
-      await this.delayed.deleteMany({ _id: { $in: won.map((d) => d._id) } });
-      const keyed = won.filter((d) => d.k !== undefined);
+      if (fresh.length > 0) {
+        await this.route(fresh.map((d) => d.m));
+        await this.#markRouted(fresh, now);
+      }
+      // Retried here: a failed pass would only be retried whole (which the marks make harmless, but slow).
+      await retryTransient(() => this.delayed.deleteMany({ _id: { $in: mine.map((d) => d._id) } }));
+      const keyed = mine.filter((d) => d.k !== undefined);
       if (keyed.length > 0) await this.releaseKeys(keyed);
     } finally {
       clearInterval(heartbeat);
     }
-    return won.length;
+    return mine.length;
+  }
+
+  /**
+   * In one read, after this router's guard insert: the ids another router may be routing (a guard of
+   * another instance, younger than a window, in a window near this one) and the ids already routed
+   * (their `routedMark` exists). Windows after this one count too: two routers whose passes began on
+   * either side of a window's turn win a guard each (of different windows), and as each reads after its
+   * own insert, at least one of them sees the other's and yields (CI routed 452 of 10,000 twice so).
+   */
+  async #prior(docs: readonly DelayedDoc[], now: number): Promise<{ busy: Set<string>; routed: Set<string> }> {
+    const near = docs.map((d) => NEAR_WINDOWS.map((w) => routingGuard(d._id, now + w * ROUTING_WINDOW_MS)));
+    const marks = docs.map(routedMark);
+    const found = new Map((await this.guards.find({ _id: { $in: [...near.flat(), ...marks] } }).toArray()).map((g) => [g._id, g]));
+    const young = Date.now() - ROUTING_WINDOW_MS;
+    const busy = new Set<string>();
+    const routed = new Set<string>();
+    docs.forEach((d, k) => {
+      if (near[k]!.some((key) => { const g = found.get(key); return g !== undefined && g.inst !== this.instance && g.ts > young; })) busy.add(d._id);
+      if (found.has(marks[k]!)) routed.add(d._id);
+    });
+    return { busy, routed };
+  }
+
+  /** Write the routed marks; retried on SQLITE_BUSY and lost replies, since a pass failing here before they land would route again. */
+  async #markRouted(docs: readonly DelayedDoc[], now: number): Promise<void> {
+    await retryTransient(async () => {
+      try {
+        await this.guards.insertMany(docs.map((d) => ({ _id: routedMark(d), inst: this.instance, ts: now })), { ordered: false });
+      } catch (err) {
+        // Marks left by an earlier attempt or pass of this publish.
+        duplicateIndexes(err);
+      }
+    });
   }
 
   /** Keep this router's claim on `ids` alive: their guards of the current window, stamped now. */

@@ -114,6 +114,8 @@ export class MongoBackend extends BaseBackend {
   readonly #groups: FairGroups;
   /** Queues whose last claim here found a concurrency limit (queue-wide or per group): their acks wake this client's waiting claims. */
   readonly #slotted = new Set<string>();
+  /** Queues whose last claim here was plain (not paused, no rate, no groups): the next one reads the lease log beside the flags. */
+  readonly #plain = new Set<string>();
   readonly #aborts: AbortStore;
   readonly #progress: ProgressStore;
   readonly #guards: Guards;
@@ -272,12 +274,14 @@ export class MongoBackend extends BaseBackend {
   protected _deleteQueue(queue: string): Promise<void> {
     return this.#run('deleteQueue', async () => {
       const n = this.#names;
+      // Unregistered before the drop: a client acking from its memory of a lease checks the registration
+      // after its write, so a write that landed after the drop is found void (QueueStore `registered`).
+      await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
       await this.#db.collection<BindingDoc>(n.bindings).deleteMany({ q: queue });
       await Promise.all([this.#drop(n.items(queue)), this.#drop(n.leases(queue))]);
       await this.#db.collection<FailedDoc>(n.failed).deleteMany({ q: queue });
       await this.#db.collection<CompletedDoc>(n.completed).deleteMany({ q: queue });
       await this.#keys.dropQueue(queue);
-      await this.#db.collection<QueueDoc>(n.queues).deleteOne({ _id: queue });
       await this.#aborts.sweep(Date.now(), queue);
       await this.#progress.sweep(Date.now(), queue);
       await this.#counters.drop(queue);
@@ -495,13 +499,21 @@ export class MongoBackend extends BaseBackend {
    * given back.
    */
   async #claimOnce(store: QueueStore, max: number, leaseMs: number, holder?: string): Promise<{ deliveries: Delivery[]; nextAt: number }> {
+    // The lease log is read beside the flags and limits when the last claim of the queue here was a plain
+    // one (one round trip less before the candidates); otherwise after them, so a paused, rate-limited or
+    // grouped queue's polls do not read it for nothing.
+    const log = this.#plain.has(store.queue) ? store.readLog() : undefined;
+    log?.catch(() => undefined);
     const [flags, { limits, groupSince }] = await Promise.all([this.#pauses.claimFlags(store.queue), this.#limits.read(store.queue)]);
     if (limits.concurrency === undefined && limits.group?.concurrency === undefined) this.#slotted.delete(store.queue);
     else this.#slotted.add(store.queue);
+    const plain = !flags.paused && limits.group === undefined && limits.rate === undefined;
+    if (plain) this.#plain.add(store.queue);
+    else this.#plain.delete(store.queue);
     if (flags.paused) return { deliveries: [], nextAt: Number.POSITIVE_INFINITY };
     if (limits.group !== undefined) return this.#claimFair(store, max, leaseMs, flags.prioritised, holder, limits, limits.group, groupSince);
     const { rate } = limits;
-    if (rate === undefined) return store.claim(max, leaseMs, flags.prioritised, holder, limits.concurrency);
+    if (rate === undefined) return store.claim(max, leaseMs, flags.prioritised, holder, limits.concurrency, undefined, log);
     const { room, freeAt } = await this.#limits.room(store.queue, rate, Date.now());
     if (room <= 0) return { deliveries: [], nextAt: freeAt };
     const got = await store.claim(Math.min(max, room), leaseMs, flags.prioritised, holder, limits.concurrency);
@@ -821,6 +833,7 @@ export class MongoBackend extends BaseBackend {
         (q) => this.#pauses.markPrioritised(q),
         (q) => this.#limits.groupBy(q),
         (q, from, needed) => (needed ? this.#groups.ready(q, from) : this.#groups.ready(q, from).catch((err: unknown) => this.#log.warn({ err, queue: q }, 'marking a group ready failed; claims find it when they look again'))),
+        async () => (await this.#db.collection<QueueDoc>(n.queues).findOne({ _id: queue }, { projection: { _id: 1 } })) !== null,
       );
       p = (async () => {
         await store.ensureIndexes();

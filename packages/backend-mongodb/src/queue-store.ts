@@ -5,7 +5,7 @@ import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc,
 import { duplicateIndexes, isDuplicateKey } from './errors';
 import { groupOf } from './fair-groups';
 import { ensureIndexes } from './indexes';
-import { isTransient } from './retry';
+import { isTransient, retryTransient } from './retry';
 
 /** Id of the `n`-th lease-log entry of an item incarnation. */
 export function leaseId(id: string, c: string, n: number): string {
@@ -132,6 +132,12 @@ export type Finished = (queue: string, items: ReadonlyArray<{ id: string; c: str
 export class QueueStore {
   /** Latest entry number of leases this client extended, so the log walk starts there. */
   readonly #extended = new Map<string, number>();
+  /**
+   * The entry through which this client holds each lease it took or extended, by token: a transition of
+   * such a lease inserts entry n+1 without reading the log first (the insert is the compare-and-set; on
+   * a conflict the log is read as for any other token). Expired ones are dropped by the next claim.
+   */
+  readonly #own = new Map<string, LeaseDoc>();
   #pending: Settle[] = [];
 
   constructor(
@@ -153,6 +159,12 @@ export class QueueStore {
      * group of a nacked or given-back item (a hint: a failure only delays it until claims look again).
      */
     private readonly groupsReady: (queue: string, from: ReadonlyMap<string, number>, needed: boolean) => Promise<void>,
+    /**
+     * True while the queue is registered. Read after transitions that skipped the log read: `deleteQueue`
+     * unregisters the queue before it drops the collections, so an entry that landed after the drop is
+     * seen here as void.
+     */
+    private readonly registered: () => Promise<boolean>,
   ) {}
 
   #groupIndex?: Promise<void>;
@@ -234,10 +246,11 @@ export class QueueStore {
    * each group held to its concurrency and rate room; the result names each delivery's group. Given as a
    * promise, the groups are read in parallel with the lease log.
    */
-  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number, plan?: Promise<GroupClaim>): Promise<ClaimResult> {
+  async claim(max: number, leaseMs: number, prioritised: boolean, holder?: string, concurrency?: number, plan?: Promise<GroupClaim>, log?: Promise<LeaseDoc[]>): Promise<ClaimResult> {
     const now = Date.now();
-    const [log, groups] = await Promise.all([this.leases.find({}).toArray(), plan]);
-    const latest = latestEntries(log);
+    const [entries, groups] = await Promise.all([log ?? this.readLog(), plan]);
+    const latest = latestEntries(entries);
+    for (const [token, e] of this.#own) if (e.u <= now) this.#own.delete(token);
     if (holder !== undefined) {
       const held = heldByIn(latest, holder, now);
       const again = held && (await this.#reclaim(held, holder, leaseMs));
@@ -307,6 +320,7 @@ export class QueueStore {
           return;
         }
         deliveries.push({ queue: this.queue, message: loadMessage(item.m), token: d.t, attempt: d.a, leaseUntil: d.u });
+        this.#own.set(d.t, d);
         if (caps === undefined) return;
         groupOfDelivery.push(item.g!);
         taken.set(item.g!, (taken.get(item.g!) ?? 0) + 1);
@@ -428,9 +442,15 @@ export class QueueStore {
         await this.leases.deleteOne({ _id: doc._id });
         return undefined;
       }
+      this.#own.set(doc.t, doc);
       return { queue: this.queue, message: loadMessage(item.m), token: doc.t, attempt: doc.a, leaseUntil: doc.u };
     }
     return undefined;
+  }
+
+  /** The whole lease log (what a claim reads first); the backend may start it beside its own reads of the claim. */
+  readLog(): Promise<LeaseDoc[]> {
+    return this.leases.find({}).toArray();
   }
 
   /** The live lease `holder` holds on an item of this queue. */
@@ -467,26 +487,76 @@ export class QueueStore {
     const batch = this.#pending;
     this.#pending = [];
     try {
-      const held = await this.#heldEntries(batch.map((r) => r.ref));
+      // Leases this client holds through a live entry it wrote skip the log read; the rest, and those whose
+      // next entry someone else wrote meanwhile (an extend by another client, a claim after expiry), read it.
       const now = Date.now();
-      const docs: Array<{ req: Settle; held: LeaseDoc; doc: LeaseDoc }> = [];
-      batch.forEach((req, k) => {
-        const h = held[k];
-        if (h === undefined || h.t !== req.ref.token || h.s !== 'held' || h.u <= now) return req.resolve(undefined);
-        const n = h.n + 1;
-        docs.push({ req, held: h, doc: { _id: leaseId(h.i, h.c, n), i: h.i, c: h.c, n, ...req.next(h, now), ts: now, w: randomUUID() } });
-      });
-      if (docs.length === 0) return;
-      const lost = await this.#append(docs.map((d) => d.doc));
-      docs.forEach(({ req, held: h, doc }, k) => {
-        if (lost.has(k)) return req.resolve(undefined);
-        if (doc.s === 'held') this.#extended.set(doc.t, doc.n);
-        else this.#extended.delete(doc.t);
-        req.resolve(h);
-      });
+      const fast: Settle[] = [];
+      const remembered: LeaseDoc[] = [];
+      const rest: Settle[] = [];
+      for (const req of batch) {
+        const e = this.#own.get(req.ref.token);
+        if (e?.i === req.ref.id && e.u > now) {
+          fast.push(req);
+          remembered.push(e);
+        } else rest.push(req);
+      }
+      if (fast.length > 0) rest.push(...(await this.#transition(fast, remembered, true)));
+      if (rest.length > 0) await this.#transition(rest, await this.#heldEntries(rest.map((r) => r.ref)), false);
     } catch (err) {
       for (const req of batch) req.reject(err);
     }
+  }
+
+  /**
+   * Append entry n+1 after each request's held entry and resolve the requests. `unread`: the held entries
+   * come from this client's memory, not from a read of the log; the requests whose entry someone else
+   * wrote first are returned (to be retried from a read) instead of resolved.
+   */
+  async #transition(reqs: readonly Settle[], held: ReadonlyArray<LeaseDoc | undefined>, unread: boolean): Promise<Settle[]> {
+    const now = Date.now();
+    const docs: Array<{ req: Settle; held: LeaseDoc; doc: LeaseDoc }> = [];
+    const conflicted: Settle[] = [];
+    reqs.forEach((req, k) => {
+      const h = held[k];
+      if (h === undefined || h.t !== req.ref.token || h.s !== 'held' || h.u <= now) {
+        // Remembered entries ending just now: another client may have extended the lease; the log says.
+        if (unread) conflicted.push(req);
+        else req.resolve(undefined);
+        return;
+      }
+      const n = h.n + 1;
+      docs.push({ req, held: h, doc: { _id: leaseId(h.i, h.c, n), i: h.i, c: h.c, n, ...req.next(h, now), ts: now, w: randomUUID() } });
+    });
+    if (docs.length === 0) return conflicted;
+    const lost = await this.#append(docs.map((d) => d.doc));
+    // Retried here: failing after the entries landed would answer an ack that happened with an error.
+    if (unread && !(await retryTransient(() => this.registered()))) {
+      // Deleted by another client: the entries that landed did so in a dropped (now re-created) log.
+      const landed = docs.filter((_, k) => !lost.has(k)).map((d) => d.doc._id);
+      if (landed.length > 0) await this.leases.deleteMany({ _id: { $in: landed } });
+      for (const { req } of docs) {
+        this.#own.delete(req.ref.token);
+        req.resolve(undefined);
+      }
+      return conflicted;
+    }
+    docs.forEach(({ req, held: h, doc }, k) => {
+      if (lost.has(k)) {
+        this.#own.delete(req.ref.token);
+        if (unread) conflicted.push(req);
+        else req.resolve(undefined);
+        return;
+      }
+      if (doc.s === 'held') {
+        this.#extended.set(doc.t, doc.n);
+        this.#own.set(doc.t, doc);
+      } else {
+        this.#extended.delete(doc.t);
+        this.#own.delete(doc.t);
+      }
+      req.resolve(h);
+    });
+    return conflicted;
   }
 
   /**
