@@ -106,7 +106,8 @@ export function relative(value) {
   const m = Math.round(abs / 60);
   const hr = Math.round(abs / 3600);
   const text = abs < 60 ? abs + 's' : m < 60 ? m + 'm' : hr < 24 ? hr + 'h' : Math.round(abs / 86400) + 'd';
-  return s >= 0 ? 'in ' + text : text + ' ago';
+  // A time within half a second rounds to 0 (or -0, which `>= 0` would call the future): shown as past.
+  return s > 0 ? 'in ' + text : text + ' ago';
 }
 
 /** A JSON value pretty-printed, or "none". */
