@@ -26,6 +26,7 @@ const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const os = require('node:os');
 const path = require('node:path');
+const { rawBurst } = require('./raw-burst');
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const N = 5000;
@@ -38,66 +39,9 @@ function summary(late, cpu) {
 }
 
 async function raw(variant) {
-  const amqp = require('amqplib');
-  const like = variant !== 'raw';
-  const carriers = variant.startsWith('raw-carriers');
-  const conn = await amqp.connect(url);
-  const tag = randomBytes(4).toString('hex');
-  const queue = `bench.raw.${tag}`;
-  const exchange = `bench.rawx.${tag}`;
-  const carrierQueue = `bench.rawc.${tag}`;
-  try {
-    const pub = await conn.createConfirmChannel();
-    const sub = await conn.createChannel();
-    await pub.assertQueue(queue, { durable: true, arguments: like ? { 'x-max-priority': 9 } : {} });
-    if (like) {
-      await pub.assertExchange(exchange, 'topic', { durable: true });
-      await pub.bindQueue(queue, exchange, 'bench.#');
-    }
-    await sub.prefetch(100);
-    const held = [];
-    let cch;
-    if (carriers) {
-      cch = await conn.createChannel();
-      await pub.assertQueue(carrierQueue, { durable: true });
-      for (let i = 0; i < N; i++) pub.sendToQueue(carrierQueue, Buffer.from(JSON.stringify({ i })), { persistent: true, messageId: `c${i}`, headers: { 'x-wrkr-due-at': 1, 'x-wrkr-nonce': tag } });
-      await pub.waitForConfirms();
-      let all;
-      const arrived = new Promise((r) => (all = r));
-      await cch.consume(carrierQueue, (m) => m && held.push(m) === N && all());
-      await arrived;
-    }
-    const late = [];
-    let done;
-    const finished = new Promise((r) => (done = r));
-    let t0 = 0;
-    await sub.consume(queue, (msg) => {
-      if (!msg) return;
-      late.push(Date.now() - t0);
-      JSON.parse(msg.content.toString());
-      sub.ack(msg);
-      if (late.length === N) done();
-    });
-    const cpu0 = process.cpuUsage();
-    t0 = Date.now();
-    for (let i = 0; i < N; i++) {
-      const body = Buffer.from(JSON.stringify({ i }));
-      if (like) pub.publish(exchange, 'bench.late', body, { persistent: true, messageId: `${tag}.${i}`, contentType: 'application/json', appId: 'wrkr', type: 'bench.late', timestamp: Date.now() });
-      else pub.sendToQueue(queue, body, { persistent: true });
-    }
-    await pub.waitForConfirms();
-    // The coordinator acks its carriers once the releases are confirmed (and journalled).
-    if (variant === 'raw-carriers-1') cch.ack(held[N - 1], true);
-    else if (carriers) for (const m of held) cch.ack(m);
-    await finished;
-    const cpu = process.cpuUsage(cpu0);
-    await pub.deleteQueue(queue);
-    if (like) await pub.deleteExchange(exchange);
-    if (carriers) await pub.deleteQueue(carrierQueue);
-    return summary(late, cpu);
-  } finally {
-    await conn.close();
-  }
+  const carriers = { 'raw-carriers': 'each', 'raw-carriers-1': 'one' }[variant];
+  const { late, cpu } = await rawBurst(url, N, { like: variant !== 'raw', carriers });
+  return summary(late, cpu);
 }
 
 async function wrkr(variant, pkg) {

@@ -13,8 +13,12 @@ const { randomBytes } = require('node:crypto');
 const amqp = require('amqplib');
 const { Wrkr } = require('@wrkr/core');
 const { RabbitMqBackend } = require('@wrkr/backend-rabbitmq');
+const { rawBurst: rawBurstLate } = require('./raw-burst');
 const { latenessSummary, counter, within, sleep, fmt, benchArgs } = require('../../../bench/measure');
 const results = require('../../../bench/results').benchResults('rabbitmq');
+
+/** Lateness summary of the raw reference burst (raw-burst.js); `like` adds the contract's broker work. */
+const rawBurst = async (n, like = false) => latenessSummary((await rawBurstLate(url, n, { like })).late);
 
 const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const { quick, enabled } = benchArgs();
@@ -87,59 +91,6 @@ async function rawEndToEnd(total, batch, args = {}) {
     await sub.close();
     await pub.deleteQueue(queue);
     return (total * 1000) / (t1 - t0);
-  } finally {
-    await conn.close();
-  }
-}
-
-/**
- * Reference for the same-instant case: raw amqplib has no delays, so this publishes `n` messages as
- * fast as it can and measures, for each, handler start − the moment publishing began. That is the
- * least any scheduler could achieve here: the time the broker and client need to hand `n` ready
- * messages to a consumer with prefetch 100 that acks each.
- *
- * `like` makes the broker do what wrkr's contract asks of it for the same messages: a queue with
- * `x-max-priority: 9` (priorities), reached through a topic exchange by the event's name (publish by
- * name), and the properties every wrkr message carries (id, name, publish time, content type, app id),
- * which cost amqplib's encoder and the broker per message. The plain reference stays the target's
- * yardstick; the like one separates the broker's cost of the contract from wrkr's own.
- */
-async function rawBurst(n, like = false) {
-  const conn = await amqp.connect(url);
-  const tag = randomBytes(4).toString('hex');
-  const queue = `bench.raw.${tag}`;
-  const exchange = `bench.rawx.${tag}`;
-  try {
-    const pub = await conn.createConfirmChannel();
-    const sub = await conn.createChannel();
-    await pub.assertQueue(queue, { durable: true, arguments: like ? { 'x-max-priority': 9 } : {} });
-    if (like) {
-      await pub.assertExchange(exchange, 'topic', { durable: true });
-      await pub.bindQueue(queue, exchange, 'bench.#');
-    }
-    await sub.prefetch(100);
-    const late = [];
-    const c = counter(n);
-    let t0 = 0;
-    await sub.consume(queue, (msg) => {
-      if (!msg) return;
-      late.push(Date.now() - t0);
-      JSON.parse(msg.content.toString());
-      sub.ack(msg);
-      c.tick();
-    });
-    t0 = Date.now();
-    for (let i = 0; i < n; i++) {
-      const body = Buffer.from(JSON.stringify({ i }));
-      if (like) pub.publish(exchange, 'bench.late', body, { persistent: true, messageId: `${tag}.${i}`, contentType: 'application/json', appId: 'wrkr', type: 'bench.late', timestamp: Date.now() });
-      else pub.sendToQueue(queue, body, { persistent: true });
-    }
-    await pub.waitForConfirms();
-    await within(c.done, 120_000, 'raw burst');
-    await sub.close();
-    await pub.deleteQueue(queue);
-    if (like) await pub.deleteExchange(exchange);
-    return latenessSummary(late);
   } finally {
     await conn.close();
   }
