@@ -9,6 +9,7 @@
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { median, roundsArg } = require('./measure');
+const { memoryRuns } = require('./memory-runs');
 
 const N = 50_000;
 const BATCH = 1000;
@@ -16,45 +17,19 @@ const BEST_OF = 3;
 
 /** One process: `--one <root> <concurrency> [trace]`, prints one JSON line. */
 async function one(root, concurrency, withTrace) {
-  const fastq = require(path.join(root, 'node_modules', 'fastq'));
-  const { Wrkr } = require(path.join(root, 'node_modules', '@wrkr', 'core'));
-  const { MemoryBackend } = require(path.join(root, 'node_modules', '@wrkr', 'backend-memory'));
-  const bare = async () => {
-    const t0 = process.hrtime.bigint();
-    let done = 0;
-    await new Promise((resolve) => {
-      const q = fastq.promise(async () => {
-        if (++done === N) resolve();
-      }, concurrency);
-      for (let i = 0; i < N; i++) void q.push({ name: 'bench.item', data: i });
-    });
-    return { rate: N / (Number(process.hrtime.bigint() - t0) / 1e9) };
-  };
-  const wrkr = async () => {
-    const w = new Wrkr({ backend: new MemoryBackend(), worker: false, scheduler: false });
-    await w.start();
-    let done = 0;
-    let finish;
-    const finished = new Promise((resolve) => (finish = resolve));
-    await w.subscribe('bench', 'bench.#', async () => {
-      if (++done === N) finish();
-    }, { concurrency });
-    const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < N; i += BATCH) {
-      await w.publish(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ name: 'bench.item', data: i + j })));
-    }
-    await finished;
-    const rate = N / (Number(process.hrtime.bigint() - t0) / 1e9);
-    const cpu = process.cpuUsage(cpu0);
-    await w.stop();
-    return { rate, cpuUs: (cpu.user + cpu.system) / N };
-  };
+  const { bare, wrkr } = memoryRuns(
+    {
+      fastq: require(path.join(root, 'node_modules', 'fastq')),
+      Wrkr: require(path.join(root, 'node_modules', '@wrkr', 'core')).Wrkr,
+      MemoryBackend: require(path.join(root, 'node_modules', '@wrkr', 'backend-memory')).MemoryBackend,
+    },
+    { events: N, batch: BATCH },
+  );
   const rounds = async (fn) => {
     const out = [];
     for (let r = 0; r < BEST_OF; r++) {
       global.gc?.();
-      out.push(await fn());
+      out.push(await fn(concurrency));
     }
     return out;
   };

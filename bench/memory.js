@@ -10,47 +10,19 @@ const { MemoryBackend } = require('@wrkr/backend-memory');
 const { trace } = require('@opentelemetry/api');
 const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
 const { benchResults } = require('./results');
+const { memoryRuns } = require('./memory-runs');
 
 const N = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-async function bare(concurrency) {
-  const t0 = process.hrtime.bigint();
-  let done = 0;
-  await new Promise((resolve) => {
-    const q = fastq.promise(async () => {
-      if (++done === N) resolve();
-    }, concurrency);
-    for (let i = 0; i < N; i++) void q.push({ name: 'bench.item', data: i });
-  });
-  return N / (Number(process.hrtime.bigint() - t0) / 1e9);
-}
-
-async function wrkr(concurrency) {
-  const w = new Wrkr({ backend: new MemoryBackend(), worker: false, scheduler: false });
-  await w.start();
-  let done = 0;
-  let finish;
-  const finished = new Promise((resolve) => (finish = resolve));
-  await w.subscribe('bench', 'bench.#', async () => {
-    if (++done === N) finish();
-  }, { concurrency });
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < N; i += BATCH) {
-    await w.publish(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => ({ name: 'bench.item', data: i + j })));
-  }
-  await finished;
-  const rate = N / (Number(process.hrtime.bigint() - t0) / 1e9);
-  await w.stop();
-  return rate;
-}
+const { bare, wrkr } = memoryRuns({ fastq, Wrkr, MemoryBackend }, { events: N, batch: BATCH });
 
 async function best(fn, concurrency) {
   let top = 0;
   for (let r = 0; r < ROUNDS; r++) {
     global.gc?.();
-    top = Math.max(top, await fn(concurrency));
+    top = Math.max(top, (await fn(concurrency)).rate);
   }
   return top;
 }
