@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { AbortRequest, Logger } from '@wrkr/core/backend';
+import type { AbortRequest, Logger, Message } from '@wrkr/core/backend';
 import type { PausedSet } from './coordinator-state';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';
@@ -16,6 +16,16 @@ export const PAUSED_TYPE = 'wrkr.paused';
 const ABORT_TYPE = 'wrkr.abort';
 /** AMQP `type` of a question for the progress of an item's lease. Count questions carry no type. */
 const PROGRESS_TYPE = 'wrkr.progress';
+
+/** AMQP `type` of a barrier question: write your pending shadow-log records, then tell your leases of a queue. */
+const FLUSH_TYPE = 'wrkr.flush';
+
+/** A lease one client holds, as a job lookup reports it. */
+export interface HeldLease {
+  readonly message: Message;
+  readonly attempt: number;
+  readonly leaseUntil: number;
+}
 
 /** What one client holds of a queue. */
 export interface ClientCounts {
@@ -41,6 +51,8 @@ export interface CensusAnswers {
   progress(queue: string, id: string): HeldProgress;
   /** The coordinator announced the namespace's paused queues. */
   paused(set: PausedSet): void;
+  /** Write this client's pending shadow-log records (confirmed), then list its leases of `queue` (of one item when `id` is given). */
+  flush(queue: string, id: string | undefined): Promise<HeldLease[]>;
 }
 
 interface Round {
@@ -114,6 +126,16 @@ export class Census {
     return answers.find((a) => a.held)?.value;
   }
 
+  /**
+   * A job lookup's barrier: every live client writes the shadow-log records it has pending (so every ack
+   * made before this call is in the log) and answers with its leases of `queue` (of item `id` only, when
+   * given). A client that does not answer within the census wait is counted as holding none.
+   */
+  async flush(queue: string, clients: number, id?: string): Promise<HeldLease[]> {
+    const answers = (await this.#ask(FLUSH_TYPE, { queue, ...(id !== undefined && { id }) }, clients, () => false)) as HeldLease[][];
+    return answers.flat();
+  }
+
   async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean): Promise<unknown[]> {
     const ch = await this.#open();
     const id = randomToken();
@@ -136,8 +158,24 @@ export class Census {
       return;
     }
     const { queue, id } = body as { queue: string; id: string };
+    if (type === FLUSH_TYPE) {
+      void this.local.flush(queue, id).then(
+        (leases) => this.#reply(ch, msg, leases),
+        (err: unknown) => this.log.warn({ err: (err as Error).message, queue }, 'barrier not answered'),
+      );
+      return;
+    }
     const answer = type === ABORT_TYPE ? this.local.abort(queue, id, body.request as AbortRequest) : type === PROGRESS_TYPE ? this.local.progress(queue, id) : this.local.counts(queue);
-    ch.sendToQueue(String(msg.properties.replyTo), Buffer.from(JSON.stringify(answer)), { correlationId: String(msg.properties.correlationId) });
+    this.#reply(ch, msg, answer);
+  }
+
+  #reply(ch: Channel, msg: ConsumeMessage, answer: unknown): void {
+    try {
+      ch.sendToQueue(String(msg.properties.replyTo), Buffer.from(JSON.stringify(answer)), { correlationId: String(msg.properties.correlationId) });
+    } catch (err) {
+      // The channel closed meanwhile (an async answer): the asker counts this client as holding nothing.
+      this.log.debug({ err: (err as Error).message }, 'census answer not sent');
+    }
   }
 
   #collect(correlationId: string, content: Buffer): void {

@@ -350,7 +350,7 @@ export class Coordinator {
     else delete options.headers;
     return target === undefined
       ? { exchange: this.names.exchange, routingKey: entry.name, content: msg.content, options }
-      : { exchange: '', routingKey: this.names.queue(target), content: msg.content, options };
+      : { exchange: this.names.direct, routingKey: target, content: msg.content, options };
   }
 
   /**

@@ -38,7 +38,8 @@ export class FailedStore {
       await this.publisher.publish(
         chosen.map((i) => {
           const { content, options } = toAmqp(i.item.message, undefined, priorityOf(i.raw.properties));
-          return { exchange: '', routingKey: this.names.queue(queue), content, options };
+          // Through the direct exchange, so the replayed copy is in the queue's shadow log too.
+          return { exchange: this.names.direct, routingKey: queue, content, options };
         }),
       );
       for (const i of chosen) ch.ack(i.raw);

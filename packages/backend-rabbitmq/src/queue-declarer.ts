@@ -4,6 +4,18 @@ import type { ConnectionManager } from './connection';
 import type { Names } from './names';
 import { QueueArgumentsError } from './queue-arguments-error';
 
+/**
+ * A shadow log keeps what the broker appended within its retention: a week, and at most 1 GB in 64 MB
+ * segments (the broker trims whole segments). An item still waiting after that has left the log and is
+ * no longer found by `job`/`jobs` (it is still delivered); see the README, "Job lookup and listings".
+ */
+export const SHADOW_ARGUMENTS: Readonly<Record<string, unknown>> = Object.freeze({
+  'x-queue-type': 'stream',
+  'x-max-age': '7D',
+  'x-max-length-bytes': 1_000_000_000,
+  'x-stream-max-segment-size-bytes': 64_000_000,
+});
+
 /** AMQP type of the queues holding wrkr queues' items. */
 export type QueueType = 'quorum' | 'classic';
 
@@ -52,6 +64,11 @@ export class QueueDeclarer {
         throw err;
       }
       await ch.assertQueue(this.names.failed(queue), { durable: true, arguments: { 'x-queue-type': 'classic' } });
+      // The shadow log first, then the direct bindings: a write addressed to the queue reaches both or, before
+      // both are bound, is returned to the mandatory sender, which declares again.
+      await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
+      await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      await ch.bindQueue(amqpQueue, this.names.direct, queue);
     });
   }
 
@@ -73,6 +90,7 @@ export class QueueDeclarer {
     return this.run(async (ch) => {
       await ch.assertExchange(this.names.exchange, 'topic', { durable: true });
       await ch.assertExchange(this.names.census, 'fanout', { durable: true });
+      await ch.assertExchange(this.names.direct, 'direct', { durable: true });
       await ch.assertQueue(this.names.commands, { durable: true, arguments: { 'x-single-active-consumer': true, 'x-queue-type': 'classic' } });
       await ch.assertQueue(this.names.journal, { durable: true, arguments: { 'x-queue-type': 'classic' } });
     });

@@ -15,6 +15,8 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type FailureInfo,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type LifecycleEvent,
@@ -53,9 +55,12 @@ import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 import { isStickyToken, type StickyGrant } from './sticky-leases';
+import type { HeldJob } from './held-jobs';
+import { JobFinder } from './job-finder';
+import { ShadowRecords } from './shadow-records';
 
 // What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
 const WITHOUT_PRIORITIES: BackendCapabilities = Object.freeze({ ...CAPABILITIES, priorities: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
@@ -86,6 +91,8 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #failed: FailedStore;
   readonly #census: Census;
   readonly #events: LifecycleExchange;
+  readonly #records: ShadowRecords;
+  readonly #finder: JobFinder;
   readonly #counts = new CountBatcher((counts) => this.#call({ op: 'count', counts }));
   readonly #leases = new LeaseTable((lease) => void this.#expire(lease));
   readonly #consumers = new Map<string, QueueConsumer>();
@@ -127,11 +134,26 @@ export class RabbitMqBackend extends BaseBackend {
         abort: (q, id, request) => this.#requestAbort(q, id, request),
         progress: (q, id) => this.#heldProgress(q, id),
         paused: (set) => this.#paused.apply(set),
+        flush: async (q, id) => {
+          await this.#records.drain();
+          return this.#leases.list(q, id).map((l) => ({ message: l.message, attempt: l.attempt, leaseUntil: l.leaseUntil }));
+        },
       },
       () => this.#rereadPaused(),
       this.#log,
     );
     this.#events = new LifecycleExchange(this.#conn, this.names, this.#log);
+    this.#records = new ShadowRecords(this.#publisher, this.names, this.#log);
+    this.#finder = new JobFinder({
+      conn: this.#conn,
+      names: this.names,
+      census: this.#census,
+      publisher: this.#publisher,
+      heldJobs: (q) => this.#call<HeldJob[]>({ op: 'heldJobs', queue: q }),
+      failed: (q) => this.#failed.list(q),
+      clients: () => this.#clients(),
+      log: this.#log,
+    });
     this.#conn.on('lost', () => {
       this.#known.clear();
       this.#declared.clear();
@@ -159,6 +181,9 @@ export class RabbitMqBackend extends BaseBackend {
       // Hand leases over before closing their channels: closing would make the broker requeue them at once.
       await this.#handOverLeases().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'lease hand-over failed; the broker requeues those items'));
       await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+      // Hand-backs and the hand-over settled deliveries: their records must reach the logs before the publisher closes.
+      await this.#records.flush();
+      await this.#finder.close();
       await this.#events.close();
       await this.#coordinator.close();
       await this.#census.close();
@@ -173,6 +198,7 @@ export class RabbitMqBackend extends BaseBackend {
     this.#ready();
     const known = await this.#call<{ queues: string[] }>({ op: 'knownObjects' });
     await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+    await this.#finder.close();
     this.#leases.takeAll();
     await this.#coordinator.quiesce();
     await this.#coordinator.close();
@@ -181,11 +207,12 @@ export class RabbitMqBackend extends BaseBackend {
     const ladder = this.#ladder.objects();
     await this.#declarer.run(async (ch) => {
       for (const q of known.queues) {
+        await ch.deleteQueue(this.names.shadow(q));
         await ch.deleteQueue(this.names.queue(q));
         await ch.deleteQueue(this.names.failed(q));
       }
       for (const q of [...ladder.queues, this.names.commands, this.names.journal]) await ch.deleteQueue(q);
-      for (const x of [...ladder.exchanges, this.names.exchange, this.names.census, this.names.events]) await ch.deleteExchange(x);
+      for (const x of [...ladder.exchanges, this.names.exchange, this.names.direct, this.names.census, this.names.events]) await ch.deleteExchange(x);
     });
     await this.close();
   }
@@ -217,6 +244,7 @@ export class RabbitMqBackend extends BaseBackend {
     const consumer = this.#consumers.get(queue);
     this.#consumers.delete(queue);
     await consumer?.close();
+    await this.#finder.close(queue);
     await this.#call({ op: 'deleteQueue', queue });
     this.#known.delete(queue);
     this.#declared.delete(queue);
@@ -297,7 +325,7 @@ export class RabbitMqBackend extends BaseBackend {
       await this.#handBack(queue, lease.raw, lease.channel, lease.attempt - 1);
       return [{ queue, ...answer.held }];
     }
-    if (!settle(lease.channel, lease.raw)) {
+    if (!this.#settle(queue, lease.channel, lease.raw)) {
       // The channel closed before the ack: the broker requeued the delivery, so the coordinator's copy must not live on too.
       await this.#call({ op: 'stickyEnd', queue, id: lease.message.id, token: answer.took.token, outcome: { kind: 'ack' } });
       return [];
@@ -313,20 +341,25 @@ export class RabbitMqBackend extends BaseBackend {
 
   protected _ack(ref: LeaseRef): Promise<boolean> {
     const lease = this.#leases.take(ref);
-    if (lease) return Promise.resolve(settle(lease.channel, lease.raw));
+    if (lease) return Promise.resolve(this.#settle(lease.queue, lease.channel, lease.raw));
     return isStickyToken(ref.token) ? this.#stickyEnd(ref, { kind: 'ack' }) : Promise.resolve(false);
   }
 
   protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const lease = this.#leases.take(ref);
     if (!lease) return isStickyToken(ref.token) ? this.#stickyEnd(ref, outcome) : false;
+    return this.#records.track(this.#nackLease(lease, outcome));
+  }
+
+  /** Write a nacked lease's item where the outcome says, then ack its delivery. */
+  async #nackLease(lease: Lease, outcome: NackOutcome): Promise<boolean> {
     // Every copy written back keeps the delivery's priority (the broker kept it in the AMQP property).
     const priority = priorityOf(lease.raw.properties);
     try {
       switch (outcome.kind) {
         case 'retry':
           if (outcome.dueAt > Date.now()) {
-            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }]);
+            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }], outcome.error);
           } else {
             await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)]);
           }
@@ -347,7 +380,7 @@ export class RabbitMqBackend extends BaseBackend {
     }
     // Written back, so the nack took effect; if the delivery's channel is gone meanwhile, the broker also
     // requeues the original: a duplicate, which at-least-once delivery allows.
-    settle(lease.channel, lease.raw);
+    this.#settle(lease.queue, lease.channel, lease.raw);
     return true;
   }
 
@@ -389,14 +422,16 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
-  /** Not supported (see the README, "Job lookup"): a broker queue cannot be searched by message id. */
-  protected _job(): Promise<JobRecord | undefined> {
-    return Promise.reject(new NotSupportedError('jobLookup', this.name));
+  /** From the queue's shadow log, the clients' leases and the coordinator, after a barrier (see job-finder.ts). */
+  protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    this.#ready();
+    return this.#finder.job(queue, id);
   }
 
-  /** Not supported (see the README, "Job lookup"): a broker queue cannot be browsed in place. */
-  protected _jobs(): Promise<JobRecord[]> {
-    return Promise.reject(new NotSupportedError('listings', this.name));
+  /** A page of one state, from the same sources as `_job`. */
+  protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    this.#ready();
+    return this.#finder.jobs(queue, options);
   }
 
   protected async _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
@@ -579,7 +614,8 @@ export class RabbitMqBackend extends BaseBackend {
 
   #toQueue(queue: string, message: Message, prior: number, priority?: number): Outbound {
     const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : undefined, priority);
-    return { exchange: '', routingKey: this.names.queue(queue), content, options: { ...options, mandatory: true } };
+    // Through the direct exchange, so the broker appends the copy to the queue's shadow log too.
+    return { exchange: this.names.direct, routingKey: queue, content, options: { ...options, mandatory: true } };
   }
 
   /** Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and write again. */
@@ -594,25 +630,49 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
-  async #delay(items: DelayedItem[]): Promise<void> {
+  /** Hand delayed items to the coordinator; those sent to a queue also leave their body in its shadow log (for `job`/`jobs`). */
+  async #delay(items: DelayedItem[], error?: FailureInfo): Promise<void> {
+    for (const i of items) {
+      if (i.queue === undefined) continue;
+      this.#records.delayed(i.queue, [{ nonce: i.nonce, message: i.message, prior: i.prior, dueAt: i.dueAt, ...(error !== undefined && { error }), ...withPriority(i.priority) }]);
+    }
     await this.#call({ op: 'delay', items });
   }
 
+  /**
+   * Settle a delivery of `queue` (see `settle`); an ack also tells the queue's shadow log that this copy
+   * left the work queue. A requeue or a delivery whose channel is gone leaves the copy where it was.
+   */
+  #settle(queue: string, ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
+    const ok = settle(ch, raw, requeue);
+    const id = raw.properties.messageId as unknown;
+    if (ok && !requeue && typeof id === 'string' && id !== '') this.#records.settled(queue, id);
+    return ok;
+  }
+
   /** An expired lease: the item goes back to its queue, and this delivery counts as an attempt. */
-  async #expire(lease: Lease): Promise<void> {
+  #expire(lease: Lease): Promise<void> {
+    return this.#records.track(this.#writeBackExpired(lease));
+  }
+
+  async #writeBackExpired(lease: Lease): Promise<void> {
     try {
       await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))]);
-      settle(lease.channel, lease.raw);
+      this.#settle(lease.queue, lease.channel, lease.raw);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message, queue: lease.queue }, 'expired item not written back; the broker requeues it');
       settle(lease.channel, lease.raw, true);
     }
   }
 
-  async #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
+  #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
+    return this.#records.track(this.#writeBack(queue, raw, ch, prior));
+  }
+
+  async #writeBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
     const message = fromAmqp(raw.content, raw.properties, raw.fields.routingKey);
     await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))]);
-    settle(ch, raw);
+    this.#settle(queue, ch, raw);
   }
 
   /** Leases stay in force after close: each held item comes back to its queue when its lease would have ended. */
@@ -626,7 +686,7 @@ export class RabbitMqBackend extends BaseBackend {
       later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true, ...withPriority(priorityOf(l.raw.properties)) }))),
       ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))])),
     ]);
-    for (const l of leases) settle(l.channel, l.raw);
+    for (const l of leases) this.#settle(l.queue, l.channel, l.raw);
   }
 }
 
