@@ -25,6 +25,8 @@ export interface HeldLease {
   readonly message: Message;
   readonly attempt: number;
   readonly leaseUntil: number;
+  /** 1–9; absent for 0. */
+  readonly priority?: number;
 }
 
 /** What one client holds of a queue. */

@@ -36,8 +36,8 @@ export interface JobFinderDeps {
   readonly publisher: ConfirmPublisher;
   /** The coordinator's delayed items and held leases of a queue (`heldJobs`). */
   heldJobs(queue: string): Promise<HeldJob[]>;
-  /** Failed items of a queue, oldest first. */
-  failed(queue: string): Promise<FailedItem[]>;
+  /** Failed items of a queue, oldest first, with their priorities. */
+  failed(queue: string): Promise<Array<{ item: FailedItem; priority: number }>>;
   /** Live clients of the namespace. */
   clients(): Promise<number>;
   readonly log: Logger;
@@ -68,15 +68,15 @@ export class JobFinder {
       const record = heldRecord(queue, h, snap.log);
       if (record) return record;
     }
-    const failed = (await this.deps.failed(queue)).filter((f) => f.message.id === id);
+    const failed = (await this.deps.failed(queue)).filter((f) => f.item.message.id === id);
     const last = failed[failed.length - 1];
-    return last && failedRecord(queue, last);
+    return last && failedRecord(queue, last.item, last.priority);
   }
 
   /** A page of one state of `queue`, in that state's order. */
   async jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     const page = (all: JobRecord[]) => all.slice(options.offset, options.offset + options.limit);
-    if (options.state === 'failed') return page((await this.deps.failed(queue)).reverse().map((f) => failedRecord(queue, f)));
+    if (options.state === 'failed') return page((await this.deps.failed(queue)).reverse().map((f) => failedRecord(queue, f.item, f.priority)));
     // Completed items are not kept by this backend (`keepCompleted` is false).
     if (options.state === 'completed') return [];
     const snap = await this.#snapshot(queue);
@@ -164,15 +164,19 @@ function ready(queue: string, copy: LiveCopy): JobRecord {
 }
 
 function inFlight(queue: string, lease: HeldLease): JobRecord {
-  return { queue, message: lease.message, state: 'inFlight', attempt: lease.attempt, leaseUntil: lease.leaseUntil };
+  return { queue, message: lease.message, state: 'inFlight', attempt: lease.attempt, leaseUntil: lease.leaseUntil, ...(lease.priority !== undefined && lease.priority > 0 && { priority: lease.priority }) };
 }
 
 /** A coordinator-held item as a record; undefined when its body is not in the log (see the README's limits). */
 function heldRecord(queue: string, h: HeldJob, log: LogView): JobRecord | undefined {
-  if (h.sticky) return { queue, message: h.sticky.message, state: 'inFlight', attempt: h.sticky.attempt, leaseUntil: h.dueAt };
+  if (h.sticky) {
+    const priority = h.sticky.priority ?? 0;
+    return { queue, message: h.sticky.message, state: 'inFlight', attempt: h.sticky.attempt, leaseUntil: h.dueAt, ...(priority > 0 && { priority }) };
+  }
   const body = log.delayBody(h.nonce);
   if (!body) return undefined;
-  if (h.lease) return { queue, message: body.message, state: 'inFlight', attempt: body.prior, leaseUntil: h.dueAt };
+  const priority = body.priority ?? 0;
+  if (h.lease) return { queue, message: body.message, state: 'inFlight', attempt: body.prior, leaseUntil: h.dueAt, ...(priority > 0 && { priority }) };
   return {
     queue,
     message: body.message,
@@ -180,10 +184,10 @@ function heldRecord(queue: string, h: HeldJob, log: LogView): JobRecord | undefi
     attempt: body.prior,
     dueAt: h.dueAt,
     ...(body.error !== undefined && { error: body.error }),
-    ...(body.priority !== undefined && body.priority > 0 && { priority: body.priority }),
+    ...(priority > 0 && { priority }),
   };
 }
 
-function failedRecord(queue: string, f: FailedItem): JobRecord {
-  return { queue, message: f.message, state: 'failed', attempt: f.attempt, error: f.error, updatedAt: f.failedAt };
+function failedRecord(queue: string, f: FailedItem, priority: number): JobRecord {
+  return { queue, message: f.message, state: 'failed', attempt: f.attempt, error: f.error, updatedAt: f.failedAt, ...(priority > 0 && { priority }) };
 }

@@ -57,7 +57,7 @@ import { QueueDeclarer } from './queue-declarer';
 import { isStickyToken, type StickyGrant } from './sticky-leases';
 import type { HeldJob } from './held-jobs';
 import { JobFinder } from './job-finder';
-import { ShadowRecords } from './shadow-records';
+import { recordOutbound, ShadowRecords } from './shadow-records';
 
 // What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
 const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
@@ -136,7 +136,7 @@ export class RabbitMqBackend extends BaseBackend {
         paused: (set) => this.#paused.apply(set),
         flush: async (q, id) => {
           await this.#records.drain();
-          return this.#leases.list(q, id).map((l) => ({ message: l.message, attempt: l.attempt, leaseUntil: l.leaseUntil }));
+          return this.#leases.list(q, id).map((l) => ({ message: l.message, attempt: l.attempt, leaseUntil: l.leaseUntil, ...withPriority(priorityOf(l.raw.properties)) }));
         },
       },
       () => this.#rereadPaused(),
@@ -150,7 +150,7 @@ export class RabbitMqBackend extends BaseBackend {
       census: this.#census,
       publisher: this.#publisher,
       heldJobs: (q) => this.#call<HeldJob[]>({ op: 'heldJobs', queue: q }),
-      failed: (q) => this.#failed.list(q),
+      failed: (q) => this.#failed.listWithPriority(q),
       clients: () => this.#clients(),
       log: this.#log,
     });
@@ -355,21 +355,26 @@ export class RabbitMqBackend extends BaseBackend {
   async #nackLease(lease: Lease, outcome: NackOutcome): Promise<boolean> {
     // Every copy written back keeps the delivery's priority (the broker kept it in the AMQP property).
     const priority = priorityOf(lease.raw.properties);
+    const id = [lease.message.id];
+    // Where the new copy is a publish, the settled record rides in front of it (see `#sendDirect`); a
+    // delayed retry is a coordinator command, so its record is batched after the ack as for a plain ack.
+    let recorded = true;
     try {
       switch (outcome.kind) {
         case 'retry':
           if (outcome.dueAt > Date.now()) {
             await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }], outcome.error);
+            recorded = false;
           } else {
-            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)]);
+            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)], id);
           }
           break;
         case 'release':
-          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)]);
+          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)], id);
           break;
         case 'fail': {
           const { content, options } = failedEntry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
-          await this.#publisher.publish([{ exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
+          await this.#publisher.publish([this.#settledRecord(lease.queue, id), { exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
           break;
         }
       }
@@ -380,7 +385,8 @@ export class RabbitMqBackend extends BaseBackend {
     }
     // Written back, so the nack took effect; if the delivery's channel is gone meanwhile, the broker also
     // requeues the original: a duplicate, which at-least-once delivery allows.
-    this.#settle(lease.queue, lease.channel, lease.raw);
+    if (recorded) settle(lease.channel, lease.raw);
+    else this.#settle(lease.queue, lease.channel, lease.raw);
     return true;
   }
 
@@ -618,9 +624,15 @@ export class RabbitMqBackend extends BaseBackend {
     return { exchange: this.names.direct, routingKey: queue, content, options: { ...options, mandatory: true } };
   }
 
-  /** Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and write again. */
-  async #sendDirect(queue: string, out: Outbound[]): Promise<void> {
-    let pending = out;
+  /**
+   * Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and
+   * write again. `settles`: ids of deliveries this write replaces (a write-back): their settled record is
+   * published in front of the new copies on the same channel, so the shadow log never holds the new copy
+   * while the old one still counts (a reader between the two would see the item twice). The caller then
+   * acks the old delivery with plain `settle`.
+   */
+  async #sendDirect(queue: string, out: Outbound[], settles?: readonly string[]): Promise<void> {
+    let pending = settles && settles.length > 0 ? [this.#settledRecord(queue, settles), ...out] : out;
     for (let round = 0; pending.length > 0; round++) {
       pending = await this.#publisher.publish(pending);
       if (pending.length === 0) return;
@@ -639,14 +651,18 @@ export class RabbitMqBackend extends BaseBackend {
     await this.#call({ op: 'delay', items });
   }
 
+  /** A settled record for the queue's shadow log, to publish at once in front of the write that replaces those deliveries. */
+  #settledRecord(queue: string, ids: readonly string[]): Outbound {
+    return recordOutbound(this.names, queue, { settled: [...ids], at: Date.now() });
+  }
+
   /**
    * Settle a delivery of `queue` (see `settle`); an ack also tells the queue's shadow log that this copy
    * left the work queue. A requeue or a delivery whose channel is gone leaves the copy where it was.
    */
   #settle(queue: string, ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
     const ok = settle(ch, raw, requeue);
-    const id = raw.properties.messageId as unknown;
-    if (ok && !requeue && typeof id === 'string' && id !== '') this.#records.settled(queue, id);
+    if (ok && !requeue) for (const id of idOf(raw)) this.#records.settled(queue, id);
     return ok;
   }
 
@@ -657,8 +673,8 @@ export class RabbitMqBackend extends BaseBackend {
 
   async #writeBackExpired(lease: Lease): Promise<void> {
     try {
-      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))]);
-      this.#settle(lease.queue, lease.channel, lease.raw);
+      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))], [lease.message.id]);
+      settle(lease.channel, lease.raw);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message, queue: lease.queue }, 'expired item not written back; the broker requeues it');
       settle(lease.channel, lease.raw, true);
@@ -671,8 +687,8 @@ export class RabbitMqBackend extends BaseBackend {
 
   async #writeBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
     const message = fromAmqp(raw.content, raw.properties, raw.fields.routingKey);
-    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))]);
-    this.#settle(queue, ch, raw);
+    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))], idOf(raw));
+    settle(ch, raw);
   }
 
   /** Leases stay in force after close: each held item comes back to its queue when its lease would have ended. */
@@ -684,10 +700,17 @@ export class RabbitMqBackend extends BaseBackend {
     const due = leases.filter((l) => l.leaseUntil <= now);
     await Promise.all([
       later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true, ...withPriority(priorityOf(l.raw.properties)) }))),
-      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))])),
+      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))], [l.message.id])),
     ]);
-    for (const l of leases) this.#settle(l.queue, l.channel, l.raw);
+    for (const l of later) this.#settle(l.queue, l.channel, l.raw);
+    for (const l of due) settle(l.channel, l.raw);
   }
+}
+
+/** The AMQP message id of a delivery, as the shadow log indexes it (none: a plain producer's message without one, not indexed). */
+function idOf(raw: ConsumeMessage): string[] {
+  const id = raw.properties.messageId as unknown;
+  return typeof id === 'string' && id !== '' ? [id] : [];
 }
 
 /** True when two reads of (coordinator, clients) counts agree: nothing moved between them. */
