@@ -8,6 +8,12 @@ import type { Names } from './names';
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 /** A client that does not answer by then (closing at that moment) is counted as holding nothing. */
 const ANSWER_WAIT_MS = 500;
+/**
+ * A barrier waits longer: a lookup is exact only if every client wrote its records, and a client's
+ * answer waits for its write-backs under way and a confirmed publish. A client that died is no longer
+ * counted (the broker drops its command-queue consumer with its connection).
+ */
+const FLUSH_WAIT_MS = 5_000;
 /** Pause before opening a census channel again after the broker closed it (the connection still up). */
 const REOPEN_DELAY_MS = 200;
 /** AMQP `type` of the coordinator's notice of the namespace's paused queues (no answer expected). */
@@ -134,18 +140,19 @@ export class Census {
    * given). A client that does not answer within the census wait is counted as holding none.
    */
   async flush(queue: string, clients: number, id?: string): Promise<HeldLease[]> {
-    const answers = (await this.#ask(FLUSH_TYPE, { queue, ...(id !== undefined && { id }) }, clients, () => false)) as HeldLease[][];
+    const answers = (await this.#ask(FLUSH_TYPE, { queue, ...(id !== undefined && { id }) }, clients, () => false, FLUSH_WAIT_MS)) as HeldLease[][];
+    if (answers.length < clients) this.log.warn({ queue, clients, answers: answers.length }, 'job lookup barrier: not every client answered; its records and leases are missing from this answer');
     return answers.flat();
   }
 
-  async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean): Promise<unknown[]> {
+  async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean, waitMs = ANSWER_WAIT_MS): Promise<unknown[]> {
     const ch = await this.#open();
     const id = randomToken();
     return new Promise<unknown[]>((resolve) => {
       const timer = setTimeout(() => {
         this.#rounds.delete(id);
         resolve(round.got);
-      }, ANSWER_WAIT_MS);
+      }, waitMs);
       const round: Round = { need: Math.max(1, clients), got: [], decisive, done: resolve, timer };
       this.#rounds.set(id, round);
       ch.publish(this.names.census, '', Buffer.from(JSON.stringify(body)), { correlationId: id, replyTo: REPLY_TO, ...(type !== undefined ? { type } : {}) });

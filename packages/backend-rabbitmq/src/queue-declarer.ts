@@ -72,6 +72,23 @@ export class QueueDeclarer {
     });
   }
 
+  /**
+   * Give an existing wrkr queue its shadow log (declared, bound to the direct exchange and with the
+   * queue's `patterns` to the topic exchange) and bind the queue to the direct exchange. A new coordinator
+   * does this for every known queue, so queues made before shadow logs existed get one before any
+   * release is routed through the direct exchange. False when the work queue does not exist.
+   */
+  async shadow(queue: string, patterns: readonly string[]): Promise<boolean> {
+    if ((await this.check(this.names.queue(queue))) === undefined) return false;
+    await this.run(async (ch) => {
+      await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
+      for (const pattern of patterns) await ch.bindQueue(this.names.shadow(queue), this.names.exchange, pattern);
+      await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      await ch.bindQueue(this.names.queue(queue), this.names.direct, queue);
+    });
+    return true;
+  }
+
   /** Ready messages and consumers of an AMQP queue, or undefined when it does not exist. */
   async check(amqpQueue: string): Promise<{ messageCount: number; consumerCount: number } | undefined> {
     try {
