@@ -51,7 +51,7 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
     // instant between is only missing from the log.
     await ctx.declarer.run(async (t) => {
       await t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
-      await t.bindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
+      if (ctx.declarer.shadowLogs) await t.bindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
     });
     if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
     const list = (state.bindings[cmd.queue] ??= []);
@@ -64,7 +64,7 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
     if (!list?.includes(cmd.pattern)) return true;
     // The shadow log first (see bind: the log never gets what the queue did not).
     await ctx.declarer.run(async (t) => {
-      await t.unbindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
+      if (ctx.declarer.shadowLogs) await t.unbindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
       await t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
     });
     state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);

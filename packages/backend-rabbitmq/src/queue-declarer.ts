@@ -35,6 +35,8 @@ export class QueueDeclarer {
     /** `x-max-priority` of the wrkr queues this client declares (0: none, as before priorities existed). */
     readonly maxPriority: number,
     private readonly log: Logger,
+    /** Declare and bind each wrkr queue's shadow log (the `jobIndex` option). */
+    readonly shadowLogs = false,
   ) {
     conn.on('lost', () => (this.#channel = undefined));
   }
@@ -66,24 +68,28 @@ export class QueueDeclarer {
       await ch.assertQueue(this.names.failed(queue), { durable: true, arguments: { 'x-queue-type': 'classic' } });
       // The shadow log first, then the direct bindings: a write addressed to the queue reaches both or, before
       // both are bound, is returned to the mandatory sender, which declares again.
-      await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
-      await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      if (this.shadowLogs) {
+        await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
+        await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      }
       await ch.bindQueue(amqpQueue, this.names.direct, queue);
     });
   }
 
   /**
-   * Give an existing wrkr queue its shadow log (declared, bound to the direct exchange and with the
-   * queue's `patterns` to the topic exchange) and bind the queue to the direct exchange. A new coordinator
+   * Bind an existing wrkr queue to the direct exchange and, with `shadowLogs`, give it its shadow log
+   * (declared, bound to the direct exchange and with the queue's `patterns` to the topic exchange). A new coordinator
    * does this for every known queue, so queues made before shadow logs existed get one before any
    * release is routed through the direct exchange. False when the work queue does not exist.
    */
   async shadow(queue: string, patterns: readonly string[]): Promise<boolean> {
     if ((await this.check(this.names.queue(queue))) === undefined) return false;
     await this.run(async (ch) => {
-      await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
-      for (const pattern of patterns) await ch.bindQueue(this.names.shadow(queue), this.names.exchange, pattern);
-      await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      if (this.shadowLogs) {
+        await ch.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
+        for (const pattern of patterns) await ch.bindQueue(this.names.shadow(queue), this.names.exchange, pattern);
+        await ch.bindQueue(this.names.shadow(queue), this.names.direct, queue);
+      }
       await ch.bindQueue(this.names.queue(queue), this.names.direct, queue);
     });
     return true;

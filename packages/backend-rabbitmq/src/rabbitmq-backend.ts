@@ -60,7 +60,7 @@ import { JobFinder } from './job-finder';
 import { recordOutbound, ShadowRecords } from './shadow-records';
 
 // What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
-const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
+const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
 const WITHOUT_PRIORITIES: BackendCapabilities = Object.freeze({ ...CAPABILITIES, priorities: false });
 const DEFAULT_HOLD_MS = 30_000;
 /** Most re-reads of a queue's counts while items move between the broker and clients. */
@@ -74,7 +74,7 @@ const STATS_ROUNDS = 20;
 export class RabbitMqBackend extends BaseBackend {
   /** Backend name. */
   readonly name = 'rabbitmq';
-  /** Every capability but those the README lists as declared missing; `priorities` with classic queues unless turned off. */
+  /** Every capability but those the README lists as declared missing; `priorities` with classic queues unless turned off; `jobLookup` and `listings` with `jobIndex`. */
   readonly capabilities: BackendCapabilities;
   /** Broker object names of this namespace. */
   readonly names: Names;
@@ -101,6 +101,8 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #known = new Set<string>();
   readonly #declared = new Set<string>();
   readonly #prefetch: number;
+  /** Shadow logs kept, so `job`/`jobs` are offered (the `jobIndex` option). */
+  readonly #jobIndex: boolean;
   #state: 'new' | 'started' | 'closed' = 'new';
   #starting: Promise<void> | undefined;
 
@@ -117,11 +119,13 @@ export class RabbitMqBackend extends BaseBackend {
       throw new ValidationError('priorities', 'needs classic queues: RabbitMQ quorum queues have no 0–9 priority levels (see the README, "Priorities")');
     }
     const priorities = queueType === 'classic' && options.priorities !== false;
-    this.capabilities = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
+    this.#jobIndex = options.jobIndex === true;
+    const base = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
+    this.capabilities = this.#jobIndex ? Object.freeze({ ...base, jobLookup: true, listings: true }) : base;
     this.connectionName = `${this.names.connectionName}:${randomToken()}`;
     this.#conn = new ConnectionManager(options.url ?? DEFAULT_URL, this.connectionName, this.#log);
     this.#publisher = new ConfirmPublisher(this.#conn, this.#log);
-    this.#declarer = new QueueDeclarer(this.#conn, this.names, queueType, priorities ? MAX_PRIORITY : 0, this.#log);
+    this.#declarer = new QueueDeclarer(this.#conn, this.names, queueType, priorities ? MAX_PRIORITY : 0, this.#log, this.#jobIndex);
     this.#commands = new CommandClient(this.#conn, this.names, this.#log);
     this.#ladder = new DelayLadder(this.names, Math.max(0, Math.floor(Math.log2(holdMs / 4))));
     this.#coordinator = new Coordinator(this.#conn, this.#declarer, this.names, this.#ladder, { holdMs }, this.#log);
@@ -143,7 +147,7 @@ export class RabbitMqBackend extends BaseBackend {
       this.#log,
     );
     this.#events = new LifecycleExchange(this.#conn, this.names, this.#log);
-    this.#records = new ShadowRecords(this.#publisher, this.names, this.#log);
+    this.#records = new ShadowRecords(this.#publisher, this.names, this.#log, this.#jobIndex);
     this.#finder = new JobFinder({
       conn: this.#conn,
       names: this.names,
@@ -374,7 +378,7 @@ export class RabbitMqBackend extends BaseBackend {
           break;
         case 'fail': {
           const { content, options } = failedEntry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
-          await this.#publisher.publish([this.#settledRecord(lease.queue, id), { exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
+          await this.#publisher.publish([...(this.#jobIndex ? [this.#settledRecord(lease.queue, id)] : []), { exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
           break;
         }
       }
@@ -431,12 +435,14 @@ export class RabbitMqBackend extends BaseBackend {
   /** From the queue's shadow log, the clients' leases and the coordinator, after a barrier (see job-finder.ts). */
   protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
     this.#ready();
+    if (!this.#jobIndex) throw new NotSupportedError('jobLookup', this.name);
     return this.#finder.job(queue, id);
   }
 
   /** A page of one state, from the same sources as `_job`. */
   protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     this.#ready();
+    if (!this.#jobIndex) throw new NotSupportedError('listings', this.name);
     return this.#finder.jobs(queue, options);
   }
 
@@ -632,7 +638,7 @@ export class RabbitMqBackend extends BaseBackend {
    * acks the old delivery with plain `settle`.
    */
   async #sendDirect(queue: string, out: Outbound[], settles?: readonly string[]): Promise<void> {
-    let pending = settles && settles.length > 0 ? [this.#settledRecord(queue, settles), ...out] : out;
+    let pending = this.#jobIndex && settles && settles.length > 0 ? [this.#settledRecord(queue, settles), ...out] : out;
     for (let round = 0; pending.length > 0; round++) {
       pending = await this.#publisher.publish(pending);
       if (pending.length === 0) return;

@@ -52,16 +52,20 @@ export class ShadowRecords {
     private readonly publisher: ConfirmPublisher,
     private readonly names: Names,
     private readonly log: Logger,
+    /** Off (no `jobIndex`): nothing is recorded, and the hot path pays nothing. */
+    readonly enabled: boolean,
   ) {}
 
   /** A delivery of `queue` with message `id` was acked off the work queue. */
   settled(queue: string, id: string): void {
+    if (!this.enabled) return;
     this.#of(queue).settled.push(id);
     this.#arm();
   }
 
   /** Delayed items are being sent to `queue`: their bodies, for `job`/`jobs`. */
   delayed(queue: string, records: readonly DelayRecord[]): void {
+    if (!this.enabled) return;
     this.#of(queue).delays.push(...records);
     this.#arm();
   }
