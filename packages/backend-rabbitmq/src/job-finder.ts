@@ -6,7 +6,7 @@ import type { HeldJob } from './held-jobs';
 import { randomToken } from './ids';
 import type { Names } from './names';
 import { ShadowIndex, type LiveCopy } from './shadow-index';
-import { recordOutbound, type DelayRecord } from './shadow-records';
+import { recordOutbound, type CompletedRecord, type DelayRecord } from './shadow-records';
 
 /** How long a reader may take to fold the log up to a barrier marker. */
 const BARRIER_WAIT_MS = 10_000;
@@ -17,9 +17,10 @@ interface LogView {
   copies(id: string): readonly LiveCopy[];
   delayBody(nonce: string): DelayRecord | undefined;
   pruneDelays(current: ReadonlySet<string>, now: number): void;
+  completed(now: number): CompletedRecord[];
 }
 
-const EMPTY_LOG: LogView = { live: () => [], copies: () => [], delayBody: () => undefined, pruneDelays: () => undefined };
+const EMPTY_LOG: LogView = { live: () => [], copies: () => [], delayBody: () => undefined, pruneDelays: () => undefined, completed: () => [] };
 
 /** Where a queue's items are at one barrier: the log's live copies, the clients' leases, the coordinator's items. */
 interface Snapshot {
@@ -70,16 +71,17 @@ export class JobFinder {
     }
     const failed = (await this.deps.failed(queue)).filter((f) => f.item.message.id === id);
     const last = failed[failed.length - 1];
-    return last && failedRecord(queue, last.item, last.priority);
+    if (last) return failedRecord(queue, last.item, last.priority);
+    const done = snap.log.completed(Date.now()).find((c) => c.message.id === id);
+    return done && completedRecord(queue, done);
   }
 
   /** A page of one state of `queue`, in that state's order. */
   async jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
     const page = (all: JobRecord[]) => all.slice(options.offset, options.offset + options.limit);
     if (options.state === 'failed') return page((await this.deps.failed(queue)).reverse().map((f) => failedRecord(queue, f.item, f.priority)));
-    // Completed items are not kept by this backend (`keepCompleted` is false).
-    if (options.state === 'completed') return [];
     const snap = await this.#snapshot(queue);
+    if (options.state === 'completed') return page(snap.log.completed(Date.now()).map((c) => completedRecord(queue, c)));
     if (options.state === 'ready') {
       // A leased delivery's copy is still in the log (unsettled): the lease hides the first copy of its id.
       const hidden = new Map<string, number>();
@@ -186,6 +188,10 @@ function heldRecord(queue: string, h: HeldJob, log: LogView): JobRecord | undefi
     ...(body.error !== undefined && { error: body.error }),
     ...(priority > 0 && { priority }),
   };
+}
+
+function completedRecord(queue: string, c: CompletedRecord): JobRecord {
+  return { queue, message: c.message, state: 'completed', attempt: c.attempt, updatedAt: c.at, ...(c.result !== undefined && { result: c.result }) };
 }
 
 function failedRecord(queue: string, f: FailedItem, priority: number): JobRecord {

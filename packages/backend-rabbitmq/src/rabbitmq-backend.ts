@@ -16,6 +16,7 @@ import {
   type Delivery,
   type FailedItem,
   type FailureInfo,
+  type KeepCompleted,
   type JobListOptions,
   type JobRecord,
   type LeaseRef,
@@ -121,7 +122,7 @@ export class RabbitMqBackend extends BaseBackend {
     const priorities = queueType === 'classic' && options.priorities !== false;
     this.#jobIndex = options.jobIndex === true;
     const base = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
-    this.capabilities = this.#jobIndex ? Object.freeze({ ...base, jobLookup: true, listings: true }) : base;
+    this.capabilities = this.#jobIndex ? Object.freeze({ ...base, jobLookup: true, listings: true, keepCompleted: true }) : base;
     this.connectionName = `${this.names.connectionName}:${randomToken()}`;
     this.#conn = new ConnectionManager(options.url ?? DEFAULT_URL, this.connectionName, this.#log);
     this.#publisher = new ConfirmPublisher(this.#conn, this.#log);
@@ -343,8 +344,14 @@ export class RabbitMqBackend extends BaseBackend {
     return this.#call({ op: 'stickyEnd', queue: ref.queue, id: ref.id, token: ref.token, outcome });
   }
 
-  protected _ack(ref: LeaseRef): Promise<boolean> {
+  protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     const lease = this.#leases.take(ref);
+    if (lease && keep !== undefined) {
+      // Kept as completed: the record (which also settles the delivery) is written with the next batch, like a settled one.
+      const acked = settle(lease.channel, lease.raw);
+      if (acked) this.#records.completed(lease.queue, { message: lease.message, attempt: lease.attempt, at: Date.now(), ...(keep.result !== undefined && { result: keep.result }), count: keep.count, ageMs: keep.ageMs });
+      return Promise.resolve(acked);
+    }
     if (lease) return Promise.resolve(this.#settle(lease.queue, lease.channel, lease.raw));
     return isStickyToken(ref.token) ? this.#stickyEnd(ref, { kind: 'ack' }) : Promise.resolve(false);
   }

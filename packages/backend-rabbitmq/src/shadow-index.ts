@@ -3,7 +3,7 @@ import type { Logger, Message } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader, priorityOf } from './amqp-message';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
-import { RECORD_HEADER, type DelayRecord, type RecordBatch } from './shadow-records';
+import { RECORD_HEADER, type CompletedRecord, type DelayRecord, type RecordBatch } from './shadow-records';
 
 /** Stream deliveries in flight to the reader at once (a stream consumer needs a prefetch). */
 const READ_PREFETCH = 1_000;
@@ -42,6 +42,8 @@ export class ShadowIndex {
   readonly #live = new Map<string, LiveCopy[]>();
   readonly #debts = new Map<string, { n: number; at: number }>();
   readonly #delays = new Map<string, { record: DelayRecord; seen: number }>();
+  /** Completed items by id, in completion order (a later completion of an id moves it to the end). */
+  readonly #completed = new Map<string, CompletedRecord>();
   readonly #markers = new Map<string, (err?: Error) => void>();
   #channel: Channel | undefined;
   #dead = false;
@@ -111,6 +113,16 @@ export class ShadowIndex {
     return d?.record;
   }
 
+  /**
+   * Completed items, most recent first, without those older than their `ageMs` at `now` (an item past its
+   * age is never shown again, even before a later ack trims it).
+   */
+  completed(now: number): CompletedRecord[] {
+    const out: CompletedRecord[] = [];
+    for (const c of this.#completed.values()) if (now - c.at < c.ageMs) out.push(c);
+    return out.sort((a, b) => b.at - a.at);
+  }
+
   /** Forget delayed bodies the coordinator no longer lists (released, cancelled), once past the grace period. */
   pruneDelays(current: ReadonlySet<string>, now: number): void {
     for (const [nonce, d] of this.#delays) if (!current.has(nonce) && now - d.seen > DELAY_BODY_GRACE_MS) this.#delays.delete(nonce);
@@ -160,6 +172,14 @@ export class ShadowIndex {
     else this.#live.set(message.id, [copy]);
   }
 
+  /** Keep a completion (replacing an earlier one of the id), then trim to the newest `count` and drop the aged. */
+  #complete(c: CompletedRecord): void {
+    this.#completed.delete(c.message.id);
+    this.#completed.set(c.message.id, c);
+    const byAge = [...this.#completed.values()].sort((a, b) => b.at - a.at);
+    for (const [i, old] of byAge.entries()) if (i >= c.count || c.at - old.at >= old.ageMs) this.#completed.delete(old.message.id);
+  }
+
   #record(batch: RecordBatch): void {
     this.#newest = Math.max(this.#newest, batch.at);
     for (const id of batch.settled ?? []) {
@@ -174,6 +194,7 @@ export class ShadowIndex {
       else this.#debts.set(id, { n: 1, at: batch.at });
     }
     for (const d of batch.delays ?? []) this.#delays.set(d.nonce, { record: d, seen: batch.at });
+    for (const c of batch.completed ?? []) this.#complete(c);
     for (const [id, debt] of this.#debts) if (this.#newest - debt.at > DEBT_TTL_MS) this.#debts.delete(id);
     if (batch.marker !== undefined) {
       const done = this.#markers.get(batch.marker);

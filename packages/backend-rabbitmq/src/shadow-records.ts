@@ -18,12 +18,27 @@ export interface DelayRecord {
   readonly priority?: number;
 }
 
+/** An item acked with `keep`: kept as completed by every reader's fold (see shadow-index.ts). */
+export interface CompletedRecord {
+  readonly message: Message;
+  readonly attempt: number;
+  /** Completion time (epoch ms, the acking client's clock). */
+  readonly at: number;
+  readonly result?: string;
+  /** The ack's bound: the queue keeps at most this many completed items (the latest ack's bound applies). */
+  readonly count: number;
+  /** Never shown older than this many ms. */
+  readonly ageMs: number;
+}
+
 /** One record batch as it sits in the shadow log. */
 export interface RecordBatch {
   /** Ids of deliveries acked off the work queue (acked, failed, written back elsewhere, held by the coordinator). */
   readonly settled?: string[];
   /** Bodies of delayed items sent to the queue. */
   readonly delays?: DelayRecord[];
+  /** Items acked with `keep`, in ack order. */
+  readonly completed?: CompletedRecord[];
   /** A reader's barrier: once the reader's fold reached it, everything confirmed before it is folded. */
   readonly marker?: string;
   /** Epoch ms when the batch was written (old debts are dropped by it, see shadow-index.ts). */
@@ -33,6 +48,7 @@ export interface RecordBatch {
 interface Pending {
   settled: string[];
   delays: DelayRecord[];
+  completed: CompletedRecord[];
 }
 
 /**
@@ -60,6 +76,15 @@ export class ShadowRecords {
   settled(queue: string, id: string): void {
     if (!this.enabled) return;
     this.#of(queue).settled.push(id);
+    this.#arm();
+  }
+
+  /** An item of `queue` was acked with `keep`: its delivery left the queue, and it is kept as completed. */
+  completed(queue: string, record: CompletedRecord): void {
+    if (!this.enabled) return;
+    const p = this.#of(queue);
+    p.settled.push(record.message.id);
+    p.completed.push(record);
     this.#arm();
   }
 
@@ -98,7 +123,7 @@ export class ShadowRecords {
     const out: Outbound[] = [];
     const at = Date.now();
     for (const [queue, p] of batch) {
-      const body: RecordBatch = { ...(p.settled.length > 0 && { settled: p.settled }), ...(p.delays.length > 0 && { delays: p.delays }), at };
+      const body: RecordBatch = { ...(p.settled.length > 0 && { settled: p.settled }), ...(p.delays.length > 0 && { delays: p.delays }), ...(p.completed.length > 0 && { completed: p.completed }), at };
       out.push(recordOutbound(this.names, queue, body));
     }
     const write = out.length === 0 ? Promise.resolve() : this.publisher.publish(out).then(() => undefined);
@@ -112,7 +137,7 @@ export class ShadowRecords {
 
   #of(queue: string): Pending {
     let p = this.#pending.get(queue);
-    if (!p) this.#pending.set(queue, (p = { settled: [], delays: [] }));
+    if (!p) this.#pending.set(queue, (p = { settled: [], delays: [], completed: [] }));
     return p;
   }
 
