@@ -38,7 +38,7 @@ type Handler<C extends Command> = (state: CoordinatorState, cmd: C, ctx: Command
 /** One handler per command op; the answer (or the error thrown) becomes the reply. */
 const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op: Op }>> } = {
   async ensureQueue(state, cmd, ctx) {
-    await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
+    await ctx.declarer.queue(cmd.queue, cmd.maxPriority, cmd.unlisted === true);
     const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
     if (!list.includes(cmd.queue)) list.push(cmd.queue);
     return true;
