@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { Logger, Message } from '@wrkr/core/backend';
+import { BackendError, type Logger, type Message } from '@wrkr/core/backend';
 import { fromAmqp, H, numberHeader, priorityOf } from './amqp-message';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
@@ -80,11 +80,11 @@ export class ShadowIndex {
    * other clients' markers are).
    */
   reach(marker: string, ms: number): Promise<void> {
-    if (this.#dead) return Promise.reject(new Error('shadow-log reader closed'));
+    if (this.#dead) return Promise.reject(new BackendError(`rabbitmq: the shadow-log reader of ${this.queue} closed before the barrier`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#markers.delete(marker);
-        reject(new Error(`shadow log of ${this.queue} not read up to the barrier within ${ms} ms`));
+        reject(new BackendError(`rabbitmq: the shadow log of ${this.queue} was not read up to the barrier within ${ms} ms`));
       }, ms);
       this.#markers.set(marker, (err) => {
         clearTimeout(timer);
@@ -138,7 +138,7 @@ export class ShadowIndex {
 
   #die(): void {
     this.#dead = true;
-    for (const done of this.#markers.values()) done(new Error('shadow-log reader closed'));
+    for (const done of this.#markers.values()) done(new BackendError(`rabbitmq: the shadow-log reader of ${this.queue} closed before the barrier`));
     this.#markers.clear();
   }
 
