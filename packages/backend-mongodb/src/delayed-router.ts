@@ -1,6 +1,6 @@
 import type { Logger } from '@wrkr/core/backend';
 import type { Collection } from 'mongodb';
-import type { DelayedDoc, GuardDoc } from './documents';
+import type { DelayedDoc, GuardDoc, StoredMessage } from './documents';
 import { duplicateIndexes } from './errors';
 import { retryTransient } from './retry';
 
@@ -41,15 +41,6 @@ export function routedMark(doc: DelayedDoc): string {
 }
 
 /**
- * The incarnation of the items a delayed publish becomes: the same on every routing of it, so a publish
- * routed twice (two routers, or a pass retried before its marks landed) meets its own item, even one
- * already acked, instead of adding it anew as a send of a finished id would.
- */
-export function routedIncarnation(doc: DelayedDoc): string {
-  return `r${doc.at}-${doc.m.publishedAt}`;
-}
-
-/**
  * Ids (of `ids`) whose guard of the previous window is younger than a window: a router that won it
  * may still be routing, so nobody else may take the publish over yet. Guards of `except` (the asking
  * router itself, whose passes never overlap) do not count: that earlier pass of its own has failed.
@@ -78,7 +69,7 @@ export class DelayedRouter {
     private readonly delayed: Collection<DelayedDoc>,
     private readonly guards: Collection<GuardDoc>,
     private readonly instance: string,
-    private readonly route: (routed: DelayedDoc[]) => Promise<void>,
+    private readonly route: (messages: StoredMessage[]) => Promise<void>,
     /** Release the job keys of routed publishes that held one (they are no longer pending). */
     private readonly releaseKeys: (routed: DelayedDoc[]) => Promise<void>,
     private readonly pollMs: number,
@@ -176,7 +167,7 @@ export class DelayedRouter {
     const heartbeat = setInterval(() => void this.#refresh(mine.map((d) => d._id)), HEARTBEAT_MS);
     try {
       if (fresh.length > 0) {
-        await this.route(fresh);
+        await this.route(fresh.map((d) => d.m));
         await this.#markRouted(fresh, now);
       }
       // Retried here: a failed pass would only be retried whole (which the marks make harmless, but slow).

@@ -33,7 +33,7 @@ import {
   type WorkerInfo,
 } from '@wrkr/core/backend';
 import { MongoClient, type Db } from 'mongodb';
-import { DelayedRouter, recentlyRouted, routedIncarnation, routingGuard } from './delayed-router';
+import { DelayedRouter, recentlyRouted, routingGuard } from './delayed-router';
 import {
   loadMessage,
   storeMessage,
@@ -159,7 +159,7 @@ export class MongoBackend extends BaseBackend {
       this.#db.collection<DelayedDoc>(this.#names.delayed),
       this.#db.collection<GuardDoc>(this.#names.guards),
       this.#instance,
-      (routed) => this.#route(routed.map((d) => ({ m: d.m, c: routedIncarnation(d) })), Date.now()),
+      (messages) => this.#route(messages, Date.now()),
       (routed) => this.#releasePendingKeys(routed),
       o.pollMax,
       this.#log,
@@ -326,7 +326,7 @@ export class MongoBackend extends BaseBackend {
         }
         this.#router.noteDue(Math.min(...later.map(({ o }) => o.dueAt!)));
       }
-      if (ready.length > 0 && ready.every(({ o }) => o.key === undefined)) await this.#route(ready.map(({ o }) => ({ m: storeMessage(o.message, o.priority) })), now);
+      if (ready.length > 0 && ready.every(({ o }) => o.key === undefined)) await this.#route(ready.map(({ o }) => storeMessage(o.message, o.priority)), now);
       else if (ready.length > 0) outcomes.push(...(await this.#routeKeyed(ready, now)));
       return outcomes.sort((x, y) => x.index - y.index);
     });
@@ -383,25 +383,25 @@ export class MongoBackend extends BaseBackend {
 
   /** Route undelayed messages now. */
   #publishNow(messages: readonly Message[]): Promise<void> {
-    return this.#route(messages.map((m) => ({ m: storeMessage(m) })), Date.now());
+    return this.#route(messages.map(storeMessage), Date.now());
   }
 
-  /** Put messages into every queue bound (now) to a pattern matching their name (`c`: the incarnation the items get). */
-  async #route(messages: ReadonlyArray<{ m: StoredMessage; c?: string }>, now: number): Promise<void> {
+  /** Put messages into every queue bound (now) to a pattern matching their name. */
+  async #route(messages: readonly StoredMessage[], now: number): Promise<void> {
     const bindings = await this.#db.collection<BindingDoc>(this.#names.bindings).find({}).toArray();
-    const perQueue = new Map<string, Array<{ m: StoredMessage; c?: string }>>();
-    for (const routed of messages) {
-      const queues = new Set(bindings.filter((b) => matchPattern(b.p, routed.m.name)).map((b) => b.q));
+    const perQueue = new Map<string, StoredMessage[]>();
+    for (const m of messages) {
+      const queues = new Set(bindings.filter((b) => matchPattern(b.p, m.name)).map((b) => b.q));
       for (const q of queues) {
         let list = perQueue.get(q);
         if (list === undefined) perQueue.set(q, (list = []));
-        list.push(routed);
+        list.push(m);
       }
     }
     await Promise.all(
       [...perQueue].map(async ([q, list]) => {
         const store = await this.#queue(q);
-        await store.add(list.map(({ m, c }) => ({ m, at: now, ...(c !== undefined && { c }) })));
+        await store.add(list.map((m) => ({ m, at: now })));
         this.#wakeups.wake(q);
       }),
     );

@@ -35,7 +35,7 @@ it('a router retries at once a publish whose routing it won in the previous wind
   await delayed.insertOne({ _id: 'p1', at: now - 10, m });
   await guards.insertOne({ _id: routingGuard('p1', now - ROUTING_WINDOW_MS), inst: 'me', ts: now - 1_000 });
   const routed: StoredMessage[] = [];
-  const router = new DelayedRouter(delayed, guards, 'me', async (ds) => void routed.push(...ds.map((d) => d.m)), async () => {}, 60_000, silentLogger());
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), async () => {}, 60_000, silentLogger());
   router.start();
   const deadline = Date.now() + 5_000;
   while (routed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -50,7 +50,7 @@ it("another router's guard of the previous window still holds the publish back",
   await delayed.insertOne({ _id: 'p2', at: now - 10, m });
   await guards.insertOne({ _id: routingGuard('p2', now - ROUTING_WINDOW_MS), inst: 'other', ts: now - 1_000 });
   const routed: StoredMessage[] = [];
-  const router = new DelayedRouter(delayed, guards, 'me', async (ds) => void routed.push(...ds.map((d) => d.m)), async () => {}, 60_000, silentLogger());
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms), async () => {}, 60_000, silentLogger());
   router.start();
   await new Promise((r) => setTimeout(r, 1_000));
   await router.stop();
@@ -104,7 +104,7 @@ it('a routed publish is marked before its record is deleted, and a retry finding
   await delayed.insertOne(doc);
   const routed: string[] = [];
   // Records left by the tests above may be routed beside it.
-  const record = async (ds: DelayedDoc[]): Promise<void> => void routed.push(...ds.filter((d) => d.m.id === 'p4').map((d) => d.m.id));
+  const record = async (ms: StoredMessage[]): Promise<void> => void routed.push(...ms.filter((x) => x.id === 'p4').map((x) => x.id));
   // Another router retries in a later window, where the guards of this one are not there yet.
   const laterWindow = () => guards.deleteMany({ _id: { $in: [routingGuard('p4', Date.now()), routingGuard('p4', Date.now() + ROUTING_WINDOW_MS)] } });
   const router = new DelayedRouter(delayed, guards, 'me', record, async () => {}, 60_000, silentLogger());
@@ -141,7 +141,7 @@ it("another router's young guard of the next window holds the publish back too",
   await delayed.insertOne({ _id: 'p5', at: now - 10, m });
   await guards.insertOne({ _id: routingGuard('p5', now + ROUTING_WINDOW_MS), inst: 'other', ts: now });
   const routed: string[] = [];
-  const router = new DelayedRouter(delayed, guards, 'me', async (ds) => void routed.push(...ds.filter((d) => d.m.id === 'p5').map((d) => d.m.id)), async () => {}, 60_000, silentLogger());
+  const router = new DelayedRouter(delayed, guards, 'me', async (ms) => void routed.push(...ms.filter((x) => x.id === 'p5').map((x) => x.id)), async () => {}, 60_000, silentLogger());
   router.start();
   await new Promise((r) => setTimeout(r, 1_000));
   await router.stop();
