@@ -34,7 +34,8 @@ step lint npx turbo run lint --ui=stream
 jest_args=(--ci --json)
 # A leaked connection must not keep CI waiting until its time limit; locally jest's warning is more useful.
 [[ -n ${CI:-} ]] && jest_args+=(--forceExit)
-# `*.serial.test.ts` files disrupt shared servers (a broker restart), so they run alone after the rest.
+# `*.serial.test.ts` files disrupt shared servers (a broker restart) or need one to themselves (mongodb's
+# fair groups time out beside the mongodb conformance run on FerretDB), so they run alone after the rest.
 step jest npx jest "${jest_args[@]}" --maxWorkers=2 --outputFile="$results" "$@" \
   --testPathIgnorePatterns '/node_modules/' '/dist/' '\.serial\.test\.ts$'
 result_files=("$results")
