@@ -3,7 +3,6 @@ import { H, toAmqp } from './amqp-message';
 import { randomToken } from './ids';
 import type { Command, DelayedItem } from './commands';
 import { countHeld, delayKey, pausedSet, toWorkerInfo, type CoordinatorState } from './coordinator-state';
-import { listHeld } from './held-jobs';
 import { listPending } from './pending-list';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
@@ -38,7 +37,7 @@ type Handler<C extends Command> = (state: CoordinatorState, cmd: C, ctx: Command
 /** One handler per command op; the answer (or the error thrown) becomes the reply. */
 const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op: Op }>> } = {
   async ensureQueue(state, cmd, ctx) {
-    await ctx.declarer.queue(cmd.queue, cmd.maxPriority, cmd.unlisted === true);
+    await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
     const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
     if (!list.includes(cmd.queue)) list.push(cmd.queue);
     return true;
@@ -46,13 +45,7 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
 
   async bind(state, cmd, ctx) {
     await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
-    // Its shadow log gets the same pattern. The queue is bound first and unbound last, so the log never
-    // holds an entry the queue did not get (a ghost nobody would ever settle); a message routed in the
-    // instant between is only missing from the log.
-    await ctx.declarer.run(async (t) => {
-      await t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
-      if (ctx.declarer.shadowLogs) await t.bindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
-    });
+    await ctx.declarer.run((t) => t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
     if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
     const list = (state.bindings[cmd.queue] ??= []);
     if (!list.includes(cmd.pattern)) list.push(cmd.pattern);
@@ -62,11 +55,7 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   async unbind(state, cmd, ctx) {
     const list = state.bindings[cmd.queue];
     if (!list?.includes(cmd.pattern)) return true;
-    // The shadow log first (see bind: the log never gets what the queue did not).
-    await ctx.declarer.run(async (t) => {
-      if (ctx.declarer.shadowLogs) await t.unbindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
-      await t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
-    });
+    await ctx.declarer.run((t) => t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
     state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);
     if (state.bindings[cmd.queue]!.length === 0) delete state.bindings[cmd.queue];
     return true;
@@ -83,9 +72,6 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
 
   async deleteQueue(state, cmd, ctx) {
     await ctx.declarer.run(async (t) => {
-      // The shadow log first: a write addressed to a queue whose log is gone but which still exists is
-      // only missing from the log, while the reverse would route it to the log alone and not return it.
-      await t.deleteQueue(ctx.names.shadow(cmd.queue));
       await t.deleteQueue(ctx.names.queue(cmd.queue));
       await t.deleteQueue(ctx.names.failed(cmd.queue));
     });
@@ -116,8 +102,6 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   },
 
   heldCount: (state, cmd) => countHeld(state, cmd.queue),
-
-  heldJobs: (state, cmd) => listHeld(state, cmd.queue),
 
   pending: (state, cmd) => listPending(state, cmd.offset, cmd.limit),
 
