@@ -25,7 +25,8 @@ const { quick, enabled } = benchArgs();
 
 async function openWrkr(options = {}) {
   const namespace = `bench_${randomBytes(4).toString('hex')}`;
-  const backend = new RabbitMqBackend({ url, namespace, ...options });
+  // BENCH_JOB_INDEX=1 measures with the shadow logs of `jobIndex` on (see the README, "Job lookup and listings").
+  const backend = new RabbitMqBackend({ url, namespace, ...(process.env.BENCH_JOB_INDEX === '1' && { jobIndex: true }), ...options });
   const wrkr = new Wrkr({ backend, worker: false, scheduler: false });
   await wrkr.start();
   return {

@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { AbortRequest, Logger } from '@wrkr/core/backend';
+import type { AbortRequest, Logger, Message } from '@wrkr/core/backend';
 import type { PausedSet } from './coordinator-state';
 import type { ConnectionManager } from './connection';
 import { randomToken } from './ids';
@@ -8,6 +8,12 @@ import type { Names } from './names';
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 /** A client that does not answer by then (closing at that moment) is counted as holding nothing. */
 const ANSWER_WAIT_MS = 500;
+/**
+ * A barrier waits longer: a lookup is exact only if every client wrote its records, and a client's
+ * answer waits for its write-backs under way and a confirmed publish. A client that died is no longer
+ * counted (the broker drops its command-queue consumer with its connection).
+ */
+const FLUSH_WAIT_MS = 5_000;
 /** Pause before opening a census channel again after the broker closed it (the connection still up). */
 const REOPEN_DELAY_MS = 200;
 /** AMQP `type` of the coordinator's notice of the namespace's paused queues (no answer expected). */
@@ -16,6 +22,18 @@ export const PAUSED_TYPE = 'wrkr.paused';
 const ABORT_TYPE = 'wrkr.abort';
 /** AMQP `type` of a question for the progress of an item's lease. Count questions carry no type. */
 const PROGRESS_TYPE = 'wrkr.progress';
+
+/** AMQP `type` of a barrier question: write your pending shadow-log records, then tell your leases of a queue. */
+const FLUSH_TYPE = 'wrkr.flush';
+
+/** A lease one client holds, as a job lookup reports it. */
+export interface HeldLease {
+  readonly message: Message;
+  readonly attempt: number;
+  readonly leaseUntil: number;
+  /** 1–9; absent for 0. */
+  readonly priority?: number;
+}
 
 /** What one client holds of a queue. */
 export interface ClientCounts {
@@ -41,6 +59,8 @@ export interface CensusAnswers {
   progress(queue: string, id: string): HeldProgress;
   /** The coordinator announced the namespace's paused queues. */
   paused(set: PausedSet): void;
+  /** Write this client's pending shadow-log records (confirmed), then list its leases of `queue` (of one item when `id` is given). */
+  flush(queue: string, id: string | undefined): Promise<HeldLease[]>;
 }
 
 interface Round {
@@ -114,14 +134,25 @@ export class Census {
     return answers.find((a) => a.held)?.value;
   }
 
-  async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean): Promise<unknown[]> {
+  /**
+   * A job lookup's barrier: every live client writes the shadow-log records it has pending (so every ack
+   * made before this call is in the log) and answers with its leases of `queue` (of item `id` only, when
+   * given). A client that does not answer within the census wait is counted as holding none.
+   */
+  async flush(queue: string, clients: number, id?: string): Promise<HeldLease[]> {
+    const answers = (await this.#ask(FLUSH_TYPE, { queue, ...(id !== undefined && { id }) }, clients, () => false, FLUSH_WAIT_MS)) as HeldLease[][];
+    if (answers.length < clients) this.log.warn({ queue, clients, answers: answers.length }, 'job lookup barrier: not every client answered; its records and leases are missing from this answer');
+    return answers.flat();
+  }
+
+  async #ask(type: string | undefined, body: unknown, clients: number, decisive: (answer: unknown) => boolean, waitMs = ANSWER_WAIT_MS): Promise<unknown[]> {
     const ch = await this.#open();
     const id = randomToken();
     return new Promise<unknown[]>((resolve) => {
       const timer = setTimeout(() => {
         this.#rounds.delete(id);
         resolve(round.got);
-      }, ANSWER_WAIT_MS);
+      }, waitMs);
       const round: Round = { need: Math.max(1, clients), got: [], decisive, done: resolve, timer };
       this.#rounds.set(id, round);
       ch.publish(this.names.census, '', Buffer.from(JSON.stringify(body)), { correlationId: id, replyTo: REPLY_TO, ...(type !== undefined ? { type } : {}) });
@@ -136,8 +167,24 @@ export class Census {
       return;
     }
     const { queue, id } = body as { queue: string; id: string };
+    if (type === FLUSH_TYPE) {
+      void this.local.flush(queue, id).then(
+        (leases) => this.#reply(ch, msg, leases),
+        (err: unknown) => this.log.warn({ err: (err as Error).message, queue }, 'barrier not answered'),
+      );
+      return;
+    }
     const answer = type === ABORT_TYPE ? this.local.abort(queue, id, body.request as AbortRequest) : type === PROGRESS_TYPE ? this.local.progress(queue, id) : this.local.counts(queue);
-    ch.sendToQueue(String(msg.properties.replyTo), Buffer.from(JSON.stringify(answer)), { correlationId: String(msg.properties.correlationId) });
+    this.#reply(ch, msg, answer);
+  }
+
+  #reply(ch: Channel, msg: ConsumeMessage, answer: unknown): void {
+    try {
+      ch.sendToQueue(String(msg.properties.replyTo), Buffer.from(JSON.stringify(answer)), { correlationId: String(msg.properties.correlationId) });
+    } catch (err) {
+      // The channel closed meanwhile (an async answer): the asker counts this client as holding nothing.
+      this.log.debug({ err: (err as Error).message }, 'census answer not sent');
+    }
   }
 
   #collect(correlationId: string, content: Buffer): void {

@@ -28,6 +28,7 @@ export type Command =
   | { op: 'delay'; items: DelayedItem[] }
   | { op: 'cancel'; id: string }
   | { op: 'heldCount'; queue: string }
+  | { op: 'heldJobs'; queue: string }
   | { op: 'pending'; offset: number; limit: number }
   | { op: 'upsertSchedule'; record: ScheduleRecord }
   | { op: 'removeSchedule'; name: string }
@@ -60,7 +61,7 @@ export type StickyHoldAnswer = { readonly took: { readonly token: string; readon
 export type CountDelta = [completed: number, failed: number, retried: number, since: number];
 
 /** Commands that only read: never cached, never written to the journal. */
-export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused', 'counters', 'heldBy']);
+export const READ_ONLY = new Set<Command['op']>(['bindings', 'queues', 'heldCount', 'heldJobs', 'pending', 'getSchedule', 'listSchedules', 'workers', 'knownObjects', 'paused', 'counters', 'heldBy']);
 
 /** AMQP `type` property of command messages. */
 export const COMMAND_TYPE = 'wrkr.cmd';

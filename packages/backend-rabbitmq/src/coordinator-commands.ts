@@ -3,6 +3,7 @@ import { H, toAmqp } from './amqp-message';
 import { randomToken } from './ids';
 import type { Command, DelayedItem } from './commands';
 import { countHeld, delayKey, pausedSet, toWorkerInfo, type CoordinatorState } from './coordinator-state';
+import { listHeld } from './held-jobs';
 import { listPending } from './pending-list';
 import type { Names } from './names';
 import type { QueueDeclarer } from './queue-declarer';
@@ -37,7 +38,7 @@ type Handler<C extends Command> = (state: CoordinatorState, cmd: C, ctx: Command
 /** One handler per command op; the answer (or the error thrown) becomes the reply. */
 const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op: Op }>> } = {
   async ensureQueue(state, cmd, ctx) {
-    await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
+    await ctx.declarer.queue(cmd.queue, cmd.maxPriority, cmd.unlisted === true);
     const list = cmd.unlisted ? (state.declared ??= []) : state.queues;
     if (!list.includes(cmd.queue)) list.push(cmd.queue);
     return true;
@@ -45,7 +46,13 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
 
   async bind(state, cmd, ctx) {
     await ctx.declarer.queue(cmd.queue, cmd.maxPriority);
-    await ctx.declarer.run((t) => t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
+    // Its shadow log gets the same pattern. The queue is bound first and unbound last, so the log never
+    // holds an entry the queue did not get (a ghost nobody would ever settle); a message routed in the
+    // instant between is only missing from the log.
+    await ctx.declarer.run(async (t) => {
+      await t.bindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
+      if (ctx.declarer.shadowLogs) await t.bindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
+    });
     if (!state.queues.includes(cmd.queue)) state.queues.push(cmd.queue);
     const list = (state.bindings[cmd.queue] ??= []);
     if (!list.includes(cmd.pattern)) list.push(cmd.pattern);
@@ -55,7 +62,11 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   async unbind(state, cmd, ctx) {
     const list = state.bindings[cmd.queue];
     if (!list?.includes(cmd.pattern)) return true;
-    await ctx.declarer.run((t) => t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern));
+    // The shadow log first (see bind: the log never gets what the queue did not).
+    await ctx.declarer.run(async (t) => {
+      if (ctx.declarer.shadowLogs) await t.unbindQueue(ctx.names.shadow(cmd.queue), ctx.names.exchange, cmd.pattern);
+      await t.unbindQueue(ctx.names.queue(cmd.queue), ctx.names.exchange, cmd.pattern);
+    });
     state.bindings[cmd.queue] = list.filter((p) => p !== cmd.pattern);
     if (state.bindings[cmd.queue]!.length === 0) delete state.bindings[cmd.queue];
     return true;
@@ -72,6 +83,9 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
 
   async deleteQueue(state, cmd, ctx) {
     await ctx.declarer.run(async (t) => {
+      // The shadow log first: a write addressed to a queue whose log is gone but which still exists is
+      // only missing from the log, while the reverse would route it to the log alone and not return it.
+      await t.deleteQueue(ctx.names.shadow(cmd.queue));
       await t.deleteQueue(ctx.names.queue(cmd.queue));
       await t.deleteQueue(ctx.names.failed(cmd.queue));
     });
@@ -102,6 +116,8 @@ const HANDLERS: { readonly [Op in Command['op']]: Handler<Extract<Command, { op:
   },
 
   heldCount: (state, cmd) => countHeld(state, cmd.queue),
+
+  heldJobs: (state, cmd) => listHeld(state, cmd.queue),
 
   pending: (state, cmd) => listPending(state, cmd.offset, cmd.limit),
 

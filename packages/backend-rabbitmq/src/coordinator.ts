@@ -176,8 +176,24 @@ export class Coordinator {
     // The previous coordinator may have journaled a pause change and died before broadcasting it.
     if ((state.pauseVersion ?? 0) > 0) await this.#publishAll(ch, [this.#pausedNotice(state)]);
     this.#ensureLadder().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'delay ladder not declared yet'));
+    await this.#ensureShadows(state);
     this.log.debug({ version: state.version }, 'coordinator active');
     return state;
+  }
+
+  /**
+   * Every known queue gets its shadow log and direct binding before this coordinator routes anything: it
+   * releases delayed items through the direct exchange, which would drop them for a queue made by a
+   * version before shadow logs (idempotent for the others; one declare and a few binds per queue).
+   */
+  async #ensureShadows(state: CoordinatorState): Promise<void> {
+    for (const queue of new Set([...state.queues, ...(state.declared ?? [])])) {
+      try {
+        await this.declarer.shadow(queue, state.bindings[queue] ?? []);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, queue }, 'shadow log not declared; the queue is declared again at its next use');
+      }
+    }
   }
 
   async #process(ch: ConfirmChannel, batch: Inbound[]): Promise<void> {
@@ -350,7 +366,7 @@ export class Coordinator {
     else delete options.headers;
     return target === undefined
       ? { exchange: this.names.exchange, routingKey: entry.name, content: msg.content, options }
-      : { exchange: '', routingKey: this.names.queue(target), content: msg.content, options };
+      : { exchange: this.names.direct, routingKey: target, content: msg.content, options };
   }
 
   /**

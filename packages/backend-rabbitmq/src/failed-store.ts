@@ -30,6 +30,11 @@ export class FailedStore {
     return this.#withAll(queue, offset + limit, (items) => Promise.resolve(items.slice(offset, offset + limit).map((i) => i.item)));
   }
 
+  /** Failed items, oldest first, each with its priority (kept in the AMQP property): for `job`/`jobs`. */
+  listWithPriority(queue: string): Promise<Array<{ item: FailedItem; priority: number }>> {
+    return this.#withAll(queue, Number.POSITIVE_INFINITY, (items) => Promise.resolve(items.map((i) => ({ item: i.item, priority: priorityOf(i.raw.properties) }))));
+  }
+
   /** Move failed items back to the queue with attempt 0 and their priority; returns how many moved. */
   replay(queue: string, ids?: readonly string[]): Promise<number> {
     const wanted = ids ? new Set(ids) : undefined;
@@ -38,7 +43,8 @@ export class FailedStore {
       await this.publisher.publish(
         chosen.map((i) => {
           const { content, options } = toAmqp(i.item.message, undefined, priorityOf(i.raw.properties));
-          return { exchange: '', routingKey: this.names.queue(queue), content, options };
+          // Through the direct exchange, so the replayed copy is in the queue's shadow log too.
+          return { exchange: this.names.direct, routingKey: queue, content, options };
         }),
       );
       for (const i of chosen) ch.ack(i.raw);

@@ -70,6 +70,13 @@ export class LeaseTable {
     return undefined;
   }
 
+  /** Leases held on one wrkr queue (of one item only, when `id` is given): a job lookup's census answer. */
+  list(queue: string, id?: string): Lease[] {
+    const out: Lease[] = [];
+    for (const l of this.#leases.values()) if (l.queue === queue && (id === undefined || l.message.id === id)) out.push(l);
+    return out;
+  }
+
   /** Take a lease out of the table (so nothing else can use it), or undefined when the token is stale. */
   take(ref: LeaseRef): Lease | undefined {
     const lease = this.#find(ref);

@@ -17,6 +17,12 @@ export class Names {
   readonly census: string;
   /** Direct exchange of lifecycle events; routing key = wrkr queue, one exclusive queue per watcher bound to it. */
   readonly events: string;
+  /**
+   * Direct exchange of every write addressed to one wrkr queue (send, write-back, release, replay); routing
+   * key = wrkr queue. Each work queue and its shadow log are bound to it with that key, so the broker
+   * appends every such write to the log too, with no publish of the client's own.
+   */
+  readonly direct: string;
   /** Prefix of connection names, so an operator (or a test) can find this namespace's connections. */
   readonly connectionName: string;
 
@@ -29,6 +35,7 @@ export class Names {
     this.ladderExit = `${p}.delay.exit`;
     this.census = `${p}.census`;
     this.events = `${p}.events`;
+    this.direct = `${p}.d`;
     this.connectionName = `wrkr:${namespace}`;
   }
 
@@ -40,6 +47,11 @@ export class Names {
   /** The AMQP queue holding a wrkr queue's failed items. */
   failed(queue: string): string {
     return this.checked(`wrkr.${this.namespace}.f.${queue}`, queue);
+  }
+
+  /** The stream queue shadowing a wrkr queue: every message routed to it, and clients' state records (see shadow-index.ts). */
+  shadow(queue: string): string {
+    return this.checked(`wrkr.${this.namespace}.s.${queue}`, queue);
   }
 
   /** Exchange of delay-ladder level `k`. */

@@ -33,6 +33,13 @@ export interface RabbitMqBackendOptions {
    * later ones ride the broker-side delay ladder first. Default 30000.
    */
   readonly delayHoldMs?: number;
+  /**
+   * Keep a shadow log per wrkr queue (a RabbitMQ stream bound beside it) so `job`/`jobs` work
+   * (`capabilities.jobLookup` and `listings`). Default off: the broker then writes every routed message
+   * twice, which costs end-to-end throughput (see the README, "Job lookup and listings"). Every client
+   * of a namespace must use the same setting (a client without it writes no settle records).
+   */
+  readonly jobIndex?: boolean;
 }
 
 /** The default broker URL. */

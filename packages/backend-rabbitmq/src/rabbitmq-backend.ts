@@ -15,6 +15,9 @@ import {
   type ClaimOptions,
   type Delivery,
   type FailedItem,
+  type FailureInfo,
+  type KeepCompleted,
+  type JobListOptions,
   type JobRecord,
   type LeaseRef,
   type LifecycleEvent,
@@ -53,6 +56,9 @@ import { PausedQueues } from './paused-queues';
 import { QueueConsumer } from './queue-consumer';
 import { QueueDeclarer } from './queue-declarer';
 import { isStickyToken, type StickyGrant } from './sticky-leases';
+import type { HeldJob } from './held-jobs';
+import { JobFinder } from './job-finder';
+import { recordOutbound, ShadowRecords } from './shadow-records';
 
 // What it lacks, and why, is in the README ("Declared missing"); priorities depend on the options.
 const CAPABILITIES: BackendCapabilities = Object.freeze({ ...ALL_CAPABILITIES, idempotentIds: false, jobLookup: false, listings: false, keepCompleted: false, jobKeys: false, queueLimits: false, fairGroups: false });
@@ -69,7 +75,7 @@ const STATS_ROUNDS = 20;
 export class RabbitMqBackend extends BaseBackend {
   /** Backend name. */
   readonly name = 'rabbitmq';
-  /** Every capability but those the README lists as declared missing; `priorities` with classic queues unless turned off. */
+  /** Every capability but those the README lists as declared missing; `priorities` with classic queues unless turned off; `jobLookup` and `listings` with `jobIndex`. */
   readonly capabilities: BackendCapabilities;
   /** Broker object names of this namespace. */
   readonly names: Names;
@@ -86,6 +92,8 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #failed: FailedStore;
   readonly #census: Census;
   readonly #events: LifecycleExchange;
+  readonly #records: ShadowRecords;
+  readonly #finder: JobFinder;
   readonly #counts = new CountBatcher((counts) => this.#call({ op: 'count', counts }));
   readonly #leases = new LeaseTable((lease) => void this.#expire(lease));
   readonly #consumers = new Map<string, QueueConsumer>();
@@ -94,6 +102,8 @@ export class RabbitMqBackend extends BaseBackend {
   readonly #known = new Set<string>();
   readonly #declared = new Set<string>();
   readonly #prefetch: number;
+  /** Shadow logs kept, so `job`/`jobs` are offered (the `jobIndex` option). */
+  readonly #jobIndex: boolean;
   #state: 'new' | 'started' | 'closed' = 'new';
   #starting: Promise<void> | undefined;
 
@@ -110,11 +120,13 @@ export class RabbitMqBackend extends BaseBackend {
       throw new ValidationError('priorities', 'needs classic queues: RabbitMQ quorum queues have no 0–9 priority levels (see the README, "Priorities")');
     }
     const priorities = queueType === 'classic' && options.priorities !== false;
-    this.capabilities = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
+    this.#jobIndex = options.jobIndex === true;
+    const base = priorities ? CAPABILITIES : WITHOUT_PRIORITIES;
+    this.capabilities = this.#jobIndex ? Object.freeze({ ...base, jobLookup: true, listings: true, keepCompleted: true }) : base;
     this.connectionName = `${this.names.connectionName}:${randomToken()}`;
     this.#conn = new ConnectionManager(options.url ?? DEFAULT_URL, this.connectionName, this.#log);
     this.#publisher = new ConfirmPublisher(this.#conn, this.#log);
-    this.#declarer = new QueueDeclarer(this.#conn, this.names, queueType, priorities ? MAX_PRIORITY : 0, this.#log);
+    this.#declarer = new QueueDeclarer(this.#conn, this.names, queueType, priorities ? MAX_PRIORITY : 0, this.#log, this.#jobIndex);
     this.#commands = new CommandClient(this.#conn, this.names, this.#log);
     this.#ladder = new DelayLadder(this.names, Math.max(0, Math.floor(Math.log2(holdMs / 4))));
     this.#coordinator = new Coordinator(this.#conn, this.#declarer, this.names, this.#ladder, { holdMs }, this.#log);
@@ -127,11 +139,26 @@ export class RabbitMqBackend extends BaseBackend {
         abort: (q, id, request) => this.#requestAbort(q, id, request),
         progress: (q, id) => this.#heldProgress(q, id),
         paused: (set) => this.#paused.apply(set),
+        flush: async (q, id) => {
+          await this.#records.drain();
+          return this.#leases.list(q, id).map((l) => ({ message: l.message, attempt: l.attempt, leaseUntil: l.leaseUntil, ...withPriority(priorityOf(l.raw.properties)) }));
+        },
       },
       () => this.#rereadPaused(),
       this.#log,
     );
     this.#events = new LifecycleExchange(this.#conn, this.names, this.#log);
+    this.#records = new ShadowRecords(this.#publisher, this.names, this.#log, this.#jobIndex);
+    this.#finder = new JobFinder({
+      conn: this.#conn,
+      names: this.names,
+      census: this.#census,
+      publisher: this.#publisher,
+      heldJobs: (q) => this.#call<HeldJob[]>({ op: 'heldJobs', queue: q }),
+      failed: (q) => this.#failed.listWithPriority(q),
+      clients: () => this.#clients(),
+      log: this.#log,
+    });
     this.#conn.on('lost', () => {
       this.#known.clear();
       this.#declared.clear();
@@ -159,6 +186,9 @@ export class RabbitMqBackend extends BaseBackend {
       // Hand leases over before closing their channels: closing would make the broker requeue them at once.
       await this.#handOverLeases().catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'lease hand-over failed; the broker requeues those items'));
       await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+      // Hand-backs and the hand-over settled deliveries: their records must reach the logs before the publisher closes.
+      await this.#records.flush();
+      await this.#finder.close();
       await this.#events.close();
       await this.#coordinator.close();
       await this.#census.close();
@@ -173,6 +203,7 @@ export class RabbitMqBackend extends BaseBackend {
     this.#ready();
     const known = await this.#call<{ queues: string[] }>({ op: 'knownObjects' });
     await Promise.all([...this.#consumers.values()].map((c) => c.close()));
+    await this.#finder.close();
     this.#leases.takeAll();
     await this.#coordinator.quiesce();
     await this.#coordinator.close();
@@ -181,11 +212,12 @@ export class RabbitMqBackend extends BaseBackend {
     const ladder = this.#ladder.objects();
     await this.#declarer.run(async (ch) => {
       for (const q of known.queues) {
+        await ch.deleteQueue(this.names.shadow(q));
         await ch.deleteQueue(this.names.queue(q));
         await ch.deleteQueue(this.names.failed(q));
       }
       for (const q of [...ladder.queues, this.names.commands, this.names.journal]) await ch.deleteQueue(q);
-      for (const x of [...ladder.exchanges, this.names.exchange, this.names.census, this.names.events]) await ch.deleteExchange(x);
+      for (const x of [...ladder.exchanges, this.names.exchange, this.names.direct, this.names.census, this.names.events]) await ch.deleteExchange(x);
     });
     await this.close();
   }
@@ -217,6 +249,7 @@ export class RabbitMqBackend extends BaseBackend {
     const consumer = this.#consumers.get(queue);
     this.#consumers.delete(queue);
     await consumer?.close();
+    await this.#finder.close(queue);
     await this.#call({ op: 'deleteQueue', queue });
     this.#known.delete(queue);
     this.#declared.delete(queue);
@@ -297,7 +330,7 @@ export class RabbitMqBackend extends BaseBackend {
       await this.#handBack(queue, lease.raw, lease.channel, lease.attempt - 1);
       return [{ queue, ...answer.held }];
     }
-    if (!settle(lease.channel, lease.raw)) {
+    if (!this.#settle(queue, lease.channel, lease.raw)) {
       // The channel closed before the ack: the broker requeued the delivery, so the coordinator's copy must not live on too.
       await this.#call({ op: 'stickyEnd', queue, id: lease.message.id, token: answer.took.token, outcome: { kind: 'ack' } });
       return [];
@@ -311,32 +344,48 @@ export class RabbitMqBackend extends BaseBackend {
     return this.#call({ op: 'stickyEnd', queue: ref.queue, id: ref.id, token: ref.token, outcome });
   }
 
-  protected _ack(ref: LeaseRef): Promise<boolean> {
+  protected _ack(ref: LeaseRef, keep?: KeepCompleted): Promise<boolean> {
     const lease = this.#leases.take(ref);
-    if (lease) return Promise.resolve(settle(lease.channel, lease.raw));
+    if (lease && keep !== undefined) {
+      // Kept as completed: the record (which also settles the delivery) is written with the next batch, like a settled one.
+      const acked = settle(lease.channel, lease.raw);
+      if (acked) this.#records.completed(lease.queue, { message: lease.message, attempt: lease.attempt, at: Date.now(), ...(keep.result !== undefined && { result: keep.result }), count: keep.count, ageMs: keep.ageMs });
+      return Promise.resolve(acked);
+    }
+    if (lease) return Promise.resolve(this.#settle(lease.queue, lease.channel, lease.raw));
     return isStickyToken(ref.token) ? this.#stickyEnd(ref, { kind: 'ack' }) : Promise.resolve(false);
   }
 
   protected async _nack(ref: LeaseRef, outcome: NackOutcome): Promise<boolean> {
     const lease = this.#leases.take(ref);
     if (!lease) return isStickyToken(ref.token) ? this.#stickyEnd(ref, outcome) : false;
+    return this.#records.track(this.#nackLease(lease, outcome));
+  }
+
+  /** Write a nacked lease's item where the outcome says, then ack its delivery. */
+  async #nackLease(lease: Lease, outcome: NackOutcome): Promise<boolean> {
     // Every copy written back keeps the delivery's priority (the broker kept it in the AMQP property).
     const priority = priorityOf(lease.raw.properties);
+    const id = [lease.message.id];
+    // Where the new copy is a publish, the settled record rides in front of it (see `#sendDirect`); a
+    // delayed retry is a coordinator command, so its record is batched after the ack as for a plain ack.
+    let recorded = true;
     try {
       switch (outcome.kind) {
         case 'retry':
           if (outcome.dueAt > Date.now()) {
-            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }]);
+            await this.#delay([{ message: lease.message, dueAt: outcome.dueAt, nonce: randomToken(), prior: lease.attempt, queue: lease.queue, ...withPriority(priority) }], outcome.error);
+            recorded = false;
           } else {
-            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)]);
+            await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priority)], id);
           }
           break;
         case 'release':
-          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)]);
+          await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt - 1, priority)], id);
           break;
         case 'fail': {
           const { content, options } = failedEntry(lease.queue, lease.message, lease.attempt, outcome.error, priority);
-          await this.#publisher.publish([{ exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
+          await this.#publisher.publish([...(this.#jobIndex ? [this.#settledRecord(lease.queue, id)] : []), { exchange: '', routingKey: this.names.failed(lease.queue), content, options }]);
           break;
         }
       }
@@ -347,7 +396,8 @@ export class RabbitMqBackend extends BaseBackend {
     }
     // Written back, so the nack took effect; if the delivery's channel is gone meanwhile, the broker also
     // requeues the original: a duplicate, which at-least-once delivery allows.
-    settle(lease.channel, lease.raw);
+    if (recorded) settle(lease.channel, lease.raw);
+    else this.#settle(lease.queue, lease.channel, lease.raw);
     return true;
   }
 
@@ -389,14 +439,18 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
-  /** Not supported (see the README, "Job lookup"): a broker queue cannot be searched by message id. */
-  protected _job(): Promise<JobRecord | undefined> {
-    return Promise.reject(new NotSupportedError('jobLookup', this.name));
+  /** From the queue's shadow log, the clients' leases and the coordinator, after a barrier (see job-finder.ts). */
+  protected async _job(queue: string, id: string): Promise<JobRecord | undefined> {
+    this.#ready();
+    if (!this.#jobIndex) throw new NotSupportedError('jobLookup', this.name);
+    return this.#finder.job(queue, id);
   }
 
-  /** Not supported (see the README, "Job lookup"): a broker queue cannot be browsed in place. */
-  protected _jobs(): Promise<JobRecord[]> {
-    return Promise.reject(new NotSupportedError('listings', this.name));
+  /** A page of one state, from the same sources as `_job`. */
+  protected async _jobs(queue: string, options: JobListOptions): Promise<JobRecord[]> {
+    this.#ready();
+    if (!this.#jobIndex) throw new NotSupportedError('listings', this.name);
+    return this.#finder.jobs(queue, options);
   }
 
   protected async _failed(queue: string, options?: ListOptions): Promise<FailedItem[]> {
@@ -579,12 +633,19 @@ export class RabbitMqBackend extends BaseBackend {
 
   #toQueue(queue: string, message: Message, prior: number, priority?: number): Outbound {
     const { content, options } = toAmqp(message, prior > 0 ? { [H.prior]: prior } : undefined, priority);
-    return { exchange: '', routingKey: this.names.queue(queue), content, options: { ...options, mandatory: true } };
+    // Through the direct exchange, so the broker appends the copy to the queue's shadow log too.
+    return { exchange: this.names.direct, routingKey: queue, content, options: { ...options, mandatory: true } };
   }
 
-  /** Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and write again. */
-  async #sendDirect(queue: string, out: Outbound[]): Promise<void> {
-    let pending = out;
+  /**
+   * Write straight into a queue; if the broker says the queue is gone (deleted elsewhere), declare it and
+   * write again. `settles`: ids of deliveries this write replaces (a write-back): their settled record is
+   * published in front of the new copies on the same channel, so the shadow log never holds the new copy
+   * while the old one still counts (a reader between the two would see the item twice). The caller then
+   * acks the old delivery with plain `settle`.
+   */
+  async #sendDirect(queue: string, out: Outbound[], settles?: readonly string[]): Promise<void> {
+    let pending = this.#jobIndex && settles && settles.length > 0 ? [this.#settledRecord(queue, settles), ...out] : out;
     for (let round = 0; pending.length > 0; round++) {
       pending = await this.#publisher.publish(pending);
       if (pending.length === 0) return;
@@ -594,14 +655,38 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
-  async #delay(items: DelayedItem[]): Promise<void> {
+  /** Hand delayed items to the coordinator; those sent to a queue also leave their body in its shadow log (for `job`/`jobs`). */
+  async #delay(items: DelayedItem[], error?: FailureInfo): Promise<void> {
+    for (const i of items) {
+      if (i.queue === undefined) continue;
+      this.#records.delayed(i.queue, [{ nonce: i.nonce, message: i.message, prior: i.prior, dueAt: i.dueAt, ...(error !== undefined && { error }), ...withPriority(i.priority) }]);
+    }
     await this.#call({ op: 'delay', items });
   }
 
+  /** A settled record for the queue's shadow log, to publish at once in front of the write that replaces those deliveries. */
+  #settledRecord(queue: string, ids: readonly string[]): Outbound {
+    return recordOutbound(this.names, queue, { settled: [...ids], at: Date.now() });
+  }
+
+  /**
+   * Settle a delivery of `queue` (see `settle`); an ack also tells the queue's shadow log that this copy
+   * left the work queue. A requeue or a delivery whose channel is gone leaves the copy where it was.
+   */
+  #settle(queue: string, ch: Channel, raw: ConsumeMessage, requeue?: boolean): boolean {
+    const ok = settle(ch, raw, requeue);
+    if (ok && !requeue) for (const id of idOf(raw)) this.#records.settled(queue, id);
+    return ok;
+  }
+
   /** An expired lease: the item goes back to its queue, and this delivery counts as an attempt. */
-  async #expire(lease: Lease): Promise<void> {
+  #expire(lease: Lease): Promise<void> {
+    return this.#records.track(this.#writeBackExpired(lease));
+  }
+
+  async #writeBackExpired(lease: Lease): Promise<void> {
     try {
-      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))]);
+      await this.#sendDirect(lease.queue, [this.#toQueue(lease.queue, lease.message, lease.attempt, priorityOf(lease.raw.properties))], [lease.message.id]);
       settle(lease.channel, lease.raw);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message, queue: lease.queue }, 'expired item not written back; the broker requeues it');
@@ -609,9 +694,13 @@ export class RabbitMqBackend extends BaseBackend {
     }
   }
 
-  async #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
+  #handBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
+    return this.#records.track(this.#writeBack(queue, raw, ch, prior));
+  }
+
+  async #writeBack(queue: string, raw: ConsumeMessage, ch: Channel, prior: number): Promise<void> {
     const message = fromAmqp(raw.content, raw.properties, raw.fields.routingKey);
-    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))]);
+    await this.#sendDirect(queue, [this.#toQueue(queue, message, prior, priorityOf(raw.properties))], idOf(raw));
     settle(ch, raw);
   }
 
@@ -624,10 +713,17 @@ export class RabbitMqBackend extends BaseBackend {
     const due = leases.filter((l) => l.leaseUntil <= now);
     await Promise.all([
       later.length > 0 && this.#delay(later.map((l) => ({ message: l.message, dueAt: l.leaseUntil, nonce: randomToken(), prior: l.attempt, queue: l.queue, lease: true, ...withPriority(priorityOf(l.raw.properties)) }))),
-      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))])),
+      ...due.map((l) => this.#sendDirect(l.queue, [this.#toQueue(l.queue, l.message, l.attempt, priorityOf(l.raw.properties))], [l.message.id])),
     ]);
-    for (const l of leases) settle(l.channel, l.raw);
+    for (const l of later) this.#settle(l.queue, l.channel, l.raw);
+    for (const l of due) settle(l.channel, l.raw);
   }
+}
+
+/** The AMQP message id of a delivery, as the shadow log indexes it (none: a plain producer's message without one, not indexed). */
+function idOf(raw: ConsumeMessage): string[] {
+  const id = raw.properties.messageId as unknown;
+  return typeof id === 'string' && id !== '' ? [id] : [];
 }
 
 /** True when two reads of (coordinator, clients) counts agree: nothing moved between them. */

@@ -108,7 +108,8 @@ export function grant(sticky: StickyHold, leaseUntil: number): StickyGrant {
 /** A write of a held item straight back into its queue with `prior` deliveries counted. */
 export function toQueue(ctx: CommandContext, queue: string, sticky: StickyHold, prior: number): Publish {
   const { content, options } = toAmqp(sticky.message, prior > 0 ? { [H.prior]: prior } : undefined, sticky.priority);
-  return { exchange: '', routingKey: ctx.names.queue(queue), content, options };
+  // Through the direct exchange, so the copy is in the queue's shadow log too.
+  return { exchange: ctx.names.direct, routingKey: queue, content, options };
 }
 
 function newToken(hold: string): string {

@@ -12,7 +12,8 @@ beforeAll(async () => {
 runConformance({
   name: 'rabbitmq',
   // Synchronous so the suite reads the capabilities at registration; the URL is resolved before any test.
-  createBackend: ({ namespace }) => new RabbitMqBackend({ ...(url ? { url } : {}), namespace }),
+  // With the shadow logs on, so the job lookup and listing groups run too (see the README, "Job lookup and listings").
+  createBackend: ({ namespace }) => new RabbitMqBackend({ ...(url ? { url } : {}), namespace, jobIndex: true }),
   destroyBackend: async ({ namespace }) => {
     const b = new RabbitMqBackend({ ...(url ? { url } : {}), namespace });
     await b.start();

@@ -237,6 +237,10 @@ export class SharedDeliveries {
   readonly made: Array<{ client: object; delivery: Delivery; duplicated: boolean }> = [];
   /** Latest lease token of each item, by `queue id`. */
   readonly latestToken = new Map<string, string>();
+  /** Items acked, by `queue id`, with the client that acked them (see SeesOthersAcksLate). */
+  readonly acked = new Map<string, { client: object; delivery: Delivery }>();
+  /** Ids sent or published, in the order the calls were made (see ListsReadyInSendOrder). */
+  readonly sent: string[] = [];
 }
 
 /** Double delivery: a claim also returns an item another client holds right now. */
@@ -324,6 +328,61 @@ export class ReportsLeasedAsReady extends DelegatingBackend {
     const record = await this.inner.job(queue, id);
     if (record?.state !== 'inFlight') return record;
     return { queue: record.queue, message: record.message, attempt: record.attempt, state: 'ready' };
+  }
+}
+
+/**
+ * Job lookup whose barrier reaches only the asking client: an ack made by another client is not seen yet,
+ * so the item it acked still shows as ready (as a shadow-log index would if only the asker flushed its
+ * records before reading).
+ */
+export class SeesOthersAcksLate extends DelegatingBackend {
+  readonly #claimed = new Map<string, Delivery>();
+  constructor(
+    inner: Backend,
+    private readonly shared: SharedDeliveries,
+  ) {
+    super(inner);
+  }
+  override async claim(queue: string, options: ClaimOptions): Promise<Delivery[]> {
+    const got = await this.inner.claim(queue, options);
+    for (const d of got) this.#claimed.set(d.token, d);
+    return got;
+  }
+  override async ack(ref: LeaseRef, options?: AckOptions): Promise<boolean> {
+    const ok = await this.inner.ack(ref, options);
+    const delivery = this.#claimed.get(ref.token);
+    if (ok && delivery) this.shared.acked.set(`${ref.queue} ${ref.id}`, { client: this, delivery });
+    return ok;
+  }
+  override async job(queue: string, id: string): Promise<JobRecord | undefined> {
+    const record = await this.inner.job(queue, id);
+    const late = this.shared.acked.get(`${queue} ${id}`);
+    if (record !== undefined || late === undefined || late.client === this) return record;
+    return { queue, message: late.delivery.message, attempt: late.delivery.attempt, state: 'ready' };
+  }
+}
+
+/**
+ * Lists ready items in the order they were written (as a log of arrivals has them) instead of the order
+ * claims take them, which differs as soon as priorities do.
+ */
+export class ListsReadyInSendOrder extends DelegatingBackend {
+  constructor(
+    inner: Backend,
+    private readonly shared: SharedDeliveries,
+  ) {
+    super(inner);
+  }
+  override send(queue: string, items: readonly Outgoing[]): Promise<KeyOutcome[]> {
+    for (const i of items) this.shared.sent.push(i.message.id);
+    return this.inner.send(queue, items);
+  }
+  override async jobs(queue: string, options: Partial<JobListOptions> & Pick<JobListOptions, 'state'>): Promise<JobRecord[]> {
+    const page = await this.inner.jobs(queue, options);
+    if (options.state !== 'ready') return page;
+    const at = (r: JobRecord) => this.shared.sent.lastIndexOf(r.message.id);
+    return [...page].sort((x, y) => at(x) - at(y));
   }
 }
 

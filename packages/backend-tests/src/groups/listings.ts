@@ -42,6 +42,19 @@ export const listingTests = defineGroup('22. per-state listings', ({ h, timing, 
     assert.deepEqual(await b!.jobs('q', { state: 'ready' }), []);
   });
 
+  test('ready items of different priorities are listed highest first, the order claims take them', ['listings', 'priorities'], async () => {
+    const [a, b] = await h.clients(2);
+    const [low, high, mid] = messages('list.prio', 3);
+    // Sent lowest first: a listing in arrival (log) order instead of claim order would show them so.
+    await a!.send('q', [{ message: low! }, { message: high!, priority: 9 }, { message: mid!, priority: 5 }]);
+    const listed = await b!.jobs('q', { state: 'ready' });
+    assert.deepEqual(ids(listed), [high!.id, mid!.id, low!.id], 'highest priority first');
+    assert.deepEqual(listed.map((r) => r.priority), [9, 5, undefined]);
+    const taken: string[] = [];
+    for (let d = await claimNext(a!, 'q', { leaseMs: LONG_LEASE_MS, timeoutMs: 0 }); d !== undefined; d = await claimNext(a!, 'q', { leaseMs: LONG_LEASE_MS, timeoutMs: 0 })) taken.push(d.message.id);
+    assert.deepEqual(taken, ids(listed), 'listed order = the order claims took them');
+  });
+
   test('delayed items (sends and retries) are listed by due time, with their due times', ['listings', 'delayed'], async () => {
     const [a, b] = await h.clients(2);
     const now = Date.now();
