@@ -3,6 +3,7 @@ import type { Logger } from '@wrkr/core/backend';
 import type { ConnectionManager } from './connection';
 import type { Names } from './names';
 import { QueueArgumentsError } from './queue-arguments-error';
+import { ReopeningChannel } from './reopening-channel';
 
 /**
  * A shadow log keeps what the broker appended within its retention: a week, and at most 1 GB in 64 MB
@@ -25,30 +26,28 @@ export type QueueType = 'quorum' | 'classic';
  * opens a new channel.
  */
 export class QueueDeclarer {
-  #channel: Promise<Channel> | undefined;
+  readonly #channel: ReopeningChannel;
   /** Second channel, for shadow-log declarations made alongside the queues' (see `queue`). */
-  #side: Promise<Channel> | undefined;
+  readonly #side: ReopeningChannel;
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly conn: ConnectionManager,
+    conn: ConnectionManager,
     private readonly names: Names,
     private readonly queueType: QueueType,
     /** `x-max-priority` of the wrkr queues this client declares (0: none, as before priorities existed). */
     readonly maxPriority: number,
-    private readonly log: Logger,
+    log: Logger,
     /** Declare and bind each wrkr queue's shadow log (the `jobIndex` option). */
     readonly shadowLogs = false,
   ) {
-    conn.on('lost', () => {
-      this.#channel = undefined;
-      this.#side = undefined;
-    });
+    this.#channel = new ReopeningChannel(conn, log, 'declaring');
+    this.#side = new ReopeningChannel(conn, log, 'shadow-log declaring');
   }
 
   /** Run `fn` on the channel, after every earlier call has finished. */
   run<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
-    const next = this.#chain.then(async () => fn(await this.#open()));
+    const next = this.#chain.then(async () => fn(await this.#channel.get()));
     this.#chain = next.catch(() => undefined);
     return next;
   }
@@ -107,27 +106,9 @@ export class QueueDeclarer {
 
   /** Declare a queue's shadow log and bind it to the direct exchange, on the side channel. */
   async #declareShadow(queue: string): Promise<void> {
-    const side = await this.#openSide();
+    const side = await this.#side.get();
     await side.assertQueue(this.names.shadow(queue), { durable: true, arguments: SHADOW_ARGUMENTS });
     await side.bindQueue(this.names.shadow(queue), this.names.direct, queue);
-  }
-
-  #openSide(): Promise<Channel> {
-    if (this.#side) return this.#side;
-    const p = (async () => {
-      const model = await this.conn.ready();
-      const ch = await model.createChannel();
-      ch.on('error', (err: Error) => this.log.debug({ err: err.message }, 'shadow-log declaring channel closed by the broker'));
-      ch.on('close', () => {
-        if (this.#side === p) this.#side = undefined;
-      });
-      return ch;
-    })();
-    this.#side = p;
-    p.catch(() => {
-      if (this.#side === p) this.#side = undefined;
-    });
-    return p;
   }
 
   /** Ready messages and consumers of an AMQP queue, or undefined when it does not exist. */
@@ -152,23 +133,5 @@ export class QueueDeclarer {
       await ch.assertQueue(this.names.commands, { durable: true, arguments: { 'x-single-active-consumer': true, 'x-queue-type': 'classic' } });
       await ch.assertQueue(this.names.journal, { durable: true, arguments: { 'x-queue-type': 'classic' } });
     });
-  }
-
-  #open(): Promise<Channel> {
-    if (this.#channel) return this.#channel;
-    const p = (async () => {
-      const model = await this.conn.ready();
-      const ch = await model.createChannel();
-      ch.on('error', (err: Error) => this.log.debug({ err: err.message }, 'declaring channel closed by the broker'));
-      ch.on('close', () => {
-        if (this.#channel === p) this.#channel = undefined;
-      });
-      return ch;
-    })();
-    this.#channel = p;
-    p.catch(() => {
-      if (this.#channel === p) this.#channel = undefined;
-    });
-    return p;
   }
 }
