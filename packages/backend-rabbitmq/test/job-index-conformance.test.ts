@@ -10,8 +10,8 @@ beforeAll(async () => {
 
 // The groups that need the shadow logs (lookup, listings, kept completions), and those whose state changes
 // the logs must follow (acks and nacks, lease expiry, the delay path). The whole suite runs without the
-// logs in conformance.test.ts: a stream per queue for every group made the parallel CI phase starve the
-// other suites' servers of disk.
+// logs in conformance.test.ts: with a stream per queue for every group, the mongodb suite running beside
+// it in CI's parallel phase timed out (README, "Job lookup and listings").
 runGroups(
   {
     name: 'rabbitmq (jobIndex)',
