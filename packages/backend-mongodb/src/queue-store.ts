@@ -2,19 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Delivery, FailureInfo, KeepCompleted, LeaseRef, QueueStats } from '@wrkr/core/backend';
 import type { Collection, Filter } from 'mongodb';
 import { loadMessage, storeFailure, type FailedDoc, type ItemDoc, type LeaseDoc, type StoredMessage } from './documents';
-import { duplicateIndexes, isDuplicateKey } from './errors';
+import { isDuplicateKey } from './errors';
 import { groupOf } from './fair-groups';
 import { ensureIndexes } from './indexes';
-import { isTransient, retryTransient } from './retry';
+import { insertOnce } from './insert-once';
+import { retryTransient } from './retry';
 
 /** Id of the `n`-th lease-log entry of an item incarnation. */
 export function leaseId(id: string, c: string, n: number): string {
   return `${id}~${c}~${n}`;
 }
-
-/** Tries of one batch of transition entries on transient failures, and the pause between them. */
-const APPEND_ATTEMPTS = 3;
-const APPEND_PAUSE_MS = 100;
 
 /** Key of an item incarnation. */
 function incarnation(id: string, c: string): string {
@@ -213,13 +210,9 @@ export class QueueStore {
   }
 
   async #insertDocs(docs: readonly ItemDoc[]): Promise<number> {
-    let dups: Set<number>;
-    try {
-      await this.items.insertMany(docs, { ordered: false });
-      return docs.length;
-    } catch (err) {
-      dups = duplicateIndexes(err);
-    }
+    // An item stored with this incarnation is this add's own (a retry met the part its failed try wrote).
+    const dups = await insertOnce(this.items, docs, (stored, doc) => stored.c === doc.c);
+    if (dups.size === 0) return docs.length;
     // An id whose earlier item is finished (acked, failed, cancelled) but not yet removed is not pending:
     // remove that item now and add the new one.
     let added = docs.length - dups.size;
@@ -304,12 +297,8 @@ export class QueueStore {
         const n = (prev?.n ?? 0) + 1;
         return { _id: leaseId(item._id, item.c, n), i: item._id, c: item.c, n, s: 'held', t: `${item.c}:${n}:${randomUUID()}`, u: now + leaseMs, a: (prev?.a ?? 0) + 1, ...(holder !== undefined && { h: holder }), ...(item.k !== undefined && { y: item.k }), ...(item.g !== undefined && { g: item.g }), ts: now };
       });
-      let lost = new Set<number>();
-      try {
-        await this.leases.insertMany(docs, { ordered: false });
-      } catch (err) {
-        lost = duplicateIndexes(err);
-      }
+      // A lease token is issued once, so an entry stored with this one is this claim's own.
+      const lost = await insertOnce(this.leases, docs, (stored, doc) => stored.t === doc.t);
       const won = batch.filter((_, k) => !lost.has(k));
       const alive = await this.#stillStored(won);
       docs.forEach((d, k) => {
@@ -560,28 +549,12 @@ export class QueueStore {
   }
 
   /**
-   * Insert transition entries; returns the indexes of those another transition came before. A failure
-   * that may have left part of the batch written (a lost reply, SQLITE_BUSY on some documents) is retried
-   * here with the same entries, and an entry found already there with this write's `w` is this write's
-   * own: retrying from the caller would instead find the item acked and answer false.
+   * Insert transition entries; returns the indexes of those another transition came before. An entry
+   * found already there with this write's `w` is this write's own (see `insertOnce`): retrying from the
+   * caller would instead find the item acked and answer false.
    */
-  async #append(docs: readonly LeaseDoc[]): Promise<Set<number>> {
-    for (let attempt = 1; ; attempt++) {
-      let lost: Set<number>;
-      try {
-        await this.leases.insertMany(docs, { ordered: false });
-        return new Set();
-      } catch (err) {
-        if (attempt < APPEND_ATTEMPTS && isTransient(err)) {
-          await new Promise((resolve) => setTimeout(resolve, APPEND_PAUSE_MS * attempt));
-          continue;
-        }
-        lost = duplicateIndexes(err);
-      }
-      const there = new Map((await this.leases.find({ _id: { $in: [...lost].map((k) => docs[k]!._id) } }).toArray()).map((e) => [e._id, e]));
-      for (const k of [...lost]) if (there.get(docs[k]!._id)?.w === docs[k]!.w) lost.delete(k);
-      return lost;
-    }
+  #append(docs: readonly LeaseDoc[]): Promise<Set<number>> {
+    return insertOnce(this.leases, docs, (stored, doc) => stored.w === doc.w);
   }
 
   /**

@@ -10,7 +10,7 @@ const BUSY = 'SQLITE_BUSY';
  */
 export function isTransient(err: unknown): boolean {
   if (err instanceof MongoBulkWriteError) {
-    // Some documents of a batch may be refused as busy while others were written or are duplicates.
+    // FerretDB v1 fails a whole insertMany on SQLITE_BUSY after writing part of it one by one (see insertOnce).
     const errors = (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) as Array<{ errmsg?: string }>;
     // No write errors: the batch failed as a whole (a connection closed mid-insertMany), not per document.
     return errors.length === 0 || err.message.includes(BUSY) || errors.some((w) => w.errmsg?.includes(BUSY) === true);
