@@ -138,8 +138,12 @@ export class FairGroups {
    */
   async ready(queue: string, from: ReadonlyMap<string, number>): Promise<void> {
     if (from.size === 0) return;
+    // `updateMany` on an `_id` though it matches one document: FerretDB v1 keeps a matched `updateOne`
+    // statement's cursor (and its SQLite connection) open until the whole command ends, so a bulk write
+    // of 100 of them holds every connection and hangs the server (test/many-groups.test.ts); a multi
+    // statement drains its cursor before the next one.
     const ops: Array<AnyBulkWriteOperation<GroupDoc>> = [...from].map(([g, a]) => ({
-      updateOne: { filter: { _id: `${queue}\n${g}` }, update: { $set: { a }, $setOnInsert: { q: queue, t: 0 } }, upsert: true },
+      updateMany: { filter: { _id: `${queue}\n${g}` }, update: { $set: { a }, $setOnInsert: { q: queue, t: 0 } }, upsert: true },
     }));
     try {
       await this.groups.bulkWrite(ops, { ordered: false });
@@ -176,7 +180,8 @@ export class FairGroups {
     const ops: Array<AnyBulkWriteOperation<GroupDoc>> = groups.map((g) => {
       this.#lastTurn = Math.max(now, this.#lastTurn + 0.001);
       mine.set(g, this.#lastTurn);
-      return { updateOne: { filter: { _id: `${queue}\n${g}` }, update: { $set: { t: this.#lastTurn }, $setOnInsert: { q: queue } }, upsert: true } };
+      // `updateMany`: see `ready`.
+      return { updateMany: { filter: { _id: `${queue}\n${g}` }, update: { $set: { t: this.#lastTurn }, $setOnInsert: { q: queue } }, upsert: true } };
     });
     const write: Promise<void> = this.groups
       .bulkWrite(ops, { ordered: false })
