@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- memory|redis|rabbitmq|mongodb|steering|lifecycle|redis-keys|mongodb-keys|all]`: each backend's
 // benchmark, wrkr beside the reference it is measured against in the same run, and what the v2 features
-// cost (steering: pause, abort, progress lookups, keepCompleted, queue limits and fair groups against plain claim+ack;
+// cost (steering: pause, abort, progress and job lookups, keepCompleted, queue limits and fair groups against plain claim+ack;
 // lifecycle: jobs with lifecycle events on, and watched, against the capability masked off;
 // *-keys: keyed sends against plain ones). Not part of the tests.
 'use strict';
