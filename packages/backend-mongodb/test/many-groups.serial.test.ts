@@ -8,7 +8,8 @@ import { FerretDbServer } from './ferretdb-server';
 // `defer` in its loop), and a non-multi statement that matched leaves its cursor undrained: an update
 // command of 100 such statements holds all 100 SQLite connections and waits for one more for ever — the
 // whole server hangs. Registering or stamping many groups at once once sent one `updateOne` per group in
-// one bulk write. On a private server, so a regression hangs only it.
+// one bulk write. On a private server, so a regression hangs only it; in the serial phase, so its server
+// does not compete for the CPU with the mongodb conformance run.
 let server: FerretDbServer | undefined;
 beforeAll(async () => {
   if (FerretDbServer.available()) server = await FerretDbServer.start();
