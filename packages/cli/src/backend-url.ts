@@ -27,10 +27,24 @@ const REDIS: BackendKind = {
   className: 'RedisBackend',
   options: (u, ns, log) => ({ url: u.href, ...withNamespace(ns), ...withLogger(log) }),
 };
+/** A boolean URL parameter (`1`/`true`, `0`/`false`), taken out of the URL; undefined when absent. */
+function flagParam(url: URL, name: string): boolean | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null) return undefined;
+  url.searchParams.delete(name);
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new ValidationError(`backend ?${name}=`, `must be 1, true, 0 or false, got ${JSON.stringify(value)}`);
+}
+
 const RABBITMQ: BackendKind = {
   pkg: '@wrkr/backend-rabbitmq',
   className: 'RabbitMqBackend',
-  options: (u, ns, log) => ({ url: u.href, ...withNamespace(ns), ...withLogger(log) }),
+  // `?jobIndex=1`: the shadow logs that give `job`/`jobs` and kept completions (the dashboard's job lists).
+  options: (u, ns, log) => {
+    const jobIndex = flagParam(u, 'jobIndex');
+    return { url: u.href, ...(jobIndex !== undefined && { jobIndex }), ...withNamespace(ns), ...withLogger(log) };
+  },
 };
 /** A command should say within seconds that MongoDB is unreachable, not after the driver's 30 s (the backend's own default is 10 s). */
 export const CLI_MONGODB_CONNECT_TIMEOUT_MS = 3_000;
@@ -54,7 +68,8 @@ const SCHEMES: Record<string, BackendKind> = {
 
 /**
  * Build the backend a URL names: `memory://`, `redis://host:6379/0`, `amqp://user:pass@host`,
- * `mongodb://host:27017`; a `?namespace=` query parameter (or `options.namespace`) isolates the data.
+ * `mongodb://host:27017`; a `?namespace=` query parameter (or `options.namespace`) isolates the data,
+ * and `amqp://…?jobIndex=1` turns on RabbitMQ's job index.
  */
 export function backendFromUrl(raw: string, options: BackendFromUrlOptions = {}, load: ModuleLoader = require): Backend {
   let url: URL;

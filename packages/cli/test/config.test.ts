@@ -52,6 +52,14 @@ describe('backendFromUrl', () => {
     expect((backendFromUrl('memory://?namespace=ns1', { namespace: 'ns2' }) as MemoryBackend).namespace).toBe('ns2');
   });
 
+  test('amqp URLs take ?jobIndex= for the RabbitMQ job index, and refuse a value that is not a boolean', () => {
+    expect(backendFromUrl('amqp://127.0.0.1?jobIndex=1').capabilities.jobLookup).toBe(true);
+    expect(backendFromUrl('amqp://127.0.0.1?jobIndex=false&namespace=n').capabilities.listings).toBe(false);
+    expect(backendFromUrl('amqp://127.0.0.1').capabilities.jobLookup).toBe(false);
+    expect(() => backendFromUrl('amqp://guest:secret@127.0.0.1?jobIndex=yes')).toThrow(/jobIndex=.*must be 1, true, 0 or false, got "yes"/);
+    expect(() => backendFromUrl('amqp://guest:secret@127.0.0.1?jobIndex=yes')).not.toThrow(/secret/);
+  });
+
   test('names the package to install when it is missing, and the known schemes for an unknown one', () => {
     const missing = (id: string): never => {
       throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
