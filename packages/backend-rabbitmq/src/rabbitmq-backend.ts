@@ -657,7 +657,7 @@ export class RabbitMqBackend extends BaseBackend {
 
   /** Hand delayed items to the coordinator; those sent to a queue also leave their body in its shadow log (for `job`/`jobs`). */
   async #delay(items: DelayedItem[], error?: FailureInfo): Promise<void> {
-    for (const i of items) {
+    for (const i of this.#jobIndex ? items : []) {
       if (i.queue === undefined) continue;
       this.#records.delayed(i.queue, [{ nonce: i.nonce, message: i.message, prior: i.prior, dueAt: i.dueAt, ...(error !== undefined && { error }), ...withPriority(i.priority) }]);
     }

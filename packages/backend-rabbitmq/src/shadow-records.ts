@@ -100,6 +100,7 @@ export class ShadowRecords {
    * log while the old delivery is not settled yet, so a barrier waits for it (see `drain`).
    */
   track<T>(move: Promise<T>): Promise<T> {
+    if (!this.enabled) return move;
     this.#moving.add(move);
     const done = (): void => void this.#moving.delete(move);
     move.then(done, done);
