@@ -79,7 +79,15 @@ export class FailedStore {
         if (!raw) break;
         items.push({ item: toFailedItem(queue, raw), raw });
       }
-      return await fn(items, ch);
+      const out = await fn(items, ch);
+      if (items.length > 0) {
+        // Give back what `fn` did not ack, and wait until the queue has it again: requeued only by the
+        // channel's close, the items could still be missing from a `stats` read right after (seen in CI).
+        // The passive declare on this channel reaches the queue after the requeue, so it is the barrier.
+        ch.nackAll(true);
+        await ch.checkQueue(this.names.failed(queue));
+      }
+      return out;
     } finally {
       await ch.close().catch(() => undefined);
     }
